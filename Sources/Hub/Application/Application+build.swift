@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// The one application, used by `hub serve` and by the tests alike.
+func buildApplication(_ configuration: HubConfiguration) throws -> some ApplicationProtocol {
+    let logger = {
+        var logger = Logger(label: "hub")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
+    let client = configuration.database.makeClient(logger: logger)
+    let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
+    let router = buildRouter(client: client, migrator: migrator, session: configuration.session)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hub"),
+        services: [client],
+        logger: logger)
+    app.beforeServerStarts {
+        // Refuse to serve a database this binary does not match.
+        let status = try await client.withConnection { try await migrator.status(on: $0, logger: logger) }
+        try status.requireCurrent()
+    }
+    return app
+}
+
+func buildRouter(client: PostgresClient, migrator: Migrator, session: SessionPolicy) -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    addRoutes(to: router, client: client, migrator: migrator, session: session)
+    addMethodNotAllowed(to: router)
+    return router
+}
+
+/// Every route of the API, and nothing else: the OpenAPI test compares this list with
+/// the document.
+func addRoutes(
+    to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy
+) {
+    let signIn = SignIn(client: client, policy: session)
+    HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
+    OpenAPIController().addRoutes(to: router)
+
+    let sessions = SessionsController(signIn: signIn)
+    sessions.addPublicRoutes(to: router.group("v1"))
+    let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(signIn: signIn))
+    sessions.addRoutes(to: v1)
+    MembersController(client: client).addRoutes(to: v1)
+    ProgrammesController(client: client).addRoutes(to: v1)
+}
+
+/// A known path with another method answers 405 with `Allow`, not the router's 404.
+func addMethodNotAllowed(to router: Router<HubRequestContext>) {
+    let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+    let allowed = Dictionary(grouping: router.routes, by: { $0.path.description })
+    for (_, routes) in allowed {
+        let allow = routes.map(\.method)
+        for method in methods where !allow.contains(method) {
+            router.on(routes[0].path, method: method) { _, _ -> Response in
+                throw Problem.methodNotAllowed(allow: allow)
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+
+/// Keyset pagination: `limit` (1…200, default 50) and an opaque `cursor`, the sort key of
+/// the last item of the previous page. Keyset rather than offset so that pages stay
+/// stable while rows are added, and cost the same at any depth.
+struct PageRequest {
+    static let defaultLimit = 50
+    static let maximumLimit = 200
+
+    let limit: Int
+    let after: String?
+
+    init(_ request: Request) throws {
+        let query = request.uri.queryParameters
+        if let raw = query["limit"] {
+            guard let limit = Int(String(raw)), (1...Self.maximumLimit).contains(limit) else {
+                throw Problem.badRequest(
+                    "Le paramètre « limit » doit être un entier entre 1 et \(Self.maximumLimit).", field: "limit")
+            }
+            self.limit = limit
+        } else {
+            limit = Self.defaultLimit
+        }
+        if let raw = query["cursor"] {
+            guard let data = Data(base64URLEncoded: String(raw)), let key = String(data: data, encoding: .utf8) else {
+                throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
+            }
+            after = key
+        } else {
+            after = nil
+        }
+    }
+
+    /// Asks the database for one more row than the page holds, to know whether a next page exists.
+    var fetchLimit: Int { limit + 1 }
+
+    func page<Item: Encodable & Sendable>(_ rows: [Item], key: (Item) -> String) -> Page<Item> {
+        let items = Array(rows.prefix(limit))
+        let next = rows.count > limit ? items.last.map { Data(key($0).utf8).base64URLEncodedString() } : nil
+        return Page(items: items, nextCursor: next)
+    }
+}
+
+struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let items: [Item]
+    let nextCursor: String?
+
+    // nextCursor is written as null on the last page rather than left out.
+    enum CodingKeys: CodingKey { case items, nextCursor }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension Data {
+    init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+
+    func base64URLEncodedString() -> String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

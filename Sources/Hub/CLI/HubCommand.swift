@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+@main
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Hub de coordination des partenaires de l'accompagnement vers et dans le logement.",
+        discussion: "La configuration vient des variables HUB_… (voir deploy/env.example).",
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, SeedDemoCommand.self, OrganisationCommand.self,
+            ProgrammeCommand.self, UserCommand.self,
+        ])
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Sert l'API web. Refuse de démarrer si des migrations sont en attente ou modifiées.")
+
+    func run() async throws {
+        let configuration = try HubConfiguration.fromEnvironment()
+        try await buildApplication(configuration).runService()
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Applique les migrations de sql/ en attente, en une transaction, avec le rôle propriétaire.")
+
+    @Flag(help: "Affiche l'état des migrations sans rien appliquer.")
+    var status = false
+
+    func run() async throws {
+        let configuration = try HubConfiguration.fromEnvironment()
+        let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
+        let logger = Logger.cli
+        try await withOwnerClient { client in
+            if status {
+                let state = try await client.withConnection { try await migrator.status(on: $0, logger: logger) }
+                print("en attente : \(state.pending.isEmpty ? "aucune" : state.pending.joined(separator: ", "))")
+                print("modifiées : \(state.altered.isEmpty ? "aucune" : state.altered.joined(separator: ", "))")
+                print("inconnues : \(state.unknown.isEmpty ? "aucune" : state.unknown.joined(separator: ", "))")
+            } else {
+                let applied = try await migrator.migrate(client: client, logger: logger)
+                print(applied.isEmpty ? "Base à jour." : "Migrations appliquées : \(applied.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+extension Logger {
+    static var cli: Logger {
+        var logger = Logger(label: "hub")
+        // PostgresNIO warns when a lease races the pool's start-up; it waits, so nothing to say.
+        logger.logLevel = .error
+        return logger
+    }
+}
+
+/// Runs `body` with a client connected as the owner role (`HUB_DB_OWNER_…`): operator
+/// commands and migrations, never the server.
+func withOwnerClient<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result) async throws
+    -> Result
+{
+    let client = try DatabaseConfiguration.fromEnvironment(role: .owner).makeClient(logger: .cli)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}

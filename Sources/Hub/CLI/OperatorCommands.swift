@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// Operator commands: the platform operator creates organisations, programmes and users
+/// from the command line (ACCESS.md §1), as the owner role.
+
+struct OrganisationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "organisation", abstract: "Gère les organisations.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Crée une organisation (sans effet si le nom existe).")
+
+        @Option(help: "Nom de l'organisation.") var name: String
+        @Option(help: "Nature : \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var kind: OrganisationKind
+
+        func run() async throws {
+            let id = try await withOwnerClient { client in
+                try await client.withConnection {
+                    try await Operator.createOrganisation(name: name, kind: kind, on: $0, logger: .cli)
+                }
+            }
+            print(id.uuidString.lowercased())
+        }
+    }
+}
+
+struct ProgrammeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "programme", abstract: "Gère les programmes (dispositifs).", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Crée un programme avec ses partenaires (sans effet si le nom existe, sinon ajoute les partenaires).")
+
+        @Option(help: "Nom du programme.") var name: String
+        @Option(help: "Début, AAAA-MM-JJ.") var startsOn: String
+        @Option(help: "Fin, AAAA-MM-JJ.") var endsOn: String
+        @Option(help: "Budget annuel en euros, décimal exact (ex. 65000.00).") var budget: String
+        @Option(help: "Nombre de ménages visés par an.") var targetHouseholds: Int
+        @Option(
+            parsing: .upToNextOption,
+            help: "Partenaires « organisation=part » (nom ou identifiant ; parts : \(ProgrammePart.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var partner: [String] = []
+
+        func validate() throws {
+            guard budget.wholeMatch(of: /[0-9]{1,10}(\.[0-9]{1,2})?/) != nil else {
+                throw ValidationError("--budget doit être un montant décimal en euros, par exemple 65000.00.")
+            }
+            for date in [startsOn, endsOn] where date.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) == nil {
+                throw ValidationError("Les dates s'écrivent AAAA-MM-JJ.")
+            }
+        }
+
+        func run() async throws {
+            let id = try await withOwnerClient { client in
+                try await client.withTransaction(logger: .cli) { connection in
+                    var partners: [(UUID, ProgrammePart)] = []
+                    for entry in partner {
+                        let pieces = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                        guard pieces.count == 2, let part = ProgrammePart(rawValue: pieces[1]) else {
+                            throw ValidationError("Partenaire « \(entry) » : attendu organisation=part.")
+                        }
+                        partners.append((try await organisationID(pieces[0], on: connection), part))
+                    }
+                    return try await Operator.createProgramme(
+                        name: name, startsOn: startsOn, endsOn: endsOn, yearlyBudgetEuros: budget,
+                        targetHouseholds: targetHouseholds, partners: partners, on: connection, logger: .cli)
+                }
+            }
+            print(id.uuidString.lowercased())
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Gère les utilisateurs.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Crée un utilisateur et ses appartenances. Le mot de passe est lu sur l'entrée standard.")
+
+        @Option(help: "Adresse e-mail.") var email: String
+        @Option(help: "Nom affiché.") var name: String
+        @Option(
+            parsing: .upToNextOption,
+            help: "Appartenances « organisation:rôle,rôle[:secret] » ; « secret » si la personne est tenue au secret professionnel. Rôles : \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var membership: [String]
+
+        func run() async throws {
+            // Read from stdin, never from an argument: arguments show in `ps` and shell history.
+            guard let password = readLine(strippingNewline: true),
+                password.count >= Credentials.minimumPasswordLength
+            else {
+                throw ValidationError(
+                    "Mot de passe attendu sur l'entrée standard (\(Credentials.minimumPasswordLength) caractères au moins).")
+            }
+            let hash = try await Credentials.hashPassword(password)
+            let id = try await withOwnerClient { client in
+                try await client.withTransaction(logger: .cli) { connection in
+                    var grants: [Operator.MembershipGrant] = []
+                    for entry in membership {
+                        let pieces = entry.split(separator: ":").map(String.init)
+                        let roles = pieces.count >= 2 ? pieces[1].split(separator: ",").compactMap { Role(rawValue: String($0)) } : []
+                        guard (2...3).contains(pieces.count), !roles.isEmpty,
+                            pieces.count == 2 || pieces[2] == "secret"
+                        else { throw ValidationError("Appartenance « \(entry) » : attendu organisation:rôle,rôle[:secret].") }
+                        grants.append(
+                            .init(
+                                organisationID: try await organisationID(pieces[0], on: connection), roles: Set(roles),
+                                boundBySecret: pieces.count == 3))
+                    }
+                    return try await Operator.createUser(
+                        email: email, displayName: name, passwordHash: hash, memberships: grants, on: connection,
+                        logger: .cli)
+                }
+            }
+            print(id.uuidString.lowercased())
+        }
+    }
+}
+
+extension OrganisationKind: ExpressibleByArgument {}
+
+/// An organisation named by its identifier or its exact name.
+func organisationID(_ reference: String, on connection: PostgresConnection) async throws -> UUID {
+    let rows = try await connection.query(
+        "SELECT id FROM organisations WHERE id::text = \(reference.lowercased()) OR name = \(reference)", logger: .cli)
+    for try await id in rows.decode(UUID.self) { return id }
+    throw ValidationError("Organisation inconnue : \(reference).")
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// The demo partners of DOMAIN.md: the organisations of the seeds, the programme
+/// « Logements Hlm accompagnés 2024–2025 » and one user per role, bound and not bound.
+/// Demo accounts share one published password: they exist only in demo mode.
+enum DemoData {
+    static let password = "demo-hub-2025!"
+
+    struct DemoUser {
+        let email: String
+        let name: String
+        let organisation: String
+        let roles: Set<Role>
+        let bound: Bool
+        let note: String
+    }
+
+    static let organisations: [(String, OrganisationKind)] = [
+        ("ALFI", .supportOperator),
+        ("Antin Résidences", .socialLandlord),
+        ("Croix-Rouge française", .shelterProvider),
+        ("Conseil départemental de l'Essonne", .departement),
+        ("Action Logement Services", .actionLogement),
+        ("DRIHL Île-de-France", .state),
+    ]
+
+    static let programme = "Logements Hlm accompagnés 2024–2025"
+    /// Croix-Rouge and the ASE services orient, ALFI carries and accompanies, Antin houses,
+    /// the département and Action Logement fund, the DRIHL funds and evaluates (seed 001).
+    static let partners: [(String, ProgrammePart)] = [
+        ("ALFI", .holder), ("ALFI", .operator),
+        ("Croix-Rouge française", .referrer),
+        ("Conseil départemental de l'Essonne", .referrer), ("Conseil départemental de l'Essonne", .funder),
+        ("Antin Résidences", .landlord),
+        ("Action Logement Services", .funder),
+        ("DRIHL Île-de-France", .funder), ("DRIHL Île-de-France", .evaluator),
+    ]
+
+    static let users: [DemoUser] = [
+        .init(email: "claire.martin@alfi.demo", name: "Claire Martin", organisation: "ALFI",
+              roles: [.socialWorker], bound: true, note: "CESF, référente sociale"),
+        .init(email: "lucas.petit@alfi.demo", name: "Lucas Petit", organisation: "ALFI",
+              roles: [.socialWorker], bound: false, note: "intervenant non tenu au secret"),
+        .init(email: "sophie.bernard@alfi.demo", name: "Sophie Bernard", organisation: "ALFI",
+              roles: [.serviceHead], bound: true, note: "cheffe de service"),
+        .init(email: "karim.haddad@alfi.demo", name: "Karim Haddad", organisation: "ALFI",
+              roles: [.facilitator], bound: true, note: "anime la cellule et le comité"),
+        .init(email: "admin@alfi.demo", name: "Administration ALFI", organisation: "ALFI",
+              roles: [.orgAdmin], bound: false, note: "administratrice des comptes ALFI"),
+        .init(email: "julie.moreau@antin.demo", name: "Julie Moreau", organisation: "Antin Résidences",
+              roles: [.housingOfficer], bound: false, note: "chargée de gestion locative"),
+        .init(email: "admin@antin.demo", name: "Administration Antin", organisation: "Antin Résidences",
+              roles: [.orgAdmin], bound: false, note: "administrateur des comptes Antin"),
+        .init(email: "nadia.benali@croix-rouge.demo", name: "Nadia Benali", organisation: "Croix-Rouge française",
+              roles: [.socialWorker], bound: true, note: "assistante de service social, orientatrice"),
+        .init(email: "marc.dubois@croix-rouge.demo", name: "Marc Dubois", organisation: "Croix-Rouge française",
+              roles: [.serviceHead], bound: false, note: "chef de service non tenu au secret"),
+        .init(email: "thomas.leroy@essonne.demo", name: "Thomas Leroy", organisation: "Conseil départemental de l'Essonne",
+              roles: [.socialWorker], bound: true, note: "éducateur ASE"),
+        .init(email: "ines.garcia@actionlogement.demo", name: "Inès Garcia", organisation: "Action Logement Services",
+              roles: [.housingOfficer], bound: false, note: "conseillère Action Logement"),
+        .init(email: "paul.lambert@drihl.demo", name: "Paul Lambert", organisation: "DRIHL Île-de-France",
+              roles: [.evaluator], bound: false, note: "évaluateur de l'État"),
+    ]
+
+    /// Idempotent: a second run finds everything in place and changes nothing.
+    static func load(on connection: PostgresConnection, logger: Logger) async throws {
+        var ids: [String: UUID] = [:]
+        for (name, kind) in organisations {
+            ids[name] = try await Operator.createOrganisation(name: name, kind: kind, on: connection, logger: logger)
+        }
+        _ = try await Operator.createProgramme(
+            name: programme, startsOn: "2024-01-01", endsOn: "2025-12-31", yearlyBudgetEuros: "65000.00",
+            targetHouseholds: 30, partners: partners.map { (ids[$0.0]!, $0.1) }, on: connection, logger: logger)
+        // One hash for all demo accounts: they share the published demo password anyway.
+        let hash = try await Credentials.hashPassword(password)
+        for user in users {
+            _ = try await Operator.createUser(
+                email: user.email, displayName: user.name, passwordHash: hash,
+                memberships: [.init(organisationID: ids[user.organisation]!, roles: user.roles, boundBySecret: user.bound)],
+                on: connection, logger: logger)
+        }
+    }
+
+    static var loginTable: String {
+        var lines = ["Comptes de démonstration (mot de passe commun : \(password))", ""]
+        for user in users {
+            let roles = user.roles.sorted().map(\.rawValue).joined(separator: ",")
+            lines.append(
+                "  \(user.email.padding(toLength: 34, withPad: " ", startingAt: 0)) \(user.organisation.padding(toLength: 36, withPad: " ", startingAt: 0)) \(roles)\(user.bound ? " (secret)" : "") — \(user.note)"
+            )
+        }
+        lines.append("")
+        lines.append("Se connecter : POST /v1/sessions {\"email\", \"password\", \"organisationId\"}")
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct SeedDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-demo",
+        abstract: "Charge les partenaires de démonstration (HUB_MODE=demo uniquement).")
+
+    @Flag(help: "Affiche les comptes de démonstration et les identifiants des organisations, sans rien charger.")
+    var printLogins = false
+
+    func run() async throws {
+        guard ProcessInfo.processInfo.environment["HUB_MODE"] == "demo" else {
+            throw ValidationError("Les données de démonstration ne se chargent qu'avec HUB_MODE=demo.")
+        }
+        let logger = Logger.cli
+        try await withOwnerClient { client in
+            if printLogins {
+                print(DemoData.loginTable)
+                print("\nOrganisations :")
+                let rows = try await client.query("SELECT id, name FROM organisations ORDER BY name", logger: logger)
+                for try await (id, name) in rows.decode((UUID, String).self) {
+                    print("  \(id.uuidString.lowercased())  \(name)")
+                }
+            } else {
+                try await client.withTransaction(logger: logger) { try await DemoData.load(on: $0, logger: logger) }
+                print("Données de démonstration chargées.")
+            }
+        }
+    }
+}

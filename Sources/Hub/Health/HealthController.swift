@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+
+/// `live`: the process answers. `ready`: the database answers and its migrations are the
+/// ones this binary was built for — what a load balancer should wait for.
+struct HealthController {
+    let client: PostgresClient
+    let migrator: Migrator
+
+    struct Health: ResponseEncodable { let status: String }
+    struct Readiness: ResponseEncodable {
+        let status: String
+        let database: String
+        let migrations: String
+    }
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.get("live") { _, _ in Health(status: "ok") }
+        group.get("ready", use: ready)
+    }
+
+    @Sendable func ready(_ request: Request, context: HubRequestContext) async throws -> Readiness {
+        let status: MigrationStatus
+        do {
+            status = try await client.withConnection { connection in
+                try await migrator.status(on: connection, logger: context.logger)
+            }
+        } catch {
+            throw Problem.unavailable("La base de données ne répond pas.")
+        }
+        guard status.isCurrent else {
+            throw Problem.unavailable("Les migrations de la base de données ne sont pas à jour.")
+        }
+        return Readiness(status: "ok", database: "ok", migrations: "current")
+    }
+}
+
+/// The OpenAPI document, as partners integrate against it.
+struct OpenAPIController {
+    static let document: ByteBuffer? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { try? Data(contentsOf: $0) }.map { ByteBuffer(data: $0) }
+
+    func addRoutes(to router: Router<HubRequestContext>) {
+        router.get("openapi.json") { _, _ in
+            guard let document = Self.document else { throw Problem.internal }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct Organisation: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let name: String
+    public let kind: OrganisationKind
+
+    public init(id: UUID, name: String, kind: OrganisationKind) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+    }
+}
+
+public struct Programme: Codable, Sendable, Equatable {
+    public struct Partner: Codable, Sendable, Equatable {
+        public let organisation: Organisation
+        public let parts: [ProgrammePart]
+    }
+
+    public let id: UUID
+    public let name: String
+    /// ISO dates (`2024-01-01`): a programme's period is made of days, not instants.
+    public let startsOn: String
+    public let endsOn: String
+    /// Exact decimal as text ("65000.00"): money is never a floating-point number.
+    public let yearlyBudgetEuros: String
+    public let targetHouseholds: Int
+    public var partners: [Partner]
+}
+
+/// Programmes the acting organisation is a partner of (the policies of sql/0001 hide the others).
+public enum Programmes {
+    public static func list(
+        on connection: PostgresConnection, after: String?, limit: Int, logger: Logger
+    ) async throws -> [Programme] {
+        try await load(
+            on: connection,
+            """
+            SELECT id, name, starts_on::text, ends_on::text, yearly_budget_euros::text, target_households
+            FROM programmes WHERE \(after)::text IS NULL OR name > \(after) ORDER BY name LIMIT \(limit)
+            """, logger: logger)
+    }
+
+    public static func find(on connection: PostgresConnection, id: UUID, logger: Logger) async throws -> Programme? {
+        try await load(
+            on: connection,
+            """
+            SELECT id, name, starts_on::text, ends_on::text, yearly_budget_euros::text, target_households
+            FROM programmes WHERE id = \(id)
+            """, logger: logger
+        ).first
+    }
+
+    /// The programmes of `query`, then their partners in one more query.
+    static func load(on connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws
+        -> [Programme]
+    {
+        var programmes: [Programme] = []
+        for try await (id, name, startsOn, endsOn, budget, target) in try await connection.query(query, logger: logger)
+            .decode((UUID, String, String, String, String, Int).self)
+        {
+            programmes.append(
+                Programme(
+                    id: id, name: name, startsOn: startsOn, endsOn: endsOn, yearlyBudgetEuros: budget,
+                    targetHouseholds: target, partners: []))
+        }
+        guard !programmes.isEmpty else { return [] }
+        var partners: [UUID: [Programme.Partner]] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT p.programme_id, o.id, o.name, o.kind, array_agg(p.part ORDER BY p.part)
+            FROM programme_partners p JOIN organisations o ON o.id = p.organisation_id
+            WHERE p.programme_id = ANY(\(programmes.map(\.id)))
+            GROUP BY p.programme_id, o.id, o.name, o.kind ORDER BY o.name
+            """, logger: logger)
+        for try await (programmeID, organisationID, name, kind, parts)
+            in rows.decode((UUID, UUID, String, String, [String]).self)
+        {
+            guard let kind = OrganisationKind(rawValue: kind) else { continue }
+            let organisation = Organisation(id: organisationID, name: name, kind: kind)
+            partners[programmeID, default: []].append(
+                .init(organisation: organisation, parts: parts.compactMap(ProgrammePart.init(rawValue:)).sorted()))
+        }
+        return programmes.map { programme in
+            var programme = programme
+            programme.partners = partners[programme.id] ?? []
+            return programme
+        }
+    }
+}

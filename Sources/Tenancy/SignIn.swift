@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// How sign-in defends itself and how long a session lives (issue 2): repeated failures
+/// are first slowed, then refused, per account and per client address.
+public struct SessionPolicy: Sendable {
+    public var idleTimeout: Duration = .seconds(30 * 60)
+    public var lifetime: Duration = .seconds(12 * 3600)
+    /// Failures counted over this window.
+    public var failureWindow: Duration = .seconds(15 * 60)
+    /// From this many failures of an account, each attempt waits `baseDelay`, doubling.
+    public var slowAfter = 3
+    public var baseDelay: Duration = .milliseconds(500)
+    public var maximumDelay: Duration = .seconds(8)
+    /// From this many failures, attempts are refused (429) until the window has passed.
+    public var refuseAccountAfter = 10
+    /// An address tries many accounts: a higher bar, since offices share addresses.
+    public var refuseAddressAfter = 50
+
+    public init() {}
+
+    /// The wait before answering an account's next attempt: `baseDelay`, doubling with
+    /// each further failure, up to `maximumDelay`.
+    func delay(afterFailures failures: Int) -> Duration {
+        let doublings = min(max(failures - slowAfter, 0), 10)
+        return min(baseDelay * (1 << doublings), maximumDelay)
+    }
+}
+
+public enum SignInOutcome: Sendable {
+    case signedIn(token: String, actor: Actor)
+    /// Wrong e-mail, wrong password, or no active membership in that organisation: one
+    /// answer for all three, so that nothing tells which it was.
+    case refused
+    case throttled(retryAfter: Duration)
+}
+
+public struct SignIn: Sendable {
+    public let client: PostgresClient
+    public let policy: SessionPolicy
+
+    public init(client: PostgresClient, policy: SessionPolicy) {
+        self.client = client
+        self.policy = policy
+    }
+
+    public func attempt(
+        email: String, password: String, organisationID: UUID, address: String, logger: Logger
+    ) async throws -> SignInOutcome {
+        let email = email.lowercased()
+        let window = policy.failureWindow.wholeSeconds
+        let (accountFailures, addressFailures) = try await client.query(
+            "SELECT account_failures, address_failures FROM auth_recent_failures(\(email), \(address), \(window) * interval '1 second')",
+            logger: logger
+        ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
+
+        if accountFailures >= policy.refuseAccountAfter || addressFailures >= policy.refuseAddressAfter {
+            logger.warning(
+                "sign-in refused: too many failures",
+                metadata: ["account_failures": "\(accountFailures)", "address_failures": "\(addressFailures)"])
+            return .throttled(retryAfter: policy.failureWindow)
+        }
+        if accountFailures >= policy.slowAfter {
+            try await Task.sleep(for: policy.delay(afterFailures: accountFailures))
+        }
+
+        let stored = try await client.query(
+            "SELECT user_id, password_hash FROM auth_password_hash(\(email))", logger: logger
+        ).decode((UUID, String).self).first { _ in true }
+        let matches = try await Credentials.verifyPassword(password, hash: stored?.1 ?? Credentials.decoyHash)
+
+        var outcome = SignInOutcome.refused
+        if let (userID, _) = stored, matches {
+            let token = Credentials.newToken()
+            let opened = try await client.query(
+                """
+                SELECT session_id, expires_at FROM auth_open_session(
+                    \(userID), \(organisationID), \(Credentials.tokenHash(token)), \(policy.lifetime.wholeSeconds) * interval '1 second')
+                """, logger: logger
+            ).decode((UUID, Date).self).first { _ in true }
+            if opened != nil, let actor = try await authenticate(token: token, logger: logger) {
+                outcome = .signedIn(token: token, actor: actor)
+            }
+        }
+        let succeeded = if case .signedIn = outcome { true } else { false }
+        try await client.query(
+            "SELECT 1 FROM auth_record_attempt(\(email), \(address), \(succeeded), \(window) * interval '1 second')",
+            logger: logger)
+        // The e-mail is logged to follow attacks on an account; the password never is.
+        logger.info("sign-in", metadata: ["email": "\(email)", "address": "\(address)", "succeeded": "\(succeeded)"])
+        return outcome
+    }
+
+
+    /// The actor behind a bearer token, or nil if the token is unknown, revoked, idle,
+    /// expired, or its membership disabled.
+    public func authenticate(token: String, logger: Logger) async throws -> Actor? {
+        let rows = try await client.query(
+            """
+            SELECT session_id, user_id, organisation_id, roles, bound_by_secret, expires_at
+            FROM auth_session(\(Credentials.tokenHash(token)), \(policy.idleTimeout.wholeSeconds) * interval '1 second')
+            """, logger: logger)
+        for try await (sessionID, userID, organisationID, roles, bound, expiresAt)
+            in rows.decode((UUID, UUID, UUID, [String], Bool, Date).self)
+        {
+            return Actor(
+                userID: userID, organisationID: organisationID, roles: Set(roles.compactMap(Role.init(rawValue:))),
+                boundBySecret: bound, sessionID: sessionID, sessionExpiresAt: expiresAt)
+        }
+        return nil
+    }
+
+    /// Signing out revokes the session the request came with.
+    public func signOut(_ actor: Actor, logger: Logger) async throws {
+        try await client.withActor(actor, logger: logger) { connection in
+            try await connection.query(
+                "UPDATE sessions SET revoked_at = now() WHERE id = \(actor.sessionID) AND revoked_at IS NULL",
+                logger: logger)
+        }
+    }
+}
+
+extension Duration {
+    var wholeSeconds: Int { Int(components.seconds) }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import PostgresNIO
+import Tenancy
+
+@testable import Hub
+
+/// The PostgreSQL that `deploy/test.sh` started for this run. Tests refuse anything else:
+/// they create and drop databases, and must never touch a real one.
+enum TestDatabase {
+    static let environment = ProcessInfo.processInfo.environment
+
+    static func configuration(_ role: DatabaseConfiguration.Role, poolSize: Int = 4) throws -> DatabaseConfiguration {
+        guard environment["HUB_TEST"] == "1" else { throw TestSetupError("lancez les tests par « bash deploy/test.sh »") }
+        var configuration = try DatabaseConfiguration.fromEnvironment(environment, role: role)
+        guard configuration.isLocal else { throw TestSetupError("base de test non locale : \(configuration.host)") }
+        configuration.poolSize = poolSize
+        return configuration
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "hub-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let migrationsDirectory = packageRoot.appendingPathComponent("sql").path
+
+    /// The hub's configuration for tests: the runtime role, a small pool.
+    static func hubConfiguration(poolSize: Int = 4) throws -> HubConfiguration {
+        var configuration = HubConfiguration(database: try self.configuration(.runtime, poolSize: poolSize))
+        configuration.migrationsDirectory = migrationsDirectory
+        configuration.logLevel = .warning
+        return configuration
+    }
+}
+
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body` with a running client of the given role.
+func withClient<Result: Sendable>(
+    _ configuration: DatabaseConfiguration, _ body: @Sendable (PostgresClient) async throws -> Result
+) async throws -> Result {
+    let client = configuration.makeClient(logger: TestDatabase.logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}
+
+func withOwner<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    try await withClient(try TestDatabase.configuration(.owner), body)
+}
+
+func withRuntime<Result: Sendable>(
+    poolSize: Int = 4, _ body: @Sendable (PostgresClient) async throws -> Result
+) async throws -> Result {
+    try await withClient(try TestDatabase.configuration(.runtime, poolSize: poolSize), body)
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run the hub locally in demo mode: private PostgreSQL in .hub/pg, migrate, seed, serve.
+# Re-running reuses the cluster, its passwords and its data.
+#   HUB_DB_PORT (54329)  port of the private cluster
+#   HUB_PORT (8080)      HTTP port of the hub
+#   HUB_BUILD=release    build with -c release
+# The cluster keeps running after the hub stops; stop it with
+#   bash -c 'source deploy/pg.sh && pg_stop .hub/pg'
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=deploy/pg.sh
+source deploy/pg.sh
+
+pg_ensure_installed
+pg_start "$ROOT/.hub/pg" "${HUB_DB_PORT:-54329}"
+# shellcheck disable=SC1091
+source "$ROOT/.hub/pg/env"
+
+build=()
+[[ ${HUB_BUILD:-debug} == release ]] && build=(-c release)
+swift build "${build[@]}"
+BIN="$(swift build "${build[@]}" --show-bin-path)/hub"
+
+"$BIN" migrate
+HUB_MODE=demo "$BIN" seed-demo
+
+cat <<BANNER
+
+==================================================================
+ hub (demo mode)
+   URL:      http://127.0.0.1:${HUB_PORT:-8080}
+   OpenAPI:  http://127.0.0.1:${HUB_PORT:-8080}/openapi.json
+   Database: postgres://hub_app@127.0.0.1:${HUB_DB_PORT}/hub (credentials in .hub/pg/env)
+ Demo logins:
+BANNER
+HUB_MODE=demo "$BIN" seed-demo --print-logins
+echo "=================================================================="
+echo
+
+exec env HUB_MODE=demo "$BIN" serve
