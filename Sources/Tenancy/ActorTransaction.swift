@@ -9,9 +9,22 @@ extension PostgresClient {
     public func withActor<Result: Sendable>(
         _ actor: Actor, logger: Logger, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withTransaction(logger: logger) { connection in
+        try await transaction(logger: logger) { connection in
             try await connection.applySettings(of: actor, logger: logger)
             return try await body(connection)
+        }
+    }
+
+    /// `withTransaction`, except that an error thrown by `body` comes out as itself once
+    /// the transaction is rolled back, so that callers can catch their own domain errors.
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
         }
     }
 }

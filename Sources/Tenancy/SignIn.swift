@@ -113,7 +113,7 @@ public struct SignIn: Sendable {
 
     /// Signing out revokes the session the request came with.
     public func signOut(_ actor: Actor, logger: Logger) async throws {
-        try await client.withActor(actor, logger: logger) { connection in
+        _ = try await client.withActor(actor, logger: logger) { connection in
             try await connection.query(
                 "UPDATE sessions SET revoked_at = now() WHERE id = \(actor.sessionID) AND revoked_at IS NULL",
                 logger: logger)

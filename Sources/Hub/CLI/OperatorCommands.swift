@@ -58,7 +58,7 @@ struct ProgrammeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = try await withOwnerClient { client in
-                try await client.withTransaction(logger: .cli) { connection in
+                try await client.transaction(logger: .cli) { connection in
                     var partners: [(UUID, ProgrammePart)] = []
                     for entry in partner {
                         let pieces = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -102,7 +102,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             let hash = try await Credentials.hashPassword(password)
             let id = try await withOwnerClient { client in
-                try await client.withTransaction(logger: .cli) { connection in
+                try await client.transaction(logger: .cli) { connection in
                     var grants: [Operator.MembershipGrant] = []
                     for entry in membership {
                         let pieces = entry.split(separator: ":").map(String.init)

@@ -94,7 +94,7 @@ struct Migrator {
     /// database reaches the current version or it stays as it was.
     @discardableResult
     func migrate(client: PostgresClient, logger: Logger) async throws -> [String] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await connection.query(
                 """

@@ -122,7 +122,7 @@ struct SeedDemoCommand: AsyncParsableCommand {
                     print("  \(id.uuidString.lowercased())  \(name)")
                 }
             } else {
-                try await client.withTransaction(logger: logger) { try await DemoData.load(on: $0, logger: logger) }
+                try await client.transaction(logger: logger) { try await DemoData.load(on: $0, logger: logger) }
                 print("Données de démonstration chargées.")
             }
         }
