@@ -11,6 +11,19 @@ public struct Member: Codable, Sendable, Equatable {
     public let boundBySecret: Bool
     public let disabledAt: Date?
     public let createdAt: Date
+
+    // disabledAt is written as null while the membership is active, not left out.
+    enum CodingKeys: CodingKey { case id, email, displayName, roles, boundBySecret, disabledAt, createdAt }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(email, forKey: .email)
+        try container.encode(displayName, forKey: .displayName)
+        try container.encode(roles, forKey: .roles)
+        try container.encode(boundBySecret, forKey: .boundBySecret)
+        try container.encode(disabledAt, forKey: .disabledAt)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
 }
 
 public struct NewMember: Sendable {

@@ -50,10 +50,11 @@ public struct SignIn: Sendable {
     ) async throws -> SignInOutcome {
         let email = email.lowercased()
         let window = policy.failureWindow.wholeSeconds
-        let (accountFailures, addressFailures) = try await client.query(
-            "SELECT account_failures, address_failures FROM auth_recent_failures(\(email), \(address), \(window) * interval '1 second')",
-            logger: logger
-        ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
+        let (accountFailures, addressFailures) =
+            try await client.query(
+                "SELECT account_failures, address_failures FROM auth_recent_failures(\(email), \(address), \(window) * interval '1 second')",
+                logger: logger
+            ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
 
         if accountFailures >= policy.refuseAccountAfter || addressFailures >= policy.refuseAddressAfter {
             logger.warning(
@@ -91,7 +92,6 @@ public struct SignIn: Sendable {
         logger.info("sign-in", metadata: ["email": "\(email)", "address": "\(address)", "succeeded": "\(succeeded)"])
         return outcome
     }
-
 
     /// The actor behind a bearer token, or nil if the token is unknown, revoked, idle,
     /// expired, or its membership disabled.

@@ -79,18 +79,21 @@ import Testing
         // One connection: every transaction below runs on the same session.
         try await withRuntime(poolSize: 1) { client in
             let seenByA = try await client.withActor(actor(adminA), logger: TestDatabase.logger) { connection in
-                try await Members.list(on: connection, organisationID: a.id, after: nil, limit: 10, logger: TestDatabase.logger)
+                try await Members.list(
+                    on: connection, organisationID: a.id, after: nil, limit: 10, logger: TestDatabase.logger)
             }
             #expect(seenByA.map(\.email) == [adminA.email])
 
             let afterwards = try await client.withTransaction(logger: TestDatabase.logger) { connection in
                 try await connection.query(
-                    "SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id", logger: TestDatabase.logger)
-                    .decode(Int.self).first { _ in true }
+                    "SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id", logger: TestDatabase.logger
+                )
+                .decode(Int.self).first { _ in true }
             }
             #expect(afterwards == 0)
 
-            let (usersOfA, updated) = try await client.withActor(actor(adminB), logger: TestDatabase.logger) { connection in
+            let (usersOfA, updated) = try await client.withActor(actor(adminB), logger: TestDatabase.logger) {
+                connection in
                 let users = try await connection.query(
                     "SELECT count(*) FROM memberships WHERE organisation_id = \(a.id)", logger: TestDatabase.logger
                 ).decode(Int.self).first { _ in true }
@@ -109,7 +112,10 @@ import Testing
     @Test func anAdminCannotAddMembersToAnotherOrganisation() async throws {
         let (b, adminA) = try await withOwner { owner in
             let a = try await Fixtures.organisation(on: owner)
-            return (try await Fixtures.organisation(on: owner), try await Fixtures.user(in: a, roles: [.orgAdmin], on: owner))
+            return (
+                try await Fixtures.organisation(on: owner),
+                try await Fixtures.user(in: a, roles: [.orgAdmin], on: owner)
+            )
         }
         try await withRuntime { client in
             _ = await #expect(throws: PSQLError.self) {

@@ -24,17 +24,22 @@ import Testing
             let colleague = try await Fixtures.user(in: a, roles: [.socialWorker], bound: true, on: owner)
             return World(
                 a: a,
-                adminA: try await Fixtures.token(for: try await Fixtures.user(in: a, roles: [.orgAdmin], on: owner), on: owner),
-                workerA: try await Fixtures.token(for: try await Fixtures.user(in: a, roles: [.socialWorker, .serviceHead], on: owner), on: owner),
-                adminB: try await Fixtures.token(for: try await Fixtures.user(in: b, roles: [.orgAdmin], on: owner), on: owner),
+                adminA: try await Fixtures.token(
+                    for: try await Fixtures.user(in: a, roles: [.orgAdmin], on: owner), on: owner),
+                workerA: try await Fixtures.token(
+                    for: try await Fixtures.user(in: a, roles: [.socialWorker, .serviceHead], on: owner), on: owner),
+                adminB: try await Fixtures.token(
+                    for: try await Fixtures.user(in: b, roles: [.orgAdmin], on: owner), on: owner),
                 colleague: colleague,
                 colleagueToken: try await Fixtures.token(for: colleague, on: owner))
         }
     }
 
     func newMember(_ email: String = "nouvelle-\(UUID().uuidString.prefix(8))@test.demo") -> [String: Any] {
-        ["email": email, "displayName": "Nouvelle Collègue", "password": "un mot de passe assez long",
-         "roles": ["socialWorker"], "boundBySecret": true]
+        [
+            "email": email, "displayName": "Nouvelle Collègue", "password": "un mot de passe assez long",
+            "roles": ["socialWorker"], "boundBySecret": true,
+        ]
     }
 
     @Test func anAdminCreatesListsReadsAndDisablesTheirMembers() async throws {
@@ -48,6 +53,7 @@ import Testing
             #expect(created.object["roles"] as? [String] == ["socialWorker"])
             #expect(created.object["boundBySecret"] as? Bool == true)
             #expect(created.object["password"] == nil && created.object["passwordHash"] == nil)
+            #expect(created.object["disabledAt"] is NSNull)
 
             // Four members: the admin, a social worker, the colleague and the new one.
             let first = try await client.execute(uri: "/v1/users?limit=2", method: .get, headers: bearer(w.adminA))
@@ -60,7 +66,8 @@ import Testing
             let emails = (first.items + second.items).compactMap { $0["email"] as? String }
             #expect(emails == emails.sorted() && Set(emails).count == 4)
 
-            let shown = try await client.execute(uri: "/v1/users/\(w.colleague.id)", method: .get, headers: bearer(w.adminA))
+            let shown = try await client.execute(
+                uri: "/v1/users/\(w.colleague.id)", method: .get, headers: bearer(w.adminA))
             #expect(shown.object["email"] as? String == w.colleague.email)
 
             let disabled = try await client.execute(
@@ -82,12 +89,15 @@ import Testing
         try await withApp { client in
             let missing = try await client.execute(uri: "/v1/users/\(UUID())", method: .get, headers: bearer(w.adminB))
             missing.expectProblem(.notFound)
-            let foreign = try await client.execute(uri: "/v1/users/\(w.colleague.id)", method: .get, headers: bearer(w.adminB))
+            let foreign = try await client.execute(
+                uri: "/v1/users/\(w.colleague.id)", method: .get, headers: bearer(w.adminB))
             foreign.expectProblem(.notFound)
             #expect(foreign.object["detail"] as? String == missing.object["detail"] as? String)
 
-            try await client.execute(uri: "/v1/users/\(w.colleague.id)/disable", method: .post, headers: bearer(w.adminB))
-                .expectProblem(.notFound)
+            try await client.execute(
+                uri: "/v1/users/\(w.colleague.id)/disable", method: .post, headers: bearer(w.adminB)
+            )
+            .expectProblem(.notFound)
             let list = try await client.execute(uri: "/v1/users", method: .get, headers: bearer(w.adminB))
             #expect(!list.items.contains { $0["email"] as? String == w.colleague.email })
 
@@ -131,6 +141,9 @@ import Testing
             var nullName = newMember()
             nullName["displayName"] = NSNull()
             try await post(json(nullName)).expectProblem(.badRequest, field: "displayName")
+            var misspelt = newMember()
+            misspelt["boundbysecret"] = true
+            try await post(json(misspelt)).expectProblem(.badRequest, field: "boundbysecret")
             try await post(ByteBuffer(string: "[1, 2")).expectProblem(.badRequest)
             try await post(ByteBuffer(string: "[]")).expectProblem(.badRequest)
             var shortPassword = newMember()

@@ -38,11 +38,16 @@ import Testing
     @Test func migratesOnceAndRecordsChecksums() async throws {
         let migrator = Migrator(migrations: migrations)
         try await withFreshDatabase { client in
-            let before = try await client.withConnection { try await migrator.status(on: $0, logger: TestDatabase.logger) }
+            let before = try await client.withConnection {
+                try await migrator.status(on: $0, logger: TestDatabase.logger)
+            }
             #expect(before.pending == migrations.map(\.version))
-            #expect(try await migrator.migrate(client: client, logger: TestDatabase.logger) == migrations.map(\.version))
+            #expect(
+                try await migrator.migrate(client: client, logger: TestDatabase.logger) == migrations.map(\.version))
             #expect(try await migrator.migrate(client: client, logger: TestDatabase.logger).isEmpty)
-            let after = try await client.withConnection { try await migrator.status(on: $0, logger: TestDatabase.logger) }
+            let after = try await client.withConnection {
+                try await migrator.status(on: $0, logger: TestDatabase.logger)
+            }
             #expect(after.isCurrent)
             let recorded = try await client.query("SELECT checksum FROM schema_migrations ORDER BY version")
                 .decode(String.self).reduce(into: []) { $0.append($1) }
@@ -76,24 +81,31 @@ import Testing
             }
 
             let ahead = Migrator(migrations: migrations + [Migration(version: "9999_next.sql", sql: "SELECT 1")])
-            let pending = try await client.withConnection { try await ahead.status(on: $0, logger: TestDatabase.logger) }
+            let pending = try await client.withConnection {
+                try await ahead.status(on: $0, logger: TestDatabase.logger)
+            }
             #expect(pending.pending == ["9999_next.sql"])
             #expect(throws: MigrationError.self) { try pending.requireCurrent() }
 
             let behind = Migrator(migrations: Array(migrations.dropLast()))
-            let unknown = try await client.withConnection { try await behind.status(on: $0, logger: TestDatabase.logger) }
+            let unknown = try await client.withConnection {
+                try await behind.status(on: $0, logger: TestDatabase.logger)
+            }
             #expect(unknown.unknown == [migrations.last!.version])
         }
     }
 
     /// A failing migration leaves the database as it was: one transaction for the run.
     @Test func aFailingMigrationAppliesNothing() async throws {
-        let broken = Migrator(migrations: migrations + [Migration(version: "9999_broken.sql", sql: "SELECT * FROM nulle_part")])
+        let broken = Migrator(
+            migrations: migrations + [Migration(version: "9999_broken.sql", sql: "SELECT * FROM nulle_part")])
         try await withFreshDatabase { client in
             await #expect(throws: PSQLError.self) {
                 try await broken.migrate(client: client, logger: TestDatabase.logger)
             }
-            let status = try await client.withConnection { try await broken.status(on: $0, logger: TestDatabase.logger) }
+            let status = try await client.withConnection {
+                try await broken.status(on: $0, logger: TestDatabase.logger)
+            }
             #expect(status.pending == broken.migrations.map(\.version))
         }
     }

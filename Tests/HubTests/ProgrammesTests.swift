@@ -15,15 +15,18 @@ import Testing
                 partners: [(alfi, .holder), (alfi, .operator), (antin, .landlord)], on: owner)
             return (
                 programme,
-                try await Fixtures.token(for: try await Fixtures.user(in: alfi, roles: [.socialWorker], on: owner), on: owner),
-                try await Fixtures.token(for: try await Fixtures.user(in: outsider, roles: [.serviceHead], on: owner), on: owner),
+                try await Fixtures.token(
+                    for: try await Fixtures.user(in: alfi, roles: [.socialWorker], on: owner), on: owner),
+                try await Fixtures.token(
+                    for: try await Fixtures.user(in: outsider, roles: [.serviceHead], on: owner), on: owner),
                 antin
             )
         }
         try await withApp { client in
             let list = try await client.execute(uri: "/v1/programmes", method: .get, headers: bearer(operatorToken))
             #expect(list.items.count == 1)
-            let shown = try await client.execute(uri: "/v1/programmes/\(programme)", method: .get, headers: bearer(operatorToken))
+            let shown = try await client.execute(
+                uri: "/v1/programmes/\(programme)", method: .get, headers: bearer(operatorToken))
             #expect(shown.object["yearlyBudgetEuros"] as? String == "65000.00")
             #expect(shown.object["targetHouseholds"] as? Int == 30)
             let partners = shown.object["partners"] as? [[String: Any]] ?? []

@@ -51,7 +51,10 @@ import Testing
     @Test func refusalsLookAlike() async throws {
         let (user, other) = try await withOwner { owner in
             let org = try await Fixtures.organisation(on: owner)
-            return (try await Fixtures.user(in: org, roles: [.socialWorker], on: owner), try await Fixtures.organisation(on: owner))
+            return (
+                try await Fixtures.user(in: org, roles: [.socialWorker], on: owner),
+                try await Fixtures.organisation(on: owner)
+            )
         }
         try await withApp { client in
             let answers = [
@@ -75,14 +78,17 @@ import Testing
             var tokens: [String] = []
             for _ in 0..<4 { tokens.append(try await Fixtures.token(for: user, on: owner)) }
             let hashes = tokens.map(Credentials.tokenHash)
-            try await owner.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = \(hashes[0])")
-            try await owner.query("UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE token_hash = \(hashes[1])")
+            try await owner.query(
+                "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = \(hashes[0])")
+            try await owner.query(
+                "UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE token_hash = \(hashes[1])")
             try await owner.query("UPDATE sessions SET revoked_at = now() WHERE token_hash = \(hashes[2])")
             return (user, tokens)
         }
         try await withApp { client in
             for token in tokens.prefix(3) + [Credentials.newToken(), "", String(repeating: "a", count: 5000)] {
-                try await client.execute(uri: "/v1/me", method: .get, headers: bearer(token)).expectProblem(.unauthorized)
+                try await client.execute(uri: "/v1/me", method: .get, headers: bearer(token)).expectProblem(
+                    .unauthorized)
             }
             try await client.execute(uri: "/v1/me", method: .get).expectProblem(.unauthorized)
             try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Basic \(tokens[3])"])
@@ -164,7 +170,10 @@ import Testing
     @Test func aTokenForAnOrganisationOfWhichOneIsNotAMemberCannotBeObtained() async throws {
         let (user, other) = try await withOwner { owner in
             let org = try await Fixtures.organisation(on: owner)
-            return (try await Fixtures.user(in: org, roles: [.orgAdmin], on: owner), try await Fixtures.organisation(on: owner))
+            return (
+                try await Fixtures.user(in: org, roles: [.orgAdmin], on: owner),
+                try await Fixtures.organisation(on: owner)
+            )
         }
         try await withApp { client in
             try await signIn(client, user.email, org: other.id).expectProblem(.unauthorized)
@@ -182,8 +191,10 @@ import Testing
         try await withApp { client in
             try await client.execute(uri: "/v1/sessions", method: .post, body: ByteBuffer(string: "{"))
                 .expectProblem(.badRequest)
-            try await client.execute(uri: "/v1/sessions", method: .post, body: json(["email": "a@b.fr", "password": "x"]))
-                .expectProblem(.badRequest, field: "organisationId")
+            try await client.execute(
+                uri: "/v1/sessions", method: .post, body: json(["email": "a@b.fr", "password": "x"])
+            )
+            .expectProblem(.badRequest, field: "organisationId")
             try await client.execute(
                 uri: "/v1/sessions", method: .post,
                 body: json(["email": 3, "password": "x", "organisationId": UUID().uuidString])

@@ -44,8 +44,9 @@ import Testing
 
 @Suite struct AccessRulesTests {
     func actor(_ roles: Set<Role>) -> Actor {
-        Actor(userID: UUID(), organisationID: UUID(), roles: roles, boundBySecret: true, sessionID: UUID(),
-              sessionExpiresAt: Date())
+        Actor(
+            userID: UUID(), organisationID: UUID(), roles: roles, boundBySecret: true, sessionID: UUID(),
+            sessionExpiresAt: Date())
     }
 
     @Test func onlyOrgAdminsManageMembers() {

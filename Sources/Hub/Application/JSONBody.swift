@@ -12,12 +12,26 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw Problem.payloadTooLarge(limit: context.maxUploadSize)
         }
+        let value: T
         do {
-            return try JSONDecoder.hub.decode(T.self, from: buffer)
+            value = try JSONDecoder.hub.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw Problem(decoding: error)
         }
+        if let known = T.self as? any ClosedJSONObject.Type,
+            let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any],
+            let unexpected = object.keys.sorted().first(where: { !known.fields.contains($0) })
+        {
+            throw Problem.badRequest("Le champ « \(unexpected) » n'est pas attendu.", field: unexpected)
+        }
+        return value
     }
+}
+
+/// A request body whose unknown fields are refused rather than ignored: a misspelt
+/// `boundbySecret` must not silently create a user without the secrecy binding.
+protocol ClosedJSONObject: Decodable {
+    static var fields: Set<String> { get }
 }
 
 extension Problem {

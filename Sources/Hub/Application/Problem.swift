@@ -107,7 +107,8 @@ extension Problem {
         default:
             status.code >= 500
                 ? .internal
-                : Problem(status: status, code: "http-\(status.code)", title: "Requête refusée", detail: status.reasonPhrase)
+                : Problem(
+                    status: status, code: "http-\(status.code)", title: "Requête refusée", detail: status.reasonPhrase)
         }
     }
 }

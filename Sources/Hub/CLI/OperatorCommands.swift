@@ -12,7 +12,8 @@ struct OrganisationCommand: AsyncParsableCommand {
         commandName: "organisation", abstract: "Gère les organisations.", subcommands: [Create.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Crée une organisation (sans effet si le nom existe).")
+        static let configuration = CommandConfiguration(
+            abstract: "Crée une organisation (sans effet si le nom existe).")
 
         @Option(help: "Nom de l'organisation.") var name: String
         @Option(help: "Nature : \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,7 +36,8 @@ struct ProgrammeCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Crée un programme avec ses partenaires (sans effet si le nom existe, sinon ajoute les partenaires).")
+            abstract:
+                "Crée un programme avec ses partenaires (sans effet si le nom existe, sinon ajoute les partenaires).")
 
         @Option(help: "Nom du programme.") var name: String
         @Option(help: "Début, AAAA-MM-JJ.") var startsOn: String
@@ -44,7 +46,9 @@ struct ProgrammeCommand: AsyncParsableCommand {
         @Option(help: "Nombre de ménages visés par an.") var targetHouseholds: Int
         @Option(
             parsing: .upToNextOption,
-            help: "Partenaires « organisation=part » (nom ou identifiant ; parts : \(ProgrammePart.allCases.map(\.rawValue).joined(separator: ", "))).")
+            help:
+                "Partenaires « organisation=part » (nom ou identifiant ; parts : \(ProgrammePart.allCases.map(\.rawValue).joined(separator: ", ")))."
+        )
         var partner: [String] = []
 
         func validate() throws {
@@ -89,7 +93,9 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Nom affiché.") var name: String
         @Option(
             parsing: .upToNextOption,
-            help: "Appartenances « organisation:rôle,rôle[:secret] » ; « secret » si la personne est tenue au secret professionnel. Rôles : \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+            help:
+                "Appartenances « organisation:rôle,rôle[:secret] » ; « secret » si la personne est tenue au secret professionnel. Rôles : \(Role.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
         var membership: [String]
 
         func run() async throws {
@@ -98,7 +104,8 @@ struct UserCommand: AsyncParsableCommand {
                 password.count >= Credentials.minimumPasswordLength
             else {
                 throw ValidationError(
-                    "Mot de passe attendu sur l'entrée standard (\(Credentials.minimumPasswordLength) caractères au moins).")
+                    "Mot de passe attendu sur l'entrée standard (\(Credentials.minimumPasswordLength) caractères au moins)."
+                )
             }
             let hash = try await Credentials.hashPassword(password)
             let id = try await withOwnerClient { client in
@@ -106,10 +113,15 @@ struct UserCommand: AsyncParsableCommand {
                     var grants: [Operator.MembershipGrant] = []
                     for entry in membership {
                         let pieces = entry.split(separator: ":").map(String.init)
-                        let roles = pieces.count >= 2 ? pieces[1].split(separator: ",").compactMap { Role(rawValue: String($0)) } : []
+                        let roles =
+                            pieces.count >= 2
+                            ? pieces[1].split(separator: ",").compactMap { Role(rawValue: String($0)) } : []
                         guard (2...3).contains(pieces.count), !roles.isEmpty,
                             pieces.count == 2 || pieces[2] == "secret"
-                        else { throw ValidationError("Appartenance « \(entry) » : attendu organisation:rôle,rôle[:secret].") }
+                        else {
+                            throw ValidationError(
+                                "Appartenance « \(entry) » : attendu organisation:rôle,rôle[:secret].")
+                        }
                         grants.append(
                             .init(
                                 organisationID: try await organisationID(pieces[0], on: connection), roles: Set(roles),

@@ -67,9 +67,10 @@ struct Migrator {
     /// Compares the database's record with the files. Works with the runtime role, which
     /// may read `schema_migrations`; a database never migrated has everything pending.
     func status(on connection: PostgresConnection, logger: Logger) async throws -> MigrationStatus {
-        let exists = try await connection.query(
-            "SELECT to_regclass('public.schema_migrations') IS NOT NULL", logger: logger
-        ).decode(Bool.self).first { _ in true } ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('public.schema_migrations') IS NOT NULL", logger: logger
+            ).decode(Bool.self).first { _ in true } ?? false
         var applied: [String: String] = [:]
         if exists {
             for try await (version, checksum) in try await connection.query(

@@ -10,7 +10,9 @@ enum SQLScript {
         var index = script.startIndex
 
         func peek(_ offset: Int = 0) -> Character? {
-            script.index(index, offsetBy: offset, limitedBy: script.endIndex).flatMap { $0 < script.endIndex ? script[$0] : nil }
+            script.index(index, offsetBy: offset, limitedBy: script.endIndex).flatMap {
+                $0 < script.endIndex ? script[$0] : nil
+            }
         }
         func take() {
             current.append(script[index])
@@ -27,7 +29,8 @@ enum SQLScript {
                 // A line comment is dropped: it would otherwise become an empty statement.
                 while index < script.endIndex, script[index] != "\n" { index = script.index(after: index) }
             } else if character == "/", peek(1) == "*" {
-                take(); take()
+                take()
+                take()
                 takeUntil("*/")
             } else if character == "'" || character == "\"" {
                 take()

@@ -41,30 +41,43 @@ enum DemoData {
     ]
 
     static let users: [DemoUser] = [
-        .init(email: "claire.martin@alfi.demo", name: "Claire Martin", organisation: "ALFI",
-              roles: [.socialWorker], bound: true, note: "CESF, référente sociale"),
-        .init(email: "lucas.petit@alfi.demo", name: "Lucas Petit", organisation: "ALFI",
-              roles: [.socialWorker], bound: false, note: "intervenant non tenu au secret"),
-        .init(email: "sophie.bernard@alfi.demo", name: "Sophie Bernard", organisation: "ALFI",
-              roles: [.serviceHead], bound: true, note: "cheffe de service"),
-        .init(email: "karim.haddad@alfi.demo", name: "Karim Haddad", organisation: "ALFI",
-              roles: [.facilitator], bound: true, note: "anime la cellule et le comité"),
-        .init(email: "admin@alfi.demo", name: "Administration ALFI", organisation: "ALFI",
-              roles: [.orgAdmin], bound: false, note: "administratrice des comptes ALFI"),
-        .init(email: "julie.moreau@antin.demo", name: "Julie Moreau", organisation: "Antin Résidences",
-              roles: [.housingOfficer], bound: false, note: "chargée de gestion locative"),
-        .init(email: "admin@antin.demo", name: "Administration Antin", organisation: "Antin Résidences",
-              roles: [.orgAdmin], bound: false, note: "administrateur des comptes Antin"),
-        .init(email: "nadia.benali@croix-rouge.demo", name: "Nadia Benali", organisation: "Croix-Rouge française",
-              roles: [.socialWorker], bound: true, note: "assistante de service social, orientatrice"),
-        .init(email: "marc.dubois@croix-rouge.demo", name: "Marc Dubois", organisation: "Croix-Rouge française",
-              roles: [.serviceHead], bound: false, note: "chef de service non tenu au secret"),
-        .init(email: "thomas.leroy@essonne.demo", name: "Thomas Leroy", organisation: "Conseil départemental de l'Essonne",
-              roles: [.socialWorker], bound: true, note: "éducateur ASE"),
-        .init(email: "ines.garcia@actionlogement.demo", name: "Inès Garcia", organisation: "Action Logement Services",
-              roles: [.housingOfficer], bound: false, note: "conseillère Action Logement"),
-        .init(email: "paul.lambert@drihl.demo", name: "Paul Lambert", organisation: "DRIHL Île-de-France",
-              roles: [.evaluator], bound: false, note: "évaluateur de l'État"),
+        .init(
+            email: "claire.martin@alfi.demo", name: "Claire Martin", organisation: "ALFI",
+            roles: [.socialWorker], bound: true, note: "CESF, référente sociale"),
+        .init(
+            email: "lucas.petit@alfi.demo", name: "Lucas Petit", organisation: "ALFI",
+            roles: [.socialWorker], bound: false, note: "intervenant non tenu au secret"),
+        .init(
+            email: "sophie.bernard@alfi.demo", name: "Sophie Bernard", organisation: "ALFI",
+            roles: [.serviceHead], bound: true, note: "cheffe de service"),
+        .init(
+            email: "karim.haddad@alfi.demo", name: "Karim Haddad", organisation: "ALFI",
+            roles: [.facilitator], bound: true, note: "anime la cellule et le comité"),
+        .init(
+            email: "admin@alfi.demo", name: "Administration ALFI", organisation: "ALFI",
+            roles: [.orgAdmin], bound: false, note: "administratrice des comptes ALFI"),
+        .init(
+            email: "julie.moreau@antin.demo", name: "Julie Moreau", organisation: "Antin Résidences",
+            roles: [.housingOfficer], bound: false, note: "chargée de gestion locative"),
+        .init(
+            email: "admin@antin.demo", name: "Administration Antin", organisation: "Antin Résidences",
+            roles: [.orgAdmin], bound: false, note: "administrateur des comptes Antin"),
+        .init(
+            email: "nadia.benali@croix-rouge.demo", name: "Nadia Benali", organisation: "Croix-Rouge française",
+            roles: [.socialWorker], bound: true, note: "assistante de service social, orientatrice"),
+        .init(
+            email: "marc.dubois@croix-rouge.demo", name: "Marc Dubois", organisation: "Croix-Rouge française",
+            roles: [.serviceHead], bound: false, note: "chef de service non tenu au secret"),
+        .init(
+            email: "thomas.leroy@essonne.demo", name: "Thomas Leroy",
+            organisation: "Conseil départemental de l'Essonne",
+            roles: [.socialWorker], bound: true, note: "éducateur ASE"),
+        .init(
+            email: "ines.garcia@actionlogement.demo", name: "Inès Garcia", organisation: "Action Logement Services",
+            roles: [.housingOfficer], bound: false, note: "conseillère Action Logement"),
+        .init(
+            email: "paul.lambert@drihl.demo", name: "Paul Lambert", organisation: "DRIHL Île-de-France",
+            roles: [.evaluator], bound: false, note: "évaluateur de l'État"),
     ]
 
     /// Idempotent: a second run finds everything in place and changes nothing.
@@ -81,7 +94,9 @@ enum DemoData {
         for user in users {
             _ = try await Operator.createUser(
                 email: user.email, displayName: user.name, passwordHash: hash,
-                memberships: [.init(organisationID: ids[user.organisation]!, roles: user.roles, boundBySecret: user.bound)],
+                memberships: [
+                    .init(organisationID: ids[user.organisation]!, roles: user.roles, boundBySecret: user.bound)
+                ],
                 on: connection, logger: logger)
         }
     }

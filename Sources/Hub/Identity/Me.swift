@@ -25,7 +25,8 @@ struct Me: ResponseEncodable, Sendable {
             SELECT u.email, u.display_name, o.name, o.kind
             FROM users u, organisations o WHERE u.id = \(actor.userID) AND o.id = \(actor.organisationID)
             """, logger: logger)
-        for try await (email, displayName, organisationName, kind) in rows.decode((String, String, String, String).self) {
+        for try await (email, displayName, organisationName, kind) in rows.decode((String, String, String, String).self)
+        {
             guard let kind = OrganisationKind(rawValue: kind) else { break }
             return Me(
                 user: User(id: actor.userID, email: email, displayName: displayName),

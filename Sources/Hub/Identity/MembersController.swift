@@ -9,7 +9,8 @@ import Tenancy
 struct MembersController {
     let client: PostgresClient
 
-    struct NewMemberRequest: Decodable {
+    struct NewMemberRequest: ClosedJSONObject {
+        static let fields: Set<String> = ["email", "displayName", "password", "roles", "boundBySecret"]
         let email: String
         let displayName: String
         let password: String
@@ -60,9 +61,11 @@ struct MembersController {
         let new = try await validated(body)
         do {
             let member = try await client.withActor(actor, logger: context.logger) { connection in
-                try await Members.create(new, on: connection, organisationID: actor.organisationID, logger: context.logger)
+                try await Members.create(
+                    new, on: connection, organisationID: actor.organisationID, logger: context.logger)
             }
-            var response = try EditedResponse(status: .created, response: member).response(from: request, context: context)
+            var response = try EditedResponse(status: .created, response: member).response(
+                from: request, context: context)
             response.headers[.location] = "/v1/users/\(member.id)"
             return response
         } catch MemberError.emailUnavailable {

@@ -6,7 +6,8 @@ import Tenancy
 struct SessionsController {
     let signIn: SignIn
 
-    struct SignInRequest: Decodable {
+    struct SignInRequest: ClosedJSONObject {
+        static let fields: Set<String> = ["email", "password", "organisationId"]
         let email: String
         let password: String
         let organisationId: UUID
@@ -29,7 +30,9 @@ struct SessionsController {
         group.get("me", use: me)
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<SessionResponse> {
+    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<
+        SessionResponse
+    > {
         let body = try await request.decodeJSON(as: SignInRequest.self, context: context)
         // Sizes are checked before any work: bcrypt on a megabyte password is a cheap attack.
         guard body.email.count <= 254, body.password.count <= 200 else { throw Problem.signInRefused }

@@ -28,7 +28,8 @@ enum Fixtures {
         "\(prefix) \(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    static func organisation(_ kind: OrganisationKind = .supportOperator, on owner: PostgresClient) async throws -> Org {
+    static func organisation(_ kind: OrganisationKind = .supportOperator, on owner: PostgresClient) async throws -> Org
+    {
         let name = unique("Organisation")
         let id = try await owner.withConnection {
             try await Operator.createOrganisation(name: name, kind: kind, on: $0, logger: TestDatabase.logger)

@@ -31,7 +31,9 @@ extension TestResponse {
     var items: [[String: Any]] { object["items"] as? [[String: Any]] ?? [] }
 
     /// Every error of the hub is problem+json with a French title and its status.
-    func expectProblem(_ status: HTTPResponse.Status, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectProblem(
+        _ status: HTTPResponse.Status, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(self.status == status, sourceLocation: sourceLocation)
         #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
         let problem = object

@@ -12,7 +12,9 @@ enum TestDatabase {
     static let environment = ProcessInfo.processInfo.environment
 
     static func configuration(_ role: DatabaseConfiguration.Role, poolSize: Int = 4) throws -> DatabaseConfiguration {
-        guard environment["HUB_TEST"] == "1" else { throw TestSetupError("lancez les tests par « bash deploy/test.sh »") }
+        guard environment["HUB_TEST"] == "1" else {
+            throw TestSetupError("lancez les tests par « bash deploy/test.sh »")
+        }
         var configuration = try DatabaseConfiguration.fromEnvironment(environment, role: role)
         guard configuration.isLocal else { throw TestSetupError("base de test non locale : \(configuration.host)") }
         configuration.poolSize = poolSize
