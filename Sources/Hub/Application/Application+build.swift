@@ -52,6 +52,9 @@ func addRoutes(
     sessions.addRoutes(to: v1)
     MembersController(client: client).addRoutes(to: v1)
     ProgrammesController(client: client).addRoutes(to: v1)
+    HouseholdsController(client: client).addRoutes(to: v1)
+    DiagnosticsController(client: client).addRoutes(to: v1)
+    AccessLogController(client: client).addRoutes(to: v1)
 }
 
 /// A known path with another method answers 405 with `Allow`, not the router's 404.

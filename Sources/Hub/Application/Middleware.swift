@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PostgresNIO
 import Tenancy
 
 /// Outermost: gives every response its request id and logs one line per request.
@@ -42,8 +43,17 @@ struct ProblemMiddleware: RouterMiddleware {
             return try problem.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try Problem.forStatus(error.status).response(from: request, context: context)
+        } catch let error as PSQLError {
+            // The SQLSTATE and the server's message, never the detail: the detail quotes values.
+            context.logger.error(
+                "database error",
+                metadata: [
+                    "sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")",
+                    "message": "\(error.serverInfo?[.message] ?? "\(error.code)")",
+                ])
+            return try Problem.internal.response(from: request, context: context)
         } catch {
-            // The type, not the description: a database error's description can quote values.
+            // The type, not the description: an error's description can quote values.
             context.logger.error("unexpected error", metadata: ["error_type": "\(type(of: error))"])
             return try Problem.internal.response(from: request, context: context)
         }

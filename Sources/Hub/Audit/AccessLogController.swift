@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// "Qui a consulté mon dossier" (R11) and the right of access (R12), for bound users of
+/// the household's lead organisation.
+struct AccessLogController {
+    let client: PostgresClient
+    var gate: HouseholdGate { HouseholdGate(client: client) }
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.get("households/:householdId/access-log", use: accessLog)
+        group.get("households/:householdId/export", use: export)
+    }
+
+    struct Access: Codable, Sendable {
+        let id: Int64
+        let at: Date
+        let userName: String?
+        let organisation: String?
+        let action: String
+        let levels: [String]
+        let outcome: String
+    }
+
+    @Sendable func accessLog(_ request: Request, context: HubRequestContext) async throws -> Page<Access> {
+        let id = try context.parameters.uuid("householdId")
+        let page = try PageRequest(request)
+        let before = try page.after.map { raw in
+            guard let value = Int64(raw) else {
+                throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
+            }
+            return value
+        }
+        let entries = try await gate.run(id, action: "accessLog.read", context: context) { connection, actor, facts in
+            guard AccessRules.mayReadAccessLog(actor, facts) else {
+                throw Problem.forbidden(
+                    "Le journal d'accès est consultable par les professionnels tenus au secret de l'organisation référente.")
+            }
+            let entries = try await Self.entries(of: id, before: before, limit: page.fetchLimit, on: connection, context: context)
+            return (entries, .disclosed("accessLog.read", id, levels: [.partners]))
+        }
+        return page.page(entries) { String($0.id) }
+    }
+
+    static func entries(
+        of household: UUID, before: Int64?, limit: Int, on connection: PostgresConnection, context: HubRequestContext
+    ) async throws -> [Access] {
+        let rows = try await connection.query(
+            """
+            SELECT id, at, user_name, organisation_name, action, levels, outcome
+            FROM audit_access_log(\(household), \(before)::bigint, \(limit)::integer)
+            """, logger: context.logger)
+        var entries: [Access] = []
+        for try await r in rows.decode((Int64, Date, String?, String?, String, [String], String).self) {
+            entries.append(
+                Access(id: r.0, at: r.1, userName: r.2, organisation: r.3, action: r.4, levels: r.5, outcome: r.6))
+        }
+        return entries
+    }
+
+    /// Everything the reader may see of the household, with its whole access log.
+    struct Export: Encodable, Sendable {
+        let generatedAt: Date
+        let household: Household
+        let careTeam: [CareTeamMember]
+        let consents: [ConsentRecord]
+        let diagnostics: [Diagnostic]
+        let notes: [NoteRecord]
+        let accessLog: [Access]
+    }
+
+    @Sendable func export(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
+        guard ["json", "markdown"].contains(format) else {
+            throw Problem.badRequest("Le paramètre « format » vaut json ou markdown.", field: "format")
+        }
+        let export = try await gate.run(id, action: "household.export", context: context) { connection, actor, facts in
+            guard AccessRules.mayReadAccessLog(actor, facts) else {
+                throw Problem.forbidden(
+                    "L'export du dossier est fait par un professionnel tenu au secret de l'organisation référente.")
+            }
+            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.notFound
+            }
+            var diagnostics: [Diagnostic] = []
+            for version in try await DiagnosticStore.history(of: id, on: connection, logger: context.logger) {
+                if let diagnostic = try await DiagnosticStore.load(
+                    version.id, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)
+                {
+                    diagnostics.append(diagnostic)
+                }
+            }
+            var notes: [NoteRecord] = []
+            var after: (Int64, UUID)?
+            repeat {
+                let page = try await HouseholdStore.notes(of: id, after: after, limit: 500, on: connection, logger: context.logger)
+                notes += page.filter {
+                    AccessRules.mayRead(Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
+                }
+                after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
+            } while after != nil
+            var log: [Access] = []
+            var before: Int64?
+            repeat {
+                let page = try await Self.entries(of: id, before: before, limit: 1000, on: connection, context: context)
+                log += page
+                before = page.count == 1000 ? page.last?.id : nil
+            } while before != nil
+            let export = Export(
+                generatedAt: Date(), household: household,
+                careTeam: try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger),
+                consents: try await HouseholdStore.consents(of: id, on: connection, logger: context.logger),
+                diagnostics: diagnostics, notes: notes, accessLog: log)
+            let levels = diagnostics.reduce(into: Set<Level>([.partners])) { $0.formUnion($1.levels) }
+                .union(notes.compactMap { Level(rawValue: $0.level) })
+            return (export, .disclosed("household.export", id, levels: levels))
+        }
+        if format == "markdown" {
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/markdown; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"dossier-\(export.household.reference).md\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: ExportDocument.markdown(export))))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder.hub.encode(export))))
+    }
+}

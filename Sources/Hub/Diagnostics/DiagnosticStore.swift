@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// Versions of the diagnostic: drafts edited by the lead organisation, validated versions
+/// kept for ever. Entries are read under the reader's policies, then checked again by
+/// `AccessRules.mayRead`: the two enforcements must agree.
+enum DiagnosticStore {
+    static func current(
+        of household: UUID, reader: Actor, facts: HouseholdFacts, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Diagnostic? {
+        let rows = try await connection.query(
+            """
+            SELECT id FROM diagnostics WHERE household_id = \(household) AND status = 'validated'
+            ORDER BY version DESC LIMIT 1
+            """, logger: logger)
+        for try await id in rows.decode(UUID.self) {
+            return try await load(id, household: household, reader: reader, facts: facts, on: connection, logger: logger)
+        }
+        return nil
+    }
+
+    static func load(
+        _ id: UUID, household: UUID, reader: Actor, facts: HouseholdFacts, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Diagnostic? {
+        let headers = try await connection.query(
+            """
+            SELECT d.version, d.status, o.id, o.name, o.kind, d.referent_name, d.revision, d.created_at, d.updated_at,
+                   d.validated_at
+            FROM diagnostics d JOIN organisations o ON o.id = d.author_organisation_id
+            WHERE d.id = \(id) AND d.household_id = \(household)
+            """, logger: logger)
+        var header: (Int, String, UUID, String, String, String, Int, Date, Date, Date?)?
+        for try await row in headers.decode((Int, String, UUID, String, String, String, Int, Date, Date, Date?).self) {
+            header = row
+        }
+        guard let header else { return nil }
+
+        var entries: [String: Levelled] = [:]
+        let rows = try await connection.query(
+            "SELECT kind, code, value, level, author_organisation_id FROM diagnostic_entries WHERE diagnostic_id = \(id)",
+            logger: logger)
+        for try await (kind, code, value, level, author) in rows.decode((String, String, String, String, UUID).self) {
+            guard let parsed = Level(rawValue: level), AccessRules.mayRead(parsed, author: author, reader, facts) else {
+                continue
+            }
+            entries["\(kind):\(code)"] = Levelled(value: value, level: level)
+        }
+        let sections = DiagnosticGrid.sections.map { section in
+            Diagnostic.Section(
+                code: section.code, title: section.title, view: entries["view:\(section.code)"],
+                items: section.items.map { item in
+                    Diagnostic.Item(
+                        code: item.code, label: item.label, assessment: entries["assessment:\(item.code)"],
+                        comment: entries["comment:\(item.code)"])
+                })
+        }
+        return Diagnostic(
+            id: id, version: header.0, status: header.1,
+            authorOrganisation: Organisation(id: header.2, name: header.3, kind: OrganisationKind(rawValue: header.4) ?? .supportOperator),
+            referentName: header.5, revision: header.6, createdAt: header.7, updatedAt: header.8, validatedAt: header.9,
+            sections: sections, preconisations: entries["preconisations:"])
+    }
+
+    static func history(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [DiagnosticSummary]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT d.id, d.version, d.status, o.id, o.name, o.kind, d.created_at, d.validated_at
+            FROM diagnostics d JOIN organisations o ON o.id = d.author_organisation_id
+            WHERE d.household_id = \(household) ORDER BY d.version DESC
+            """, logger: logger)
+        var versions: [DiagnosticSummary] = []
+        for try await r in rows.decode((UUID, Int, String, UUID, String, String, Date, Date?).self) {
+            versions.append(
+                DiagnosticSummary(
+                    id: r.0, version: r.1, status: r.2,
+                    authorOrganisation: Organisation(id: r.3, name: r.4, kind: OrganisationKind(rawValue: r.5) ?? .supportOperator),
+                    createdAt: r.6, validatedAt: r.7))
+        }
+        return versions
+    }
+
+    /// A new draft, starting from the last validated version ("enriched and updated
+    /// continuously"): its entries are copied as far as the author may read them.
+    static func startDraft(
+        _ household: UUID, by actor: Actor, referentName: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID {
+        let id = UUID()
+        do {
+            try await connection.query(
+                """
+                INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name, created_by)
+                SELECT \(id), \(household), coalesce(max(version), 0) + 1, 'draft', \(actor.organisationID), \(referentName),
+                       \(actor.userID)
+                FROM diagnostics WHERE household_id = \(household)
+                """, logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw Problem.conflict("Un brouillon de diagnostic est déjà en cours pour ce ménage : complétez-le.")
+        }
+        try await connection.query(
+            """
+            INSERT INTO diagnostic_entries (diagnostic_id, household_id, author_organisation_id, kind, code, value, level)
+            SELECT \(id), e.household_id, \(actor.organisationID), e.kind, e.code, e.value, e.level
+            FROM diagnostic_entries e
+            WHERE e.diagnostic_id = (SELECT d.id FROM diagnostics d WHERE d.household_id = \(household)
+                                     AND d.status = 'validated' ORDER BY d.version DESC LIMIT 1)
+            """, logger: logger)
+        return id
+    }
+
+    /// The draft's revision, or nil if `id` is not a draft of this household.
+    static func draftRevision(_ id: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> (revision: Int, author: UUID)?
+    {
+        let rows = try await connection.query(
+            """
+            SELECT revision, author_organisation_id FROM diagnostics
+            WHERE id = \(id) AND household_id = \(household) AND status = 'draft' FOR UPDATE
+            """, logger: logger)
+        for try await row in rows.decode((Int, UUID).self) { return row }
+        return nil
+    }
+
+    static func replaceDraft(
+        _ id: UUID, household: UUID, referentName: String, entries: [DiagnosticUpdate.Entry], by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query("DELETE FROM diagnostic_entries WHERE diagnostic_id = \(id)", logger: logger)
+        for entry in entries {
+            try await connection.query(
+                """
+                INSERT INTO diagnostic_entries (diagnostic_id, household_id, author_organisation_id, kind, code, value, level)
+                VALUES (\(id), \(household), \(actor.organisationID), \(entry.kind), \(entry.code), \(entry.value),
+                        \(entry.level.rawValue))
+                """, logger: logger)
+        }
+        try await connection.query(
+            """
+            UPDATE diagnostics SET referent_name = \(referentName), revision = revision + 1, updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    static func validate(_ id: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE diagnostics SET status = 'validated', validated_at = now(), validated_by = \(actor.userID),
+                revision = revision + 1, updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+}

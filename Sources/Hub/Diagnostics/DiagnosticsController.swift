@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// The diagnostic social partagé: the grid, the versions, drafts edited with ETag /
+/// If-Match (a stale write gets 412), validation. Nothing here scores or ranks people.
+struct DiagnosticsController {
+    let client: PostgresClient
+    var gate: HouseholdGate { HouseholdGate(client: client) }
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.get("diagnostic-grid", use: grid)
+        group.get("households/:householdId/diagnostics", use: history)
+        group.post("households/:householdId/diagnostics", use: startDraft)
+        group.get("households/:householdId/diagnostics/:diagnosticId", use: show)
+        group.put("households/:householdId/diagnostics/:diagnosticId", use: update)
+        group.post("households/:householdId/diagnostics/:diagnosticId/validate", use: validate)
+    }
+
+    struct Grid: ResponseEncodable {
+        let sections: [DiagnosticGrid.Section]
+        let assessments: [String]
+    }
+
+    @Sendable func grid(_ request: Request, context: HubRequestContext) async throws -> Grid {
+        _ = try context.requireActor()
+        return Grid(sections: DiagnosticGrid.sections, assessments: Assessment.allCases.map(\.rawValue))
+    }
+
+    @Sendable func history(_ request: Request, context: HubRequestContext) async throws -> ItemList<DiagnosticSummary> {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "diagnostic.history", context: context) { connection, _, _ in
+            let versions = try await DiagnosticStore.history(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: versions), .disclosed("diagnostic.history", id, levels: [.partners]))
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let diagnosticID = try context.parameters.uuid("diagnosticId")
+        let diagnostic = try await gate.run(id, action: "diagnostic.read", context: context) { connection, actor, facts in
+            guard
+                let diagnostic = try await DiagnosticStore.load(
+                    diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            return (diagnostic, .disclosed("diagnostic.read", id, levels: diagnostic.levels))
+        }
+        return try withETag(diagnostic, request: request, context: context)
+    }
+
+    @Sendable func startDraft(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let diagnostic = try await gate.run(id, action: "diagnostic.start", context: context) { connection, actor, facts in
+            try requireWriter(actor, facts)
+            let referent = try await HouseholdStore.find(id, on: connection, logger: context.logger)?.referentName ?? ""
+            let draftID = try await DiagnosticStore.startDraft(
+                id, by: actor, referentName: referent, on: connection, logger: context.logger)
+            let draft = try await DiagnosticStore.load(
+                draftID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
+            return (draft, .changed("diagnostic.start", id, levels: draft.levels))
+        }
+        var response = try withETag(diagnostic, request: request, context: context, status: .created)
+        response.headers[.location] = "/v1/households/\(id)/diagnostics/\(diagnostic.id)"
+        return response
+    }
+
+    @Sendable func update(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let diagnosticID = try context.parameters.uuid("diagnosticId")
+        let expected = try ifMatch(request)
+        let body = try await request.decodeJSON(as: DiagnosticUpdate.self, context: context)
+        let entries = try body.entries()
+        let diagnostic = try await gate.run(id, action: "diagnostic.update", context: context) { connection, actor, facts in
+            try requireWriter(actor, facts)
+            try await requireCurrentDraft(diagnosticID, household: id, expected: expected, on: connection, context: context)
+            try await DiagnosticStore.replaceDraft(
+                diagnosticID, household: id, referentName: body.referentName.trimmed, entries: entries, by: actor,
+                on: connection, logger: context.logger)
+            let draft = try await DiagnosticStore.load(
+                diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
+            return (draft, .changed("diagnostic.update", id, levels: Set(entries.map(\.level)).union([.partners])))
+        }
+        return try withETag(diagnostic, request: request, context: context)
+    }
+
+    @Sendable func validate(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let diagnosticID = try context.parameters.uuid("diagnosticId")
+        let expected = try ifMatch(request)
+        let diagnostic = try await gate.run(id, action: "diagnostic.validate", context: context) { connection, actor, facts in
+            try requireWriter(actor, facts)
+            try await requireCurrentDraft(diagnosticID, household: id, expected: expected, on: connection, context: context)
+            try await DiagnosticStore.validate(diagnosticID, by: actor, on: connection, logger: context.logger)
+            let validated = try await DiagnosticStore.load(
+                diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
+            return (validated, .changed("diagnostic.validate", id))
+        }
+        return try withETag(diagnostic, request: request, context: context)
+    }
+
+    func requireWriter(_ actor: Actor, _ facts: HouseholdFacts) throws {
+        guard AccessRules.mayWriteDiagnostic(actor, facts) else {
+            throw Problem.forbidden(
+                "Le diagnostic est rédigé par les professionnels tenus au secret de l'organisation référente.")
+        }
+    }
+
+    /// A draft of this household whose revision is the one the writer read.
+    func requireCurrentDraft(
+        _ id: UUID, household: UUID, expected: String, on connection: PostgresConnection, context: HubRequestContext
+    ) async throws {
+        guard
+            let (revision, _) = try await DiagnosticStore.draftRevision(
+                id, household: household, on: connection, logger: context.logger)
+        else {
+            throw Problem.conflict("Seul un brouillon se modifie ou se valide ; une version validée ne change plus.")
+        }
+        guard expected == "\"\(id.uuidString.lowercased())-\(revision)\"" else {
+            throw Problem.preconditionFailed
+        }
+    }
+
+    func ifMatch(_ request: Request) throws -> String {
+        guard let value = request.headers[.ifMatch] else { throw Problem.preconditionRequired }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+
+    func withETag(
+        _ diagnostic: Diagnostic, request: Request, context: HubRequestContext, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        var response = try EditedResponse(status: status, response: diagnostic).response(from: request, context: context)
+        response.headers[.eTag] = diagnostic.etag
+        return response
+    }
+}
+
+extension Problem {
+    static let preconditionFailed = Problem(
+        status: .preconditionFailed, code: "stale", title: "Version périmée",
+        detail: "Le brouillon a été modifié depuis votre lecture : relisez-le avant de l'enregistrer.")
+
+    static let preconditionRequired = Problem(
+        status: .preconditionRequired, code: "precondition-required", title: "En-tête If-Match requis",
+        detail: "Indiquez dans If-Match l'ETag du brouillon lu, pour ne pas écraser la modification d'un collègue.")
+}

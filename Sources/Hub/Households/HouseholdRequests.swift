@@ -1,0 +1,177 @@
+import Foundation
+import Tenancy
+
+/// Request bodies of the household routes, and the checks JSON decoding cannot make. Free
+/// vocabularies are decoded as strings and checked here, so that a wrong value gets a
+/// French 422 naming the field and the values allowed.
+struct PersonInput: Decodable, Sendable {
+    let firstName: String
+    let lastName: String
+    let birthDate: String
+    let relation: String
+}
+
+struct InformedInput: Decodable, Sendable {
+    let categories: Bool
+    let professionals: Bool
+    let medium: Bool
+    let protection: Bool
+}
+
+struct ConsentInput: Decodable, Sendable {
+    let level: String
+    let purpose: String
+    let obtainedHow: String
+    let informed: InformedInput
+    let expiresAt: Date?
+
+    func validated(field: String) throws -> ConsentInput {
+        try check(["partners", "secret"].contains(level), field: "\(field)level",
+            "Le niveau de consentement doit être « partners » ou « secret ».")
+        try check((1...2000).contains(purpose.trimmed.count), field: "\(field)purpose",
+            "La finalité du partage doit être précisée (2000 caractères au plus).")
+        try check(HouseholdVocabulary.consentMethods.contains(obtainedHow), field: "\(field)obtainedHow",
+            "Mode de recueil inconnu ; valeurs possibles : \(HouseholdVocabulary.consentMethods.sorted().joined(separator: ", ")).")
+        for (name, told) in [
+            ("categories", informed.categories), ("professionals", informed.professionals),
+            ("medium", informed.medium), ("protection", informed.protection),
+        ] {
+            try check(told, field: "\(field)informed.\(name)",
+                "La personne doit avoir été informée des quatre points de l'article D.1110-3-1 du CSP (catégories d'informations, professionnels, support, protection).")
+        }
+        if let expiresAt {
+            try check(expiresAt > Date() && expiresAt < Date().addingTimeInterval(3 * 366 * 86400),
+                field: "\(field)expiresAt", "L'échéance du consentement doit être future et à moins de trois ans.")
+        }
+        return self
+    }
+
+    /// R5: twelve months unless the person agreed otherwise.
+    var expiry: Date { expiresAt ?? Calendar(identifier: .gregorian).date(byAdding: .month, value: 12, to: Date())! }
+}
+
+struct OrientationRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = [
+        "programmeId", "persons", "singleParent", "currentSituation", "situationSince", "public", "dalo",
+        "actionLogementEmployee", "resourcesCategory", "consent",
+    ]
+    let programmeId: UUID
+    let persons: [PersonInput]
+    let singleParent: Bool
+    let currentSituation: String
+    let situationSince: String?
+    let `public`: String
+    let dalo: Dalo?
+    let actionLogementEmployee: Bool
+    let resourcesCategory: String
+    let consent: ConsentInput
+
+    func validate() throws {
+        try check((1...15).contains(persons.count), field: "persons", "Un ménage compte de 1 à 15 personnes.")
+        for (index, person) in persons.enumerated() {
+            try check((1...100).contains(person.firstName.trimmed.count), field: "persons[\(index)].firstName",
+                "Le prénom doit compter de 1 à 100 caractères.")
+            try check((1...100).contains(person.lastName.trimmed.count), field: "persons[\(index)].lastName",
+                "Le nom doit compter de 1 à 100 caractères.")
+            try check(Day.isValidPast(person.birthDate), field: "persons[\(index)].birthDate",
+                "La date de naissance doit être une date passée au format AAAA-MM-JJ.")
+            try check(HouseholdVocabulary.relations.contains(person.relation), field: "persons[\(index)].relation",
+                "Lien inconnu ; valeurs possibles : \(HouseholdVocabulary.relations.sorted().joined(separator: ", ")).")
+        }
+        try check(persons.filter { $0.relation == "applicant" }.count == 1, field: "persons",
+            "Le ménage doit compter exactement un demandeur (relation « applicant »).")
+        try check(HouseholdVocabulary.situations.contains(currentSituation), field: "currentSituation",
+            "Situation inconnue ; valeurs possibles : \(HouseholdVocabulary.situations.sorted().joined(separator: ", ")).")
+        if let situationSince {
+            try check(Day.isValidPast(situationSince), field: "situationSince",
+                "La date doit être passée, au format AAAA-MM-JJ.")
+        }
+        try check(HouseholdVocabulary.publics.contains(`public`), field: "public",
+            "Public inconnu ; valeurs possibles : \(HouseholdVocabulary.publics.sorted().joined(separator: ", ")).")
+        if let dalo {
+            try check(Day.isValidPast(dalo.recognisedOn), field: "dalo.recognisedOn",
+                "La date de reconnaissance DALO doit être passée, au format AAAA-MM-JJ.")
+            try check(dalo.departement.wholeMatch(of: /[0-9][0-9AB][0-9]?/) != nil, field: "dalo.departement",
+                "Le département s'écrit par son numéro (91, 2A, 974…).")
+        }
+        try check(HouseholdVocabulary.resources.contains(resourcesCategory), field: "resourcesCategory",
+            "Catégorie de ressources inconnue ; valeurs possibles : \(HouseholdVocabulary.resources.sorted().joined(separator: ", ")).")
+        _ = try consent.validated(field: "consent.")
+    }
+}
+
+struct AcceptRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["referentUserId"]
+    let referentUserId: UUID
+}
+
+struct DeclineRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["reason"]
+    let reason: String
+}
+
+struct CareTeamRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["organisationId"]
+    let organisationId: UUID
+}
+
+struct NewConsentRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["recipientOrganisationId", "level", "purpose", "obtainedHow", "informed", "expiresAt"]
+    let recipientOrganisationId: UUID
+    let level: String
+    let purpose: String
+    let obtainedHow: String
+    let informed: InformedInput
+    let expiresAt: Date?
+
+    var consent: ConsentInput {
+        ConsentInput(level: level, purpose: purpose, obtainedHow: obtainedHow, informed: informed, expiresAt: expiresAt)
+    }
+}
+
+struct NewNoteRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["body", "level"]
+    let body: String
+    let level: String?
+}
+
+struct BreakGlassRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["justification"]
+    let justification: String
+}
+
+func check(_ condition: Bool, field: String, _ detail: String) throws {
+    guard condition else { throw Problem.unprocessable(detail, field: field) }
+}
+
+/// A level named in a body: the item's default when absent, a 422 when unknown.
+func level(_ raw: String?, default fallback: Level, field: String) throws -> Level {
+    guard let raw else { return fallback }
+    guard let level = Level(rawValue: raw) else {
+        throw Problem.unprocessable("Niveau inconnu ; valeurs possibles : partners, secret, private.", field: field)
+    }
+    return level
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+/// Calendar days as the API writes them (`AAAA-MM-JJ`).
+enum Day {
+    static func date(_ text: String) -> Date? {
+        guard let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: Int(match.1), month: Int(match.2), day: Int(match.3))
+        guard let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day], from: date) == components
+        else { return nil }
+        return date
+    }
+
+    static func isValidPast(_ text: String) -> Bool {
+        guard let date = date(text) else { return false }
+        return date <= Date() && date > Date(timeIntervalSince1970: -5_000_000_000)
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// The SQL of households, care teams, consents and notes, run under the actor's settings:
+/// what the policies of sql/0002 hide is simply not there.
+enum HouseholdStore {
+    // MARK: Orientation
+
+    /// The parts the acting organisation holds in a programme it can see, and the
+    /// programme's partners; nil for a programme it is not a partner of.
+    static func programmeParts(
+        _ programmeID: UUID, for organisationID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws
+        -> (mine: Set<ProgrammePart>, partners: [UUID: Set<ProgrammePart>])?
+    {
+        let rows = try await connection.query(
+            "SELECT organisation_id, part FROM programme_partners WHERE programme_id = \(programmeID)", logger: logger)
+        var partners: [UUID: Set<ProgrammePart>] = [:]
+        var mine: Set<ProgrammePart> = []
+        for try await (organisation, part) in rows.decode((UUID, String).self) {
+            guard let part = ProgrammePart(rawValue: part) else { continue }
+            partners[organisation, default: []].insert(part)
+            if organisation == organisationID { mine.insert(part) }
+        }
+        return partners.isEmpty ? nil : (mine, partners)
+    }
+
+    static func orient(
+        _ request: OrientationRequest, by actor: Actor, operators: [UUID], on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> (id: UUID, reference: String) {
+        let id = UUID()
+        let reference = "M-" + String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10))
+        try await connection.query(
+            """
+            INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
+                single_parent, current_situation, situation_since, public, dalo_recognised_on, dalo_departement,
+                action_logement_employee, resources_category)
+            VALUES (\(id), \(reference), \(request.programmeId), 'oriented', \(actor.organisationID), \(actor.organisationID),
+                \(request.singleParent), \(request.currentSituation), \(request.situationSince)::date, \(request.public),
+                \(request.dalo?.recognisedOn)::date, \(request.dalo?.departement), \(request.actionLogementEmployee),
+                \(request.resourcesCategory))
+            """, logger: logger)
+        for (position, person) in request.persons.enumerated() {
+            try await connection.query(
+                """
+                INSERT INTO household_persons (id, household_id, position, first_name, last_name, birth_date, relation)
+                VALUES (\(UUID()), \(id), \(position), \(person.firstName.trimmed), \(person.lastName.trimmed),
+                        \(person.birthDate)::date, \(person.relation))
+                """, logger: logger)
+        }
+        // R5: the orienting organisation records the consent for itself and the opérateur,
+        // both on the care team, so that both keep the door once the opérateur leads.
+        for organisation in Set([actor.organisationID] + operators) {
+            try await addToCareTeam(organisation, household: id, on: connection, logger: logger)
+            try await recordConsent(
+                request.consent, recipient: organisation, household: id, by: actor, on: connection, logger: logger)
+        }
+        return (id, reference)
+    }
+
+    // MARK: Reading
+
+    static func find(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Household? {
+        let rows = try await connection.query(
+            """
+            SELECT h.id, h.reference, h.programme_id, h.status, ob.id, ob.name, ob.kind, lead.id, lead.name, lead.kind,
+                   h.referent_name, h.decline_reason, h.single_parent, h.current_situation, h.situation_since::text,
+                   h.public, h.dalo_recognised_on::text, h.dalo_departement, h.action_logement_employee,
+                   h.resources_category, h.created_at
+            FROM households h
+            JOIN organisations ob ON ob.id = h.oriented_by JOIN organisations lead ON lead.id = h.lead_organisation_id
+            WHERE h.id = \(id)
+            """, logger: logger)
+        var found: Household?
+        for try await row in rows {
+            let r = try row.decode(
+                (UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool, String,
+                 String?, String, String?, String?, Bool, String, Date).self)
+            let persons = try await self.persons(of: id, on: connection, logger: logger)
+            let adults = persons.filter { Self.isAdult($0) }.count
+            found = Household(
+                id: r.0, reference: r.1, programmeId: r.2, status: r.3,
+                orientedBy: Organisation(id: r.4, name: r.5, kind: OrganisationKind(rawValue: r.6) ?? .supportOperator),
+                leadOrganisation: Organisation(id: r.7, name: r.8, kind: OrganisationKind(rawValue: r.9) ?? .supportOperator),
+                referentName: r.10, declineReason: r.11, persons: persons, adults: adults, children: persons.count - adults,
+                singleParent: r.12, currentSituation: r.13, situationSince: r.14, public: r.15,
+                dalo: r.16.flatMap { on in r.17.map { Dalo(recognisedOn: on, departement: $0) } },
+                actionLogementEmployee: r.18, resourcesCategory: r.19, createdAt: r.20, currentDiagnostic: nil)
+        }
+        return found
+    }
+
+    static func isAdult(_ person: Person) -> Bool {
+        guard let birth = Day.date(person.birthDate) else { return false }
+        return Calendar(identifier: .gregorian).dateComponents([.year], from: birth, to: Date()).year ?? 0 >= 18
+    }
+
+    static func persons(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Person] {
+        let rows = try await connection.query(
+            """
+            SELECT id, first_name, last_name, birth_date::text, relation FROM household_persons
+            WHERE household_id = \(household) ORDER BY position
+            """, logger: logger)
+        var persons: [Person] = []
+        for try await (id, first, last, birth, relation) in rows.decode((UUID, String, String, String, String).self) {
+            persons.append(Person(id: id, firstName: first, lastName: last, birthDate: birth, relation: relation))
+        }
+        return persons
+    }
+
+    struct ListFilter {
+        var programmeID: UUID?
+        var status: String?
+        var referentID: UUID?
+    }
+
+    /// Newest first; the cursor is the last row's `created_at|id`.
+    static func list(
+        _ filter: ListFilter, after: (Int64, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [HouseholdSummary] {
+        let rows = try await connection.query(
+            """
+            SELECT h.id, h.reference, h.programme_id, h.status, lead.id, lead.name, lead.kind, h.referent_name,
+                   (SELECT first_name || ' ' || last_name FROM household_persons p
+                    WHERE p.household_id = h.id AND p.relation = 'applicant'),
+                   (SELECT count(*) FILTER (WHERE birth_date <= current_date - interval '18 years') FROM household_persons p
+                    WHERE p.household_id = h.id),
+                   (SELECT count(*) FILTER (WHERE birth_date > current_date - interval '18 years') FROM household_persons p
+                    WHERE p.household_id = h.id),
+                   h.created_at
+            FROM households h JOIN organisations lead ON lead.id = h.lead_organisation_id
+            WHERE (\(filter.programmeID)::uuid IS NULL OR h.programme_id = \(filter.programmeID))
+              AND (\(filter.status)::text IS NULL OR h.status = \(filter.status))
+              AND (\(filter.referentID)::uuid IS NULL OR h.referent_user_id = \(filter.referentID))
+              AND (\(after?.0)::bigint IS NULL
+                   OR (h.created_at, h.id) < ('epoch'::timestamptz + \(after?.0) * interval '1 microsecond', \(after?.1)))
+            ORDER BY h.created_at DESC, h.id DESC LIMIT \(limit)
+            """, logger: logger)
+        var households: [HouseholdSummary] = []
+        for try await r in rows.decode(
+            (UUID, String, UUID, String, UUID, String, String, String?, String?, Int, Int, Date).self)
+        {
+            households.append(
+                HouseholdSummary(
+                    id: r.0, reference: r.1, programmeId: r.2, status: r.3,
+                    leadOrganisation: Organisation(id: r.4, name: r.5, kind: OrganisationKind(rawValue: r.6) ?? .supportOperator),
+                    referentName: r.7, applicantName: r.8, adults: r.9, children: r.10, createdAt: r.11))
+        }
+        return households
+    }
+
+    // MARK: Path
+
+    static func status(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> (status: String, programme: UUID, reference: String)
+    {
+        let rows = try await connection.query(
+            "SELECT status, programme_id, reference FROM households WHERE id = \(household)", logger: logger)
+        for try await row in rows.decode((String, UUID, String).self) { return row }
+        throw Problem.notFound
+    }
+
+    /// The référent must be an active social worker of the accepting organisation.
+    static func referentName(_ userID: UUID, of organisation: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> String?
+    {
+        let rows = try await connection.query(
+            """
+            SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.user_id = \(userID) AND m.organisation_id = \(organisation) AND m.disabled_at IS NULL
+              AND m.roles && ARRAY['socialWorker', 'serviceHead']
+            """, logger: logger)
+        for try await name in rows.decode(String.self) { return name }
+        return nil
+    }
+
+    static func accept(
+        _ household: UUID, by actor: Actor, referent: UUID, referentName: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE households SET status = 'accepted', lead_organisation_id = \(actor.organisationID),
+                referent_user_id = \(referent), referent_name = \(referentName), last_contact_at = now()
+            WHERE id = \(household)
+            """, logger: logger)
+    }
+
+    static func decline(_ household: UUID, reason: String, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            "UPDATE households SET status = 'declined', decline_reason = \(reason) WHERE id = \(household)",
+            logger: logger)
+    }
+
+    // MARK: Care team and consents
+
+    static func careTeam(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [CareTeamMember]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT o.id, o.name, o.kind, c.added_at,
+                   (SELECT max(k.level) FROM consents k WHERE k.household_id = c.household_id
+                    AND k.recipient_organisation_id = c.organisation_id AND k.withdrawn_at IS NULL AND k.expires_at > now())
+            FROM care_team c JOIN organisations o ON o.id = c.organisation_id
+            WHERE c.household_id = \(household) AND c.removed_at IS NULL ORDER BY o.name
+            """, logger: logger)
+        var members: [CareTeamMember] = []
+        for try await (id, name, kind, addedAt, level) in rows.decode((UUID, String, String, Date, String?).self) {
+            members.append(
+                CareTeamMember(
+                    organisation: Organisation(id: id, name: name, kind: OrganisationKind(rawValue: kind) ?? .supportOperator),
+                    addedAt: addedAt, consentLevel: level))
+        }
+        return members
+    }
+
+    static func addToCareTeam(_ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO care_team (household_id, organisation_id) VALUES (\(household), \(organisation))
+            ON CONFLICT (household_id, organisation_id) DO UPDATE SET removed_at = NULL, added_at = now()
+            WHERE care_team.removed_at IS NOT NULL
+            """, logger: logger)
+    }
+
+    static func removeFromCareTeam(_ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> Bool
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE care_team SET removed_at = now()
+            WHERE household_id = \(household) AND organisation_id = \(organisation) AND removed_at IS NULL
+            RETURNING organisation_id
+            """, logger: logger)
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
+    }
+
+    static func recordConsent(
+        _ consent: ConsentInput, recipient: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO consents (id, household_id, recipient_organisation_id, level, purpose, obtained_how,
+                informed_of_categories, informed_of_professionals, informed_of_medium, informed_of_protection,
+                expires_at, recorded_by, recorded_by_organisation_id)
+            VALUES (\(UUID()), \(household), \(recipient), \(consent.level), \(consent.purpose.trimmed), \(consent.obtainedHow),
+                \(consent.informed.categories), \(consent.informed.professionals), \(consent.informed.medium),
+                \(consent.informed.protection), \(consent.expiry), \(actor.userID), \(actor.organisationID))
+            """, logger: logger)
+    }
+
+    static func consents(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [ConsentRecord]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT k.id, o.id, o.name, o.kind, k.level, k.purpose, k.obtained_how, k.given_at, k.expires_at, k.withdrawn_at,
+                   k.withdrawn_at IS NULL AND k.expires_at > now()
+            FROM consents k JOIN organisations o ON o.id = k.recipient_organisation_id
+            WHERE k.household_id = \(household) ORDER BY k.given_at DESC, k.id
+            """, logger: logger)
+        var consents: [ConsentRecord] = []
+        for try await r in rows.decode((UUID, UUID, String, String, String, String, String, Date, Date, Date?, Bool).self) {
+            consents.append(
+                ConsentRecord(
+                    id: r.0, recipientOrganisation: Organisation(id: r.1, name: r.2, kind: OrganisationKind(rawValue: r.3) ?? .supportOperator),
+                    level: r.4, purpose: r.5, obtainedHow: r.6, givenAt: r.7, expiresAt: r.8, withdrawnAt: r.9, active: r.10))
+        }
+        return consents
+    }
+
+    /// Returns the recipient whose consent was withdrawn, nil if there was no active one.
+    static func withdrawConsent(_ consent: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
+                                logger: Logger) async throws -> UUID?
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(actor.userID)
+            WHERE id = \(consent) AND household_id = \(household) AND withdrawn_at IS NULL
+            RETURNING recipient_organisation_id
+            """, logger: logger)
+        for try await recipient in rows.decode(UUID.self) { return recipient }
+        return nil
+    }
+
+    // MARK: Notes
+
+    static func notes(of household: UUID, after: (Int64, UUID)?, limit: Int, on connection: PostgresConnection,
+                      logger: Logger) async throws -> [NoteRecord]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT n.id, o.id, o.name, o.kind, n.author_name, n.written_at, n.body, n.level
+            FROM notes n JOIN organisations o ON o.id = n.author_organisation_id
+            WHERE n.household_id = \(household)
+              AND (\(after?.0)::bigint IS NULL
+                   OR (n.written_at, n.id) < ('epoch'::timestamptz + \(after?.0) * interval '1 microsecond', \(after?.1)))
+            ORDER BY n.written_at DESC, n.id DESC LIMIT \(limit)
+            """, logger: logger)
+        var notes: [NoteRecord] = []
+        for try await r in rows.decode((UUID, UUID, String, String, String, Date, String, String).self) {
+            notes.append(
+                NoteRecord(
+                    id: r.0, authorOrganisation: Organisation(id: r.1, name: r.2, kind: OrganisationKind(rawValue: r.3) ?? .supportOperator),
+                    authorName: r.4, writtenAt: r.5, body: r.6, level: r.7))
+        }
+        return notes
+    }
+
+    static func addNote(_ body: String, level: Level, household: UUID, by actor: Actor, on connection: PostgresConnection,
+                        logger: Logger) async throws -> UUID
+    {
+        let id = UUID()
+        try await connection.query(
+            """
+            INSERT INTO notes (id, household_id, author_organisation_id, author_user_id, author_name, body, level)
+            SELECT \(id), \(household), \(actor.organisationID), \(actor.userID), u.display_name, \(body), \(level.rawValue)
+            FROM users u WHERE u.id = \(actor.userID)
+            """, logger: logger)
+        try await connection.query("UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
+        return id
+    }
+}

@@ -1,0 +1,387 @@
+import Foundation
+import Hummingbird
+import Notify
+import PostgresNIO
+import Tenancy
+
+/// Orientation, acceptance, the care team, consents, notes and break-glass (ACCESS.md R1–R8).
+/// Every route on one household goes through `HouseholdGate`: one transaction, the door,
+/// the audit record.
+struct HouseholdsController {
+    let client: PostgresClient
+    var gate: HouseholdGate { HouseholdGate(client: client) }
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.post("households", use: orient)
+        group.get("households", use: list)
+        group.get("households/:householdId", use: show)
+        group.post("households/:householdId/accept", use: accept)
+        group.post("households/:householdId/decline", use: decline)
+        group.get("households/:householdId/care-team", use: careTeam)
+        group.post("households/:householdId/care-team", use: addToCareTeam)
+        group.delete("households/:householdId/care-team/:organisationId", use: removeFromCareTeam)
+        group.get("households/:householdId/consents", use: consents)
+        group.post("households/:householdId/consents", use: giveConsent)
+        group.post("households/:householdId/consents/:consentId/withdraw", use: withdrawConsent)
+        group.get("households/:householdId/notes", use: notes)
+        group.post("households/:householdId/notes", use: addNote)
+        group.post("households/:householdId/break-glass", use: breakGlass)
+    }
+
+    // MARK: Orientation and the path
+
+    @Sendable func orient(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard AccessRules.worksOnHouseholds(actor), actor.boundBySecret else {
+            throw Problem.forbidden(
+                "L'orientation d'un ménage est faite par un professionnel tenu au secret d'une organisation partenaire.")
+        }
+        let body = try await request.decodeJSON(as: OrientationRequest.self, context: context)
+        try body.validate()
+        let household = try await client.withActor(actor, logger: context.logger) { connection in
+            guard
+                let parts = try await HouseholdStore.programmeParts(
+                    body.programmeId, for: actor.organisationID, on: connection, logger: context.logger)
+            else { throw Problem.unprocessable("Programme inconnu.", field: "programmeId") }
+            guard !parts.mine.isDisjoint(with: [.referrer, .operator, .holder]) else {
+                throw Problem.forbidden("Seuls les orienteurs et l'opérateur du programme orientent des ménages.")
+            }
+            let operators = parts.partners.filter { $0.value.contains(.operator) }.map(\.key)
+            guard !operators.isEmpty else {
+                throw Problem.unprocessable("Ce programme n'a pas d'opérateur pour accueillir le ménage.", field: "programmeId")
+            }
+            let (id, reference) = try await HouseholdStore.orient(
+                body, by: actor, operators: operators, on: connection, logger: context.logger)
+            try await connection.append(
+                .changed("household.orient", id), actor: actor, requestID: context.id, logger: context.logger)
+            try await Outbox.record(
+                Event(topic: .householdOriented, organisationID: actor.organisationID, householdID: id, reference: reference),
+                on: connection, logger: context.logger)
+            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.internal
+            }
+            return household
+        }
+        var response = try EditedResponse(status: .created, response: household).response(from: request, context: context)
+        response.headers[.location] = "/v1/households/\(household.id)"
+        return response
+    }
+
+    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<HouseholdSummary> {
+        let actor = try context.requireActor()
+        let page = try PageRequest(request)
+        let query = request.uri.queryParameters
+        var filter = HouseholdStore.ListFilter()
+        if let raw = query["programmeId"] {
+            guard let id = UUID(uuidString: String(raw)) else {
+                throw Problem.badRequest("Le paramètre « programmeId » n'est pas un UUID valide.", field: "programmeId")
+            }
+            filter.programmeID = id
+        }
+        if let raw = query["referentId"] {
+            guard let id = UUID(uuidString: String(raw)) else {
+                throw Problem.badRequest("Le paramètre « referentId » n'est pas un UUID valide.", field: "referentId")
+            }
+            filter.referentID = id
+        }
+        if let raw = query["status"] {
+            guard ["oriented", "accepted", "declined"].contains(String(raw)) else {
+                throw Problem.badRequest(
+                    "Le paramètre « status » vaut oriented, accepted ou declined.", field: "status")
+            }
+            filter.status = String(raw)
+        }
+        let after = try page.after.map(TimeCursor.decode)
+        let households = try await client.withActor(actor, logger: context.logger) { connection in
+            // Evaluators and administrators never pass the door: the policies return nothing
+            // for them either, this only spares the query.
+            guard AccessRules.worksOnHouseholds(actor) else { return [HouseholdSummary]() }
+            let rows = try await HouseholdStore.list(
+                filter, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
+            let shown = Array(rows.prefix(page.limit))
+            if !shown.isEmpty {
+                try await connection.append(
+                    AuditRecord(action: "household.list", households: shown.map(\.id), levels: [.partners], outcome: .disclosed),
+                    actor: actor, requestID: context.id, logger: context.logger)
+            }
+            return rows
+        }
+        return page.page(households) { TimeCursor.encode($0.createdAt, $0.id) }
+    }
+
+    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Household {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
+            guard var household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.notFound
+            }
+            var levels: Set<Level> = [.partners]
+            if let diagnostic = try await DiagnosticStore.current(
+                of: id, reader: actor, facts: facts, on: connection, logger: context.logger)
+            {
+                household.currentDiagnostic = diagnostic
+                levels.formUnion(diagnostic.levels)
+            }
+            return (household, .disclosed("household.read", id, levels: levels))
+        }
+    }
+
+    @Sendable func accept(_ request: Request, context: HubRequestContext) async throws -> Household {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
+        return try await gate.run(id, action: "household.accept", context: context) { connection, actor, _ in
+            let (status, programme, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            try await requireOperator(actor, programme: programme, on: connection, context: context)
+            guard status == "oriented" else {
+                throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
+            }
+            guard
+                let referentName = try await HouseholdStore.referentName(
+                    body.referentUserId, of: actor.organisationID, on: connection, logger: context.logger)
+            else {
+                throw Problem.unprocessable(
+                    "Le référent doit être un travailleur social actif de votre organisation.", field: "referentUserId")
+            }
+            try await HouseholdStore.accept(
+                id, by: actor, referent: body.referentUserId, referentName: referentName, on: connection,
+                logger: context.logger)
+            try await Outbox.record(
+                Event(topic: .householdAccepted, organisationID: actor.organisationID, householdID: id, reference: reference),
+                on: connection, logger: context.logger)
+            let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
+            return (household, .changed("household.accept", id))
+        }
+    }
+
+    @Sendable func decline(_ request: Request, context: HubRequestContext) async throws -> Household {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: DeclineRequest.self, context: context)
+        try check((1...2000).contains(body.reason.trimmed.count), field: "reason",
+            "Le motif du refus doit être précisé (2000 caractères au plus).")
+        return try await gate.run(id, action: "household.decline", context: context) { connection, actor, _ in
+            let (status, programme, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            try await requireOperator(actor, programme: programme, on: connection, context: context)
+            guard status == "oriented" else {
+                throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
+            }
+            try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
+            try await Outbox.record(
+                Event(topic: .householdDeclined, organisationID: actor.organisationID, householdID: id, reference: reference),
+                on: connection, logger: context.logger)
+            let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
+            return (household, .changed("household.decline", id))
+        }
+    }
+
+    /// Acceptance and decline belong to the programme's opérateur.
+    func requireOperator(_ actor: Actor, programme: UUID, on connection: PostgresConnection, context: HubRequestContext)
+        async throws
+    {
+        let parts = try await HouseholdStore.programmeParts(
+            programme, for: actor.organisationID, on: connection, logger: context.logger)
+        guard parts?.mine.contains(.operator) == true, actor.has(.socialWorker) || actor.has(.serviceHead) else {
+            throw Problem.forbidden("Seul l'opérateur du programme accepte ou refuse un ménage orienté.")
+        }
+    }
+
+    // MARK: Care team
+
+    @Sendable func careTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<CareTeamMember> {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "careTeam.read", context: context) { connection, _, _ in
+            let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: members), .disclosed("careTeam.read", id, levels: [.partners]))
+        }
+    }
+
+    @Sendable func addToCareTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<CareTeamMember> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: CareTeamRequest.self, context: context)
+        return try await gate.run(id, action: "careTeam.add", context: context) { connection, actor, facts in
+            guard AccessRules.isLead(actor, facts) else {
+                throw Problem.forbidden("Seule l'organisation référente compose l'équipe qui suit le ménage.")
+            }
+            let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let parts = try await HouseholdStore.programmeParts(
+                programme, for: actor.organisationID, on: connection, logger: context.logger)
+            guard parts?.partners[body.organisationId] != nil else {
+                throw Problem.unprocessable(
+                    "Cette organisation n'est pas partenaire du programme du ménage.", field: "organisationId")
+            }
+            try await HouseholdStore.addToCareTeam(body.organisationId, household: id, on: connection, logger: context.logger)
+            let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: members), .changed("careTeam.add", id))
+        }
+    }
+
+    @Sendable func removeFromCareTeam(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
+        let id = try context.parameters.uuid("householdId")
+        let organisation = try context.parameters.uuid("organisationId")
+        return try await gate.run(id, action: "careTeam.remove", context: context) { connection, actor, facts in
+            guard AccessRules.isLead(actor, facts) else {
+                throw Problem.forbidden("Seule l'organisation référente compose l'équipe qui suit le ménage.")
+            }
+            guard
+                try await HouseholdStore.removeFromCareTeam(organisation, household: id, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            return (.noContent, .changed("careTeam.remove", id))
+        }
+    }
+
+    // MARK: Consents
+
+    @Sendable func consents(_ request: Request, context: HubRequestContext) async throws -> ItemList<ConsentRecord> {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "consent.read", context: context) { connection, _, _ in
+            let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: consents), .disclosed("consent.read", id, levels: [.partners]))
+        }
+    }
+
+    @Sendable func giveConsent(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<ItemList<ConsentRecord>> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: NewConsentRequest.self, context: context)
+        let consent = try body.consent.validated(field: "")
+        let consents = try await gate.run(id, action: "consent.give", context: context) { connection, actor, facts in
+            guard AccessRules.mayManageConsents(actor, facts) else {
+                throw Problem.forbidden(
+                    "Le consentement est recueilli par un professionnel tenu au secret de l'organisation référente.")
+            }
+            let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let parts = try await HouseholdStore.programmeParts(
+                programme, for: actor.organisationID, on: connection, logger: context.logger)
+            guard parts?.partners[body.recipientOrganisationId] != nil, body.recipientOrganisationId != actor.organisationID
+            else {
+                throw Problem.unprocessable(
+                    "Le destinataire doit être une autre organisation partenaire du programme du ménage.",
+                    field: "recipientOrganisationId")
+            }
+            try await HouseholdStore.recordConsent(
+                consent, recipient: body.recipientOrganisationId, household: id, by: actor, on: connection,
+                logger: context.logger)
+            let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: consents), .changed("consent.give", id))
+        }
+        return EditedResponse(status: .created, response: consents)
+    }
+
+    @Sendable func withdrawConsent(_ request: Request, context: HubRequestContext) async throws -> ItemList<ConsentRecord> {
+        let id = try context.parameters.uuid("householdId")
+        let consentID = try context.parameters.uuid("consentId")
+        return try await gate.run(id, action: "consent.withdraw", context: context) { connection, actor, facts in
+            guard AccessRules.mayManageConsents(actor, facts) else {
+                throw Problem.forbidden(
+                    "Le retrait du consentement est enregistré par un professionnel tenu au secret de l'organisation référente.")
+            }
+            guard
+                try await HouseholdStore.withdrawConsent(
+                    consentID, household: id, by: actor, on: connection, logger: context.logger) != nil
+            else { throw Problem.notFound }
+            let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            try await Outbox.record(
+                Event(topic: .consentWithdrawn, organisationID: actor.organisationID, householdID: id, reference: reference),
+                on: connection, logger: context.logger)
+            let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
+            return (ItemList(items: consents), .changed("consent.withdraw", id))
+        }
+    }
+
+    // MARK: Notes and break-glass
+
+    @Sendable func notes(_ request: Request, context: HubRequestContext) async throws -> Page<NoteRecord> {
+        let id = try context.parameters.uuid("householdId")
+        let page = try PageRequest(request)
+        let after = try page.after.map(TimeCursor.decode)
+        let notes = try await gate.run(id, action: "note.read", context: context) { connection, actor, facts in
+            let rows = try await HouseholdStore.notes(
+                of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
+            // The policies already hid what the reader may not see; the rules are checked
+            // again here so that the two enforcements must agree.
+            let readable = rows.filter {
+                AccessRules.mayRead(Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
+            }
+            let levels = Set(readable.prefix(page.limit).compactMap { Level(rawValue: $0.level) })
+            return (readable, .disclosed("note.read", id, levels: levels))
+        }
+        return page.page(notes) { TimeCursor.encode($0.writtenAt, $0.id) }
+    }
+
+    @Sendable func addNote(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<NoteRecord> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
+        try check((1...20000).contains(body.body.trimmed.count), field: "body",
+            "La note doit compter de 1 à 20 000 caractères.")
+        let noteLevel = try level(body.level, default: .secret, field: "level")
+        let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
+            let noteID = try await HouseholdStore.addNote(
+                body.body.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
+            let notes = try await HouseholdStore.notes(of: id, after: nil, limit: 50, on: connection, logger: context.logger)
+            guard let note = notes.first(where: { $0.id == noteID }) else { throw Problem.internal }
+            return (note, .changed("note.add", id, levels: [noteLevel]))
+        }
+        return EditedResponse(status: .created, response: note)
+    }
+
+    struct BreakGlassResponse: ResponseEncodable {
+        let id: UUID
+        let expiresAt: Date
+    }
+
+    @Sendable func breakGlass(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<BreakGlassResponse> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: BreakGlassRequest.self, context: context)
+        try check((20...4000).contains(body.justification.trimmed.count), field: "justification",
+            "La justification de l'urgence doit compter de 20 à 4000 caractères.")
+        let opened = try await gate.run(id, action: "breakGlass.open", context: context) { connection, actor, facts in
+            guard AccessRules.mayBreakGlass(actor, facts) else {
+                throw Problem.forbidden(
+                    "Seul un chef de service tenu au secret, membre de l'équipe qui suit le ménage, peut ouvrir l'accès d'urgence.")
+            }
+            let breakID = UUID()
+            let rows = try await connection.query(
+                """
+                INSERT INTO break_glass (id, household_id, user_id, organisation_id, justification, expires_at)
+                VALUES (\(breakID), \(id), \(actor.userID), \(actor.organisationID), \(body.justification.trimmed),
+                        now() + interval '24 hours')
+                RETURNING expires_at
+                """, logger: context.logger)
+            var expiresAt = Date()
+            for try await at in rows.decode(Date.self) { expiresAt = at }
+            let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            try await Outbox.record(
+                Event(topic: .breakGlassUsed, organisationID: actor.organisationID, householdID: id, reference: reference),
+                on: connection, logger: context.logger)
+            return (BreakGlassResponse(id: breakID, expiresAt: expiresAt), .changed("breakGlass.open", id, levels: [.secret]))
+        }
+        return EditedResponse(status: .created, response: opened)
+    }
+}
+
+/// A list that is complete in one answer (a care team, a household's consents).
+struct ItemList<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let items: [Item]
+}
+
+/// Cursor of lists ordered by a time then an id, newest first. The time travels as whole
+/// microseconds, PostgreSQL's own precision, so that no row is skipped or repeated.
+enum TimeCursor {
+    static func key(_ date: Date, _ id: UUID) -> (Int64, UUID) {
+        (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), id)
+    }
+
+    static func encode(_ date: Date, _ id: UUID) -> String {
+        let (micros, id) = key(date, id)
+        return "\(micros)|\(id.uuidString)"
+    }
+
+    static func decode(_ text: String) throws -> (Int64, UUID) {
+        let parts = text.split(separator: "|")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
+        }
+        return (micros, id)
+    }
+}
+
+extension HouseholdSummary: ResponseEncodable {}
+extension CareTeamMember: ResponseEncodable {}
