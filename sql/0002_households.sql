@@ -309,9 +309,12 @@ CREATE POLICY door_reads ON household_persons FOR SELECT TO hub_app USING (app_d
 CREATE POLICY lead_adds ON household_persons FOR INSERT TO hub_app WITH CHECK (app_is_lead(household_id));
 
 CREATE POLICY door_reads ON care_team FOR SELECT TO hub_app USING (app_door(household_id));
-CREATE POLICY lead_adds ON care_team FOR INSERT TO hub_app WITH CHECK (app_is_lead(household_id));
+-- Composed by the lead organisation's social workers and service heads.
+CREATE POLICY lead_adds ON care_team FOR INSERT TO hub_app WITH CHECK (app_is_lead(household_id)
+    AND (app_has_role('socialWorker') OR app_has_role('serviceHead')));
 CREATE POLICY lead_changes ON care_team FOR UPDATE TO hub_app
-    USING (app_is_lead(household_id)) WITH CHECK (app_is_lead(household_id));
+    USING (app_is_lead(household_id) AND (app_has_role('socialWorker') OR app_has_role('serviceHead')))
+    WITH CHECK (app_is_lead(household_id));
 
 -- R5: recorded and withdrawn by bound users of the lead organisation.
 CREATE POLICY door_reads ON consents FOR SELECT TO hub_app USING (app_door(household_id));

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Tenancy
 
 /// Notify tells partners that something needs them (issue 4 adds the dispatcher and its
 /// channels: inbox, signed webhooks, e-mail). What exists now is the hook: an event is
@@ -30,7 +31,7 @@ public struct Event: Sendable {
 public enum Outbox {
     /// Records `event` on `connection`, inside the caller's transaction.
     public static func record(_ event: Event, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO notify_events (id, topic, organisation_id, household_id, reference)
             VALUES (\(UUID()), \(event.topic.rawValue), \(event.organisationID), \(event.householdID), \(event.reference))

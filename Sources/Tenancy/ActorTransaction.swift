@@ -30,8 +30,16 @@ extension PostgresClient {
 }
 
 extension PostgresConnection {
+    /// Runs a statement for its effect and reads its answer to the end. A `SELECT f()`
+    /// whose function raises reports the error only after its row description: left
+    /// unread, the error is lost, the transaction is silently aborted and its COMMIT
+    /// becomes a ROLLBACK — an audit record would vanish while the data went out.
+    public func perform(_ statement: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await query(statement, logger: logger) {}
+    }
+
     public func applySettings(of actor: Actor, logger: Logger) async throws {
-        try await query(
+        try await perform(
             """
             SELECT set_config('app.user_id', \(actor.userID.uuidString), true),
                    set_config('app.org_id', \(actor.organisationID.uuidString), true),

@@ -66,6 +66,11 @@ extension AccessRules {
         }
     }
 
+    /// The care team is composed by the lead organisation's social workers and service heads.
+    public static func mayManageCareTeam(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
+        passesDoor(actor, facts) && isLead(actor, facts) && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+
     /// R5: consent is recorded and withdrawn by bound users of the lead organisation.
     public static func mayManageConsents(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
         passesDoor(actor, facts) && isLead(actor, facts) && actor.boundBySecret

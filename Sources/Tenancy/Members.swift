@@ -83,7 +83,7 @@ public enum Members {
     ) async throws -> Member {
         let id = UUID()
         do {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO users (id, email, display_name, password_hash)
                 VALUES (\(id), \(new.email.lowercased()), \(new.displayName), \(new.passwordHash))
@@ -91,7 +91,7 @@ public enum Members {
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw MemberError.emailUnavailable
         }
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO memberships (user_id, organisation_id, roles, bound_by_secret)
             VALUES (\(id), \(organisationID), \(new.roles.sorted().map(\.rawValue)), \(new.boundBySecret))
@@ -106,12 +106,12 @@ public enum Members {
     public static func disable(
         on connection: PostgresConnection, organisationID: UUID, userID: UUID, logger: Logger
     ) async throws -> Member? {
-        try await connection.query(
+        try await connection.perform(
             """
             UPDATE memberships SET disabled_at = coalesce(disabled_at, now())
             WHERE organisation_id = \(organisationID) AND user_id = \(userID)
             """, logger: logger)
-        try await connection.query(
+        try await connection.perform(
             """
             UPDATE sessions SET revoked_at = now()
             WHERE organisation_id = \(organisationID) AND user_id = \(userID) AND revoked_at IS NULL

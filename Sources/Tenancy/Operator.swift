@@ -21,7 +21,7 @@ public enum Operator {
     public static func createOrganisation(
         name: String, kind: OrganisationKind, on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
-        try await connection.query(
+        try await connection.perform(
             "INSERT INTO organisations (id, name, kind) VALUES (\(UUID()), \(name), \(kind.rawValue)) ON CONFLICT (name) DO NOTHING",
             logger: logger)
         return try await single(
@@ -33,7 +33,7 @@ public enum Operator {
         name: String, startsOn: String, endsOn: String, yearlyBudgetEuros: String, targetHouseholds: Int,
         partners: [(UUID, ProgrammePart)], on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO programmes (id, name, starts_on, ends_on, yearly_budget_euros, target_households)
             VALUES (\(UUID()), \(name), \(startsOn)::date, \(endsOn)::date, \(yearlyBudgetEuros)::numeric, \(targetHouseholds))
@@ -42,7 +42,7 @@ public enum Operator {
         let id = try await single(
             connection.query("SELECT id FROM programmes WHERE name = \(name)", logger: logger), as: UUID.self)
         for (organisationID, part) in partners {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO programme_partners (programme_id, organisation_id, part)
                 VALUES (\(id), \(organisationID), \(part.rawValue)) ON CONFLICT DO NOTHING
@@ -58,7 +58,7 @@ public enum Operator {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
         let email = email.lowercased()
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO users (id, email, display_name, password_hash)
             VALUES (\(UUID()), \(email), \(displayName), \(passwordHash)) ON CONFLICT (email) DO NOTHING
@@ -66,7 +66,7 @@ public enum Operator {
         let id = try await single(
             connection.query("SELECT id FROM users WHERE email = \(email)", logger: logger), as: UUID.self)
         for grant in memberships {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO memberships (user_id, organisation_id, roles, bound_by_secret)
                 VALUES (\(id), \(grant.organisationID), \(grant.roles.sorted().map(\.rawValue)), \(grant.boundBySecret))

@@ -85,9 +85,11 @@ public struct SignIn: Sendable {
             }
         }
         let succeeded = if case .signedIn = outcome { true } else { false }
-        try await client.query(
+        try await client.withConnection { connection in
+            try await connection.query(
             "SELECT 1 FROM auth_record_attempt(\(email), \(address), \(succeeded), \(window) * interval '1 second')",
             logger: logger)
+        }
         // The e-mail is logged to follow attacks on an account; the password never is.
         logger.info("sign-in", metadata: ["email": "\(email)", "address": "\(address)", "succeeded": "\(succeeded)"])
         return outcome

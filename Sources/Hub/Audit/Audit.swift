@@ -31,7 +31,7 @@ struct AuditRecord: Sendable {
 
 extension PostgresConnection {
     func append(_ record: AuditRecord, actor: Actor, requestID: String, logger: Logger) async throws {
-        try await query(
+        try await perform(
             """
             SELECT audit_append(\(record.chain(for: actor)), \(record.households), \(record.action),
                                 \(record.levels.sorted().map(\.rawValue)), \(record.outcome.rawValue), \(requestID))

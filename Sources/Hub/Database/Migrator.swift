@@ -97,7 +97,7 @@ struct Migrator {
     func migrate(client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            try await connection.query(
+            try await connection.perform(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version text PRIMARY KEY,
@@ -109,9 +109,9 @@ struct Migrator {
             if !status.unknown.isEmpty { throw MigrationError.unknown(status.unknown) }
             for migration in migrations where status.pending.contains(migration.version) {
                 for statement in SQLScript.statements(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.perform(
                     "INSERT INTO schema_migrations (version, checksum) VALUES (\(migration.version), \(migration.checksum))",
                     logger: logger)
                 logger.info("migration applied", metadata: ["version": "\(migration.version)"])

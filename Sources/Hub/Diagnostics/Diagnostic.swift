@@ -110,11 +110,10 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
             entries.append(
                 Entry(kind: "assessment", code: item.code, value: item.assessment,
                       level: try level(item.assessmentLevel, default: .partners, field: "\(field).assessmentLevel")))
+            let commentLevel = try level(item.commentLevel, default: .secret, field: "\(field).commentLevel")
             if let comment = item.comment?.trimmed, !comment.isEmpty {
                 try check(comment.count <= 20000, field: "\(field).comment", "Le commentaire dépasse 20 000 caractères.")
-                entries.append(
-                    Entry(kind: "comment", code: item.code, value: comment,
-                          level: try level(item.commentLevel, default: .secret, field: "\(field).commentLevel")))
+                entries.append(Entry(kind: "comment", code: item.code, value: comment, level: commentLevel))
             }
         }
         var sections: Set<String> = []

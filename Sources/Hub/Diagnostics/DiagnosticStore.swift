@@ -91,7 +91,7 @@ enum DiagnosticStore {
     ) async throws -> UUID {
         let id = UUID()
         do {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name, created_by)
                 SELECT \(id), \(household), coalesce(max(version), 0) + 1, 'draft', \(actor.organisationID), \(referentName),
@@ -101,7 +101,7 @@ enum DiagnosticStore {
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw Problem.conflict("Un brouillon de diagnostic est déjà en cours pour ce ménage : complétez-le.")
         }
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO diagnostic_entries (diagnostic_id, household_id, author_organisation_id, kind, code, value, level)
             SELECT \(id), e.household_id, \(actor.organisationID), e.kind, e.code, e.value, e.level
@@ -129,16 +129,16 @@ enum DiagnosticStore {
         _ id: UUID, household: UUID, referentName: String, entries: [DiagnosticUpdate.Entry], by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query("DELETE FROM diagnostic_entries WHERE diagnostic_id = \(id)", logger: logger)
+        try await connection.perform("DELETE FROM diagnostic_entries WHERE diagnostic_id = \(id)", logger: logger)
         for entry in entries {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO diagnostic_entries (diagnostic_id, household_id, author_organisation_id, kind, code, value, level)
                 VALUES (\(id), \(household), \(actor.organisationID), \(entry.kind), \(entry.code), \(entry.value),
                         \(entry.level.rawValue))
                 """, logger: logger)
         }
-        try await connection.query(
+        try await connection.perform(
             """
             UPDATE diagnostics SET referent_name = \(referentName), revision = revision + 1, updated_at = now()
             WHERE id = \(id)
@@ -146,7 +146,7 @@ enum DiagnosticStore {
     }
 
     static func validate(_ id: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.perform(
             """
             UPDATE diagnostics SET status = 'validated', validated_at = now(), validated_by = \(actor.userID),
                 revision = revision + 1, updated_at = now()

@@ -33,7 +33,7 @@ enum HouseholdStore {
     ) async throws -> (id: UUID, reference: String) {
         let id = UUID()
         let reference = "M-" + String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10))
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
                 single_parent, current_situation, situation_since, public, dalo_recognised_on, dalo_departement,
@@ -44,7 +44,7 @@ enum HouseholdStore {
                 \(request.resourcesCategory))
             """, logger: logger)
         for (position, person) in request.persons.enumerated() {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO household_persons (id, household_id, position, first_name, last_name, birth_date, relation)
                 VALUES (\(UUID()), \(id), \(position), \(person.firstName.trimmed), \(person.lastName.trimmed),
@@ -181,7 +181,7 @@ enum HouseholdStore {
         _ household: UUID, by actor: Actor, referent: UUID, referentName: String, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.perform(
             """
             UPDATE households SET status = 'accepted', lead_organisation_id = \(actor.organisationID),
                 referent_user_id = \(referent), referent_name = \(referentName), last_contact_at = now()
@@ -192,7 +192,7 @@ enum HouseholdStore {
     static func decline(_ household: UUID, reason: String, on connection: PostgresConnection, logger: Logger)
         async throws
     {
-        try await connection.query(
+        try await connection.perform(
             "UPDATE households SET status = 'declined', decline_reason = \(reason) WHERE id = \(household)",
             logger: logger)
     }
@@ -223,7 +223,7 @@ enum HouseholdStore {
     static func addToCareTeam(_ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
         async throws
     {
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO care_team (household_id, organisation_id) VALUES (\(household), \(organisation))
             ON CONFLICT (household_id, organisation_id) DO UPDATE SET removed_at = NULL, added_at = now()
@@ -248,7 +248,7 @@ enum HouseholdStore {
         _ consent: ConsentInput, recipient: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO consents (id, household_id, recipient_organisation_id, level, purpose, obtained_how,
                 informed_of_categories, informed_of_professionals, informed_of_medium, informed_of_protection,
@@ -321,13 +321,13 @@ enum HouseholdStore {
                         logger: Logger) async throws -> UUID
     {
         let id = UUID()
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO notes (id, household_id, author_organisation_id, author_user_id, author_name, body, level)
             SELECT \(id), \(household), \(actor.organisationID), \(actor.userID), u.display_name, \(body), \(level.rawValue)
             FROM users u WHERE u.id = \(actor.userID)
             """, logger: logger)
-        try await connection.query("UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
+        try await connection.perform("UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
         return id
     }
 }

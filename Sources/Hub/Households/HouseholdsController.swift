@@ -198,8 +198,9 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: CareTeamRequest.self, context: context)
         return try await gate.run(id, action: "careTeam.add", context: context) { connection, actor, facts in
-            guard AccessRules.isLead(actor, facts) else {
-                throw Problem.forbidden("Seule l'organisation référente compose l'équipe qui suit le ménage.")
+            guard AccessRules.mayManageCareTeam(actor, facts) else {
+                throw Problem.forbidden(
+                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente.")
             }
             let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             let parts = try await HouseholdStore.programmeParts(
@@ -218,8 +219,9 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let organisation = try context.parameters.uuid("organisationId")
         return try await gate.run(id, action: "careTeam.remove", context: context) { connection, actor, facts in
-            guard AccessRules.isLead(actor, facts) else {
-                throw Problem.forbidden("Seule l'organisation référente compose l'équipe qui suit le ménage.")
+            guard AccessRules.mayManageCareTeam(actor, facts) else {
+                throw Problem.forbidden(
+                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente.")
             }
             guard
                 try await HouseholdStore.removeFromCareTeam(organisation, household: id, on: connection, logger: context.logger)

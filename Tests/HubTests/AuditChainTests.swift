@@ -1,0 +1,142 @@
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// R11's log: append-only even for the owner, and `hub audit verify` names the first record
+/// a superuser altered or removed. Each test works in a database of its own.
+@Suite struct AuditChainTests {
+    func withAuditDatabase(_ body: @Sendable (PostgresClient, String) async throws -> Void) async throws {
+        let name = "hub_audit_\(UUID().uuidString.prefix(8).lowercased())"
+        try await withOwner { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        var configuration = try TestDatabase.configuration(.owner, poolSize: 8)
+        configuration.database = name
+        do {
+            try await withClient(configuration) { client in
+                try await Migrator(migrations: try Migration.load(from: TestDatabase.migrationsDirectory))
+                    .migrate(client: client, logger: TestDatabase.logger)
+                try await body(client, name)
+            }
+        } catch {
+            try? await drop(name)
+            throw error
+        }
+        try await drop(name)
+    }
+
+    func drop(_ name: String) async throws {
+        try await withOwner { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)")) }
+    }
+
+    /// Appends `count` records to each chain, many at once.
+    func append(_ chains: [String], count: Int, on client: PostgresClient) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chain in chains {
+                for index in 0..<count {
+                    group.addTask {
+                        try await client.query(
+                            """
+                            SELECT audit_append(\(chain), ARRAY[\(UUID())]::uuid[], 'test.read', ARRAY['partners'],
+                                                'disclosed', \("req-\(index)"))
+                            """)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    func superuser(_ database: String) throws -> PostgresClient.Configuration {
+        guard let socketDirectory = TestDatabase.environment["PGSUPERUSER_SOCKET_DIR"],
+            let port = TestDatabase.environment["HUB_DB_PORT"]
+        else { throw TestSetupError("PGSUPERUSER_SOCKET_DIR absent : lancez les tests par deploy/test.sh") }
+        return PostgresClient.Configuration(
+            unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: "hub_super", password: nil, database: database)
+    }
+
+    func withSuperuser(_ database: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
+        let client = PostgresClient(configuration: try superuser(database), backgroundLogger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body(client)
+        }
+    }
+
+    @Test func concurrentAppendsKeepChainsThatVerify() async throws {
+        try await withAuditDatabase { client, _ in
+            try await append(["household:a", "household:b", "organisation:c"], count: 40, on: client)
+            let verified = try await client.withConnection {
+                try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger)
+            }
+            #expect(verified == 120)
+        }
+    }
+
+    @Test func theLogIsAppendOnlyEvenForTheOwner() async throws {
+        try await withAuditDatabase { client, _ in
+            try await append(["household:a"], count: 2, on: client)
+            await #expect(throws: PSQLError.self) { try await client.query("UPDATE audit_log SET action = 'x'") }
+            await #expect(throws: PSQLError.self) { try await client.query("DELETE FROM audit_log") }
+            await #expect(throws: PSQLError.self) { try await client.query("TRUNCATE audit_log") }
+        }
+        // The runtime role has no grant on it at all.
+        try await withRuntime { client in
+            await #expect(throws: PSQLError.self) { try await client.query("SELECT count(*) FROM audit_log") }
+            await #expect(throws: PSQLError.self) {
+                try await client.query("INSERT INTO audit_log (chain, seq, at, household_ids, action, levels, outcome, prev_hash, hash) VALUES ('x', 1, now(), '{}', 'x', '{}', 'denied', '', '')")
+            }
+        }
+    }
+
+    @Test func anEditedRecordIsNamed() async throws {
+        try await withAuditDatabase { client, name in
+            try await append(["household:a"], count: 5, on: client)
+            try await withSuperuser(name) { superuser in
+                try await superuser.withConnection { connection in
+                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query(
+                        "UPDATE audit_log SET action = 'rien' WHERE chain = 'household:a' AND seq = 3",
+                        logger: TestDatabase.logger)
+                }
+            }
+            await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 3, id: 3, reason: "contenu ou empreinte modifié")) {
+                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+            }
+        }
+    }
+
+    @Test func aDeletedRecordIsNamed() async throws {
+        try await withAuditDatabase { client, name in
+            try await append(["household:a"], count: 5, on: client)
+            try await withSuperuser(name) { superuser in
+                try await superuser.withConnection { connection in
+                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query(
+                        "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 2", logger: TestDatabase.logger)
+                }
+            }
+            await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 2, id: nil, reason: "enregistrement manquant")) {
+                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+            }
+        }
+    }
+
+    @Test func aTruncatedTailIsNamed() async throws {
+        try await withAuditDatabase { client, name in
+            try await append(["household:a"], count: 4, on: client)
+            try await withSuperuser(name) { superuser in
+                try await superuser.withConnection { connection in
+                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                    try await connection.query(
+                        "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 4", logger: TestDatabase.logger)
+                }
+            }
+            await #expect(throws: AuditVerifier.Break.self) {
+                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// ACCESS.md R1–R7 as tables: every household route × every seat of `HouseholdWorld`,
+/// through HTTP and through raw SQL run as the runtime role under each seat's settings.
+@Suite struct HouseholdAccessMatrixTests {
+    typealias Seat = HouseholdWorld.Seat
+
+    /// Columns: leadBound, partnerSecret, partnerPartners, partnerWithdrawn, partnerExpired,
+    /// housingOfficer, facilitator, orgAdmin, evaluator, otherProgramme, anonymous.
+    static let columns: [Seat] = [
+        .leadBound, .partnerSecret, .partnerPartners, .partnerWithdrawn, .partnerExpired, .housingOfficer,
+        .facilitator, .orgAdmin, .evaluator, .otherProgramme, .anonymous,
+    ]
+
+    static let matrix: [(String, String, [Int])] = [
+        ("GET", "/v1/households/{h}",                  [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/notes",            [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/consents",         [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/care-team",        [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/diagnostics",      [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/diagnostics/{d}",  [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/access-log",       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/export",           [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/notes",           [201, 201, 201, 404, 404, 201, 201, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/consents",        [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/care-team",       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/break-glass",     [403, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/accept",          [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+    ]
+
+    /// What each seat reads of the household's notes and diagnostic (R2–R4).
+    static let notesSeen: [Seat: Set<String>] = [
+        .leadBound: ["lead-partners", "lead-secret", "lead-private"],
+        .partnerSecret: ["lead-partners", "lead-secret", "ref-private"],
+        .partnerPartners: ["lead-partners"],
+        .housingOfficer: ["lead-partners"],
+        .facilitator: ["lead-partners"],
+    ]
+    static let diagnosticSeen: [Seat: Set<String>] = [
+        .leadBound: ["acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-private",
+                     "diag-comment-partners", "diag-view-secret", "diag-preconisations-secret"],
+        .partnerSecret: ["acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-partners",
+                         "diag-view-secret", "diag-preconisations-secret"],
+        .partnerPartners: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
+        .housingOfficer: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
+        .facilitator: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
+    ]
+
+    func body(for route: String, world: HouseholdWorld) -> ByteBuffer? {
+        switch route {
+        case "/v1/households/{h}/notes": json(["body": "note du matrice", "level": "partners"])
+        case "/v1/households/{h}/consents":
+            json(HouseholdWorld.consent(recipient: world.organisations["land"]!.id, level: "partners"))
+        case "/v1/households/{h}/care-team": json(["organisationId": world.organisations["land"]!.id.uuidString])
+        case "/v1/households/{h}/break-glass": json(["justification": "Mise en danger signalée cette nuit par l'hôtel."])
+        case "/v1/households/{h}/accept": json(["referentUserId": world.people[.leadBound]!.user.id.uuidString])
+        default: nil
+        }
+    }
+
+    @Test func everyRouteAnswersEachSeatAsACCESSmdSays() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let history = try await client.execute(
+                uri: "/v1/households/\(world.household)/diagnostics", method: .get, headers: world.headers(.leadBound))
+            let diagnostic = try #require(history.items.first?["id"] as? String)
+            for (method, route, expected) in Self.matrix {
+                let uri = route.replacingOccurrences(of: "{h}", with: world.household.uuidString)
+                    .replacingOccurrences(of: "{d}", with: diagnostic)
+                for (seat, status) in zip(Self.columns, expected) {
+                    let answer = try await client.execute(
+                        uri: uri, method: HTTPRequest.Method(method)!, headers: world.headers(seat),
+                        body: body(for: route, world: world))
+                    #expect(Int(answer.status.code) == status, "\(method) \(route) pour \(seat)")
+                    if status >= 400 { answer.expectProblem(answer.status) }
+                    // A hidden household names nobody, even in its error.
+                    if status == 404 || status == 403 {
+                        #expect(!String(buffer: answer.body).contains("Diallo"), "\(method) \(route) pour \(seat)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func eachSeatReadsExactlyItsLevels() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            for seat in Seat.allCases {
+                let notes = try await client.execute(
+                    uri: "/v1/households/\(world.household)/notes", method: .get, headers: world.headers(seat))
+                let bodies = Set(notes.items.compactMap { $0["body"] as? String }).intersection(world.notes)
+                #expect(bodies == Self.notesSeen[seat] ?? [], "notes lues par \(seat)")
+
+                let household = try await client.execute(
+                    uri: "/v1/households/\(world.household)", method: .get, headers: world.headers(seat))
+                let diagnostic = household.object["currentDiagnostic"] as? [String: Any]
+                #expect(Self.values(in: diagnostic) == Self.diagnosticSeen[seat] ?? [], "diagnostic lu par \(seat)")
+
+                let list = try await client.execute(uri: "/v1/households?limit=200", method: .get, headers: world.headers(seat))
+                let listed = list.items.contains { $0["id"] as? String == world.household.uuidString }
+                #expect(listed == (Self.notesSeen[seat] != nil), "liste de \(seat)")
+            }
+        }
+    }
+
+    /// The database enforces the same table without the Swift code: raw SQL as the runtime
+    /// role under each seat's settings.
+    @Test func theDatabaseEnforcesTheSameRules() async throws {
+        let world = try await withCheckedWorld()
+        try await withRuntime { client in
+            for seat in Seat.allCases where seat != .anonymous {
+                let actor = world.people[seat]!.actor
+                let (visible, notes, entries) = try await client.withActor(actor, logger: TestDatabase.logger) { connection in
+                    let visible = try await connection.query(
+                        "SELECT count(*) FROM households WHERE id = \(world.household)", logger: TestDatabase.logger
+                    ).decode(Int.self).first { _ in true } ?? 0
+                    var notes: Set<String> = []
+                    for try await body in try await connection.query(
+                        "SELECT body FROM notes WHERE household_id = \(world.household)", logger: TestDatabase.logger
+                    ).decode(String.self) { notes.insert(body) }
+                    var entries: Set<String> = []
+                    for try await value in try await connection.query(
+                        "SELECT value FROM diagnostic_entries WHERE household_id = \(world.household)",
+                        logger: TestDatabase.logger
+                    ).decode(String.self) { entries.insert(value) }
+                    return (visible, notes, entries)
+                }
+                #expect(visible == (Self.notesSeen[seat] != nil ? 1 : 0), "porte SQL pour \(seat)")
+                #expect(notes.intersection(world.notes) == Self.notesSeen[seat] ?? [], "notes SQL pour \(seat)")
+                #expect(entries == Self.diagnosticSeen[seat] ?? [], "diagnostic SQL pour \(seat)")
+            }
+        }
+    }
+
+    func withCheckedWorld() async throws -> HouseholdWorld {
+        let box = WorldBox()
+        try await withApp { client in await box.set(try await HouseholdWorld.make(client)) }
+        return try #require(await box.world)
+    }
+
+    static func values(in diagnostic: [String: Any]?) -> Set<String> {
+        guard let diagnostic else { return [] }
+        var values: Set<String> = []
+        func add(_ piece: Any?) { if let value = (piece as? [String: Any])?["value"] as? String { values.insert(value) } }
+        for section in diagnostic["sections"] as? [[String: Any]] ?? [] {
+            add(section["view"])
+            for item in section["items"] as? [[String: Any]] ?? [] {
+                add(item["assessment"])
+                add(item["comment"])
+            }
+        }
+        add(diagnostic["preconisations"])
+        return values
+    }
+}
+
+actor WorldBox {
+    var world: HouseholdWorld?
+    func set(_ world: HouseholdWorld) { self.world = world }
+}
