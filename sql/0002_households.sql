@@ -240,6 +240,16 @@ $$ SELECT app_works_on_households() AND (
                    AND c.removed_at IS NULL)
            AND app_active_consent(h, 'partners'))) $$;
 
+-- The households the acting organisation follows as a care-team member with an active
+-- consent. Set-returning so that a list is filtered by one hashed subplan, not by
+-- app_door() row after row.
+CREATE FUNCTION app_followed_households() RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$ SELECT c.household_id FROM care_team c
+   WHERE c.organisation_id = app_org_id() AND c.removed_at IS NULL
+     AND EXISTS (SELECT 1 FROM consents k WHERE k.household_id = c.household_id
+                 AND k.recipient_organisation_id = app_org_id() AND k.withdrawn_at IS NULL AND k.expires_at > now()) $$;
+
 -- R2–R4 (and R8 for the secret level).
 CREATE FUNCTION app_may_read(h uuid, author uuid, level text) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
@@ -298,7 +308,10 @@ CREATE POLICY operator ON audit_log TO hub_owner USING (true) WITH CHECK (true);
 
 -- Households: through the door. Orientation inserts as the lead (the orienting
 -- organisation, bound); later changes (acceptance, decline) by whoever is through the door.
-CREATE POLICY door_reads ON households FOR SELECT TO hub_app USING (app_door(id));
+-- The door of app_door(), spelt out so that lists use the lead index and one subplan.
+CREATE POLICY door_reads ON households FOR SELECT TO hub_app USING (
+    app_works_on_households()
+    AND (lead_organisation_id = app_org_id() OR id IN (SELECT app_followed_households())));
 CREATE POLICY orienter_adds ON households FOR INSERT TO hub_app
     WITH CHECK (app_bound() AND app_works_on_households() AND oriented_by = app_org_id()
                 AND lead_organisation_id = app_org_id());
@@ -364,6 +377,8 @@ GRANT SELECT, INSERT, DELETE ON diagnostic_entries TO hub_app;
 GRANT SELECT, INSERT ON notes TO hub_app;
 
 REVOKE ALL ON FUNCTION audit_append(text, uuid[], text, text[], text, text), audit_access_log(uuid, bigint, integer),
-    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text) FROM PUBLIC;
+    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text),
+    app_followed_households() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_append(text, uuid[], text, text[], text, text), audit_access_log(uuid, bigint, integer),
-    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text) TO hub_app;
+    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text),
+    app_followed_households() TO hub_app;
