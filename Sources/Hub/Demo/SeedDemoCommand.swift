@@ -99,6 +99,60 @@ enum DemoData {
                 ],
                 on: connection, logger: logger)
         }
+        try await loadHousehold(on: connection, logger: logger)
+    }
+
+    /// One household to try the secret partagé with: oriented by the Croix-Rouge, accepted
+    /// by ALFI (référente Claire Martin), followed by Antin with a `partners` consent.
+    static func loadHousehold(on connection: PostgresConnection, logger: Logger) async throws {
+        let exists = try await connection.query("SELECT 1 FROM households WHERE reference = 'M-DEMO00001'", logger: logger)
+            .decode(Int.self).first { _ in true }
+        guard exists == nil else { return }
+        let id = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
+                referent_user_id, referent_name, single_parent, current_situation, situation_since, public,
+                dalo_recognised_on, dalo_departement, action_logement_employee, resources_category)
+            SELECT \(id), 'M-DEMO00001', p.id, 'accepted', crf.id, alfi.id, u.id, u.display_name, true, 'hotel',
+                   date '2021-09-01', 'hotelFamily', date '2022-03-15', '91', false, 'minimaSociaux'
+            FROM programmes p, organisations crf, organisations alfi, users u
+            WHERE p.name = \(programme) AND crf.name = 'Croix-Rouge française' AND alfi.name = 'ALFI'
+              AND u.email = 'claire.martin@alfi.demo'
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO household_persons (id, household_id, position, first_name, last_name, birth_date, relation)
+            VALUES (\(UUID()), \(id), 0, 'Awa', 'Diallo', date '1991-04-02', 'applicant'),
+                   (\(UUID()), \(id), 1, 'Moussa', 'Diallo', date '2016-06-01', 'child'),
+                   (\(UUID()), \(id), 2, 'Fanta', 'Diallo', date '2019-11-20', 'child')
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO care_team (household_id, organisation_id)
+            SELECT \(id), id FROM organisations WHERE name IN ('ALFI', 'Croix-Rouge française', 'Antin Résidences')
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO consents (id, household_id, recipient_organisation_id, level, purpose, obtained_how,
+                informed_of_categories, informed_of_professionals, informed_of_medium, informed_of_protection,
+                expires_at, recorded_by, recorded_by_organisation_id)
+            SELECT gen_random_uuid(), \(id), o.id, CASE WHEN o.name = 'Antin Résidences' THEN 'partners' ELSE 'secret' END,
+                   'Accompagnement vers et dans le logement', 'writtenSigned', true, true, true, true,
+                   now() + interval '12 months', u.id, crf.id
+            FROM organisations o, organisations crf, users u
+            WHERE o.name IN ('ALFI', 'Croix-Rouge française', 'Antin Résidences') AND crf.name = 'Croix-Rouge française'
+              AND u.email = 'nadia.benali@croix-rouge.demo'
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO notes (id, household_id, author_organisation_id, author_user_id, author_name, body, level)
+            SELECT gen_random_uuid(), \(id), alfi.id, u.id, u.display_name, n.body, n.level
+            FROM organisations alfi, users u,
+                 (VALUES ('Premier entretien au bureau : présentation de l''accompagnement.', 'partners'),
+                         ('Dette de loyer ancienne en cours d''apurement, plan FSL à préparer.', 'secret')) AS n(body, level)
+            WHERE alfi.name = 'ALFI' AND u.email = 'claire.martin@alfi.demo'
+            """, logger: logger)
     }
 
     static var loginTable: String {

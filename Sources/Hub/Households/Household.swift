@@ -114,7 +114,7 @@ struct ConsentRecord: ResponseEncodable, Sendable {
 struct CareTeamMember: Codable, Sendable {
     let organisation: Organisation
     let addedAt: Date
-    /// The active consent's level for this organisation; null if it has none.
+    /// The active consent's level for this organisation; absent if it has none.
     let consentLevel: String?
 }
 
