@@ -15,7 +15,8 @@ SELECT (SELECT id FROM programmes WHERE name = 'Logements Hlm accompagn√©s 2024‚
        (SELECT id FROM users WHERE email = 'nadia.benali@croix-rouge.demo') AS nadia;
 
 CREATE TEMP TABLE generated AS
-SELECT gen_random_uuid() AS id, n FROM generate_series(1, :households) AS n;
+-- Ids derived from n, so that the benchmark's clients (wrk and pgbench) can name any of them.
+SELECT md5('bench-' || n)::uuid AS id, n FROM generate_series(1, :households) AS n;
 
 INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id, referent_user_id,
     referent_name, single_parent, current_situation, situation_since, public, dalo_recognised_on, dalo_departement,

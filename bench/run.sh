@@ -12,6 +12,8 @@
 #   BENCH_DURATION (20)     seconds measured, for each tool
 #   BENCH_WARMUP (5)        seconds run first and thrown away, for each tool
 #   HUB_DB_POOL_SIZE (8)    the hub's PostgreSQL connections
+#   BENCH_RESET (0)         1: drop and recreate the bench database first (needed when an
+#                           applied migration was edited: `hub migrate` refuses it)
 #
 # The cluster lives in .hub/bench (data kept between runs, so later runs skip initdb).
 # It is stopped on exit if this run started it; if it was already running, it is left
@@ -99,7 +101,14 @@ pg_start "$PGDIR" "$(pg_free_port)"
 # shellcheck disable=SC1091
 source "$PGDIR/env"
 
-"$BIN" migrate >&2
+if [[ ${BENCH_RESET:-0} == 1 ]]; then
+    # Only demo data lives here, so nothing is lost; pg_start recreates the empty database.
+    log "BENCH_RESET=1: recreating the bench database"
+    pg_psql_super "$PGDIR" -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS hub WITH (FORCE)'
+    pg_start "$PGDIR" "$HUB_DB_PORT"
+fi
+"$BIN" migrate >&2 ||
+    die "hub migrate failed; if a migration was edited after this cluster applied it, rerun with BENCH_RESET=1"
 HUB_MODE=demo "$BIN" seed-demo >&2
 
 owner_psql() {
@@ -270,8 +279,9 @@ revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "GET /v1/me: hub vs the same SQL on PostgreSQL"
     echo "  date:        $(date -Is)"
     echo "  revision:    $revision"
+    # Only "before": during the run the load average mostly counts the benchmark itself.
     echo "  machine:     $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
-        "load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+        "load average before measuring $LOAD_BEFORE"
     echo "  concurrency: $CONNECTIONS connections/clients, $THREADS threads, ${DURATION}s after ${WARMUP}s warm-up"
     echo "  hub pool:    HUB_DB_POOL_SIZE=$POOL (pgbench holds $CONNECTIONS connections)"
     echo "  PostgreSQL:  $PG_VERSION; pgbench transactions logged: $PGB_N"

@@ -77,7 +77,7 @@ public enum Operator {
         return id
     }
 
-    static func single<T: PostgresDecodable>(_ rows: PostgresRowSequence, as: T.Type) async throws -> T {
+    static func single<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, as: T.Type) async throws -> T {
         for try await value in rows.decode(T.self) { return value }
         throw OperatorError.missingRow
     }

@@ -86,9 +86,9 @@ public struct SignIn: Sendable {
         }
         let succeeded = if case .signedIn = outcome { true } else { false }
         try await client.withConnection { connection in
-            try await connection.query(
-            "SELECT 1 FROM auth_record_attempt(\(email), \(address), \(succeeded), \(window) * interval '1 second')",
-            logger: logger)
+            try await connection.perform(
+                "SELECT 1 FROM auth_record_attempt(\(email), \(address), \(succeeded), \(window) * interval '1 second')",
+                logger: logger)
         }
         // The e-mail is logged to follow attacks on an account; the password never is.
         logger.info("sign-in", metadata: ["email": "\(email)", "address": "\(address)", "succeeded": "\(succeeded)"])

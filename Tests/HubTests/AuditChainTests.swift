@@ -65,6 +65,16 @@ import Testing
         }
     }
 
+    /// What only a superuser can do: change the log with its triggers switched off.
+    func tamper(_ database: String, _ statement: String) async throws {
+        try await withSuperuser(database) { superuser in
+            try await superuser.withConnection { connection in
+                try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+            }
+        }
+    }
+
     @Test func concurrentAppendsKeepChainsThatVerify() async throws {
         try await withAuditDatabase { client, _ in
             try await append(["household:a", "household:b", "organisation:c"], count: 40, on: client)
@@ -94,14 +104,7 @@ import Testing
     @Test func anEditedRecordIsNamed() async throws {
         try await withAuditDatabase { client, name in
             try await append(["household:a"], count: 5, on: client)
-            try await withSuperuser(name) { superuser in
-                try await superuser.withConnection { connection in
-                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
-                    try await connection.query(
-                        "UPDATE audit_log SET action = 'rien' WHERE chain = 'household:a' AND seq = 3",
-                        logger: TestDatabase.logger)
-                }
-            }
+            try await tamper(name, "UPDATE audit_log SET action = 'rien' WHERE chain = 'household:a' AND seq = 3")
             await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 3, id: 3, reason: "contenu ou empreinte modifié")) {
                 _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
             }
@@ -111,13 +114,7 @@ import Testing
     @Test func aDeletedRecordIsNamed() async throws {
         try await withAuditDatabase { client, name in
             try await append(["household:a"], count: 5, on: client)
-            try await withSuperuser(name) { superuser in
-                try await superuser.withConnection { connection in
-                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
-                    try await connection.query(
-                        "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 2", logger: TestDatabase.logger)
-                }
-            }
+            try await tamper(name, "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 2")
             await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 2, id: nil, reason: "enregistrement manquant")) {
                 _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
             }
@@ -127,14 +124,11 @@ import Testing
     @Test func aTruncatedTailIsNamed() async throws {
         try await withAuditDatabase { client, name in
             try await append(["household:a"], count: 4, on: client)
-            try await withSuperuser(name) { superuser in
-                try await superuser.withConnection { connection in
-                    try await connection.query("SET session_replication_role = replica", logger: TestDatabase.logger)
-                    try await connection.query(
-                        "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 4", logger: TestDatabase.logger)
-                }
-            }
-            await #expect(throws: AuditVerifier.Break.self) {
+            try await tamper(name, "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 4")
+            await #expect(
+                throws: AuditVerifier.Break(
+                    chain: "household:a", seq: 4, id: nil, reason: "enregistrement manquant après le dernier lu")
+            ) {
                 _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
             }
         }
