@@ -20,6 +20,7 @@ import Testing
     ]
 
     static let matrix: [(String, String, [Int])] = [
+        ("GET", "/v1/households",                      [200, 200, 200, 200, 200, 200, 200, 403, 403, 200, 401]),
         ("GET", "/v1/households/{h}",                  [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
         ("GET", "/v1/households/{h}/notes",            [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
         ("GET", "/v1/households/{h}/consents",         [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),

@@ -92,10 +92,12 @@ struct HouseholdsController {
             filter.status = String(raw)
         }
         let after = try page.after.map(TimeCursor.decode)
+        // Evaluators and administrators never pass the door (R1, R9): the policies would
+        // return nothing; the answer says why.
+        guard AccessRules.worksOnHouseholds(actor) else {
+            throw Problem.forbidden("Votre rôle ne donne accès à aucun ménage.")
+        }
         let households = try await client.withActor(actor, logger: context.logger) { connection in
-            // Evaluators and administrators never pass the door: the policies return nothing
-            // for them either, this only spares the query.
-            guard AccessRules.worksOnHouseholds(actor) else { return [HouseholdSummary]() }
             let rows = try await HouseholdStore.list(
                 filter, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
             let shown = Array(rows.prefix(page.limit))
