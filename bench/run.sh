@@ -1,30 +1,66 @@
 #!/usr/bin/env bash
-# Benchmark GET /v1/me through the hub (wrk) against the same SQL sent straight to
-# PostgreSQL (pgbench, bench/me.pgbench), at the same concurrency, and print both side by
-# side. The ratio is the cost of everything that is not the database: HTTP, routing,
-# JSON, the connection pool. See bench/README.md for how to read it.
+# Benchmark routes of the hub (wrk) against the same SQL sent straight to PostgreSQL
+# (pgbench), at the same concurrency, and print both side by side, one table per route.
+# The ratio is the cost of everything that is not the database: HTTP, routing, JSON, the
+# connection pool, the hub's own Swift work. See bench/README.md for how to read it.
 #
-#   bash bench/run.sh
+#   bash bench/run.sh [--routes me,household]
+#
+# Routes (sections), in this order:
+#   me         GET /v1/me as admin@alfi.demo, against bench/me.pgbench
+#   household  GET /v1/households/{id} as claire.martin@alfi.demo, a random household among
+#              BENCH_HOUSEHOLDS generated ones (bench/households.sql), against
+#              bench/household.pgbench (wrk draws the ids with bench/household.lua)
 #
 # Settings (environment):
+#   BENCH_ROUTES (me,household)  the sections to run; --routes on the command line wins
 #   BENCH_CONNECTIONS (16)  wrk connections = pgbench clients
 #   BENCH_THREADS (2)       wrk threads = pgbench -j
 #   BENCH_DURATION (20)     seconds measured, for each tool
 #   BENCH_WARMUP (5)        seconds run first and thrown away, for each tool
+#   BENCH_HOUSEHOLDS (10000) generated households for the household route; generated once
+#                           and reused while the database holds that many
 #   HUB_DB_POOL_SIZE (8)    the hub's PostgreSQL connections
 #   BENCH_RESET (0)         1: drop and recreate the bench database first (needed when an
-#                           applied migration was edited: `hub migrate` refuses it)
+#                           applied migration was edited: `hub migrate` refuses it; or to
+#                           change BENCH_HOUSEHOLDS)
 #
-# The cluster lives in .hub/bench (data kept between runs, so later runs skip initdb).
-# It is stopped on exit if this run started it; if it was already running, it is left
-# running. The hub is always stopped on exit. Raw outputs (wrk, pgbench logs, the hub's
-# log) are kept in .hub/bench/out/<timestamp>/.
+# The cluster lives in .hub/bench (data kept between runs, so later runs skip initdb and
+# the household generation). It is stopped on exit if this run started it; if it was
+# already running, it is left running. The hub is always stopped on exit. Raw outputs
+# (wrk, pgbench logs, the hub's log) are kept in .hub/bench/out/<timestamp>/.
 #
 # The release build uses its own scratch path (.build-bench) so that it never takes the
 # lock on .build, which debug builds and tests use.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+
+log() { echo "bench: $*" >&2; }
+die() { echo "bench: FAIL: $*" >&2; exit 1; }
+
+ROUTES=${BENCH_ROUTES:-me,household}
+while (($# > 0)); do
+    case $1 in
+        --routes) (($# >= 2)) || die "--routes needs a value (me, household or me,household)"; ROUTES=$2; shift 2 ;;
+        --routes=*) ROUTES=${1#--routes=}; shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (usage: bash bench/run.sh [--routes me,household])" ;;
+    esac
+done
+RUN_ME=0
+RUN_HOUSEHOLD=0
+IFS=, read -ra route_list <<<"$ROUTES"
+for route in "${route_list[@]}"; do
+    case ${route// /} in
+        me) RUN_ME=1 ;;
+        household | households) RUN_HOUSEHOLD=1 ;;
+        "") ;;
+        *) die "unknown route '$route' in '$ROUTES' (known: me, household)" ;;
+    esac
+done
+((RUN_ME + RUN_HOUSEHOLD > 0)) || die "no route selected by '$ROUTES' (known: me, household)"
+
 # shellcheck source=deploy/pg.sh
 source deploy/pg.sh
 
@@ -33,16 +69,20 @@ THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-20}
 WARMUP=${BENCH_WARMUP:-5}
 POOL=${HUB_DB_POOL_SIZE:-8}
+HOUSEHOLDS=${BENCH_HOUSEHOLDS:-10000}
+[[ $HOUSEHOLDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_HOUSEHOLDS must be a positive integer, not '$HOUSEHOLDS'"
 PGDIR=$ROOT/.hub/bench
 SCRATCH=$ROOT/.build-bench
-EMAIL=admin@alfi.demo
 PASSWORD='demo-hub-2025!'
 ORGANISATION=ALFI
+# The /v1/me reader, and the household reader: ALFI's référente of the generated households
+# (lead organisation, bound by secret: she reads partners, secret and ALFI's private items).
+ME_EMAIL=admin@alfi.demo
+HH_EMAIL=claire.martin@alfi.demo
 # SessionPolicy.idleTimeout, as `authenticate` passes it to auth_session.
 IDLE_SECONDS=1800
-
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: FAIL: $*" >&2; exit 1; }
+# When the generated households were made, and how long it took (kept between runs).
+GENERATED_NOTE=$PGDIR/households-generated
 
 started_at=$(date +%s)
 OUT=$PGDIR/out/$(date +%Y%m%d-%H%M%S)
@@ -93,7 +133,7 @@ BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/hub"
 [[ -x $BIN ]] || die "no hub binary at $BIN"
 
 # ---------------------------------------------------------------------------------------
-# 3. Database: dedicated cluster, migrated and seeded (both idempotent)
+# 3. Database: dedicated cluster, migrated and seeded (both idempotent), households generated
 # ---------------------------------------------------------------------------------------
 # _pg_running is pg.sh's own liveness test (pid file alone is not enough in containers).
 _pg_running "$PGDIR" || PG_STARTED_HERE=1
@@ -102,9 +142,11 @@ pg_start "$PGDIR" "$(pg_free_port)"
 source "$PGDIR/env"
 
 if [[ ${BENCH_RESET:-0} == 1 ]]; then
-    # Only demo data lives here, so nothing is lost; pg_start recreates the empty database.
+    # Only demo and generated data live here, so nothing is lost; pg_start recreates the
+    # empty database.
     log "BENCH_RESET=1: recreating the bench database"
     pg_psql_super "$PGDIR" -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS hub WITH (FORCE)'
+    rm -f "$GENERATED_NOTE"
     pg_start "$PGDIR" "$HUB_DB_PORT"
 fi
 "$BIN" migrate >&2 ||
@@ -115,12 +157,57 @@ owner_psql() {
     PGPASSWORD=$HUB_DB_OWNER_PASSWORD "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 \
         -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_OWNER_USER" -d "$HUB_DB_NAME" "$@"
 }
+# As the hub connects: hub_app, row level security applies.
+app_psql() {
+    PGPASSWORD=$HUB_DB_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+        -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER" -d "$HUB_DB_NAME" "$@"
+}
 ORG_ID=$(owner_psql -c "SELECT id FROM organisations WHERE name = '$ORGANISATION'")
 PG_VERSION=$(owner_psql -c 'SHOW server_version')
 [[ -n $ORG_ID ]] || die "organisation $ORGANISATION not found after seeding"
 
+GENERATION="-"
+if [[ $RUN_HOUSEHOLD == 1 ]]; then
+    # Generated households are the `B-%` references (bench/households.sql). It inserts them
+    # in one transaction, so a database holds all of a generation or none of it.
+    have=$(owner_psql -c "SELECT count(*) FROM households WHERE reference LIKE 'B-%'")
+    if [[ $have == "$HOUSEHOLDS" ]]; then
+        GENERATION="reused ($HOUSEHOLDS already in the bench database"
+        if [[ -f $GENERATED_NOTE ]]; then
+            GENERATION+="; generated $(cat "$GENERATED_NOTE"))"
+        else
+            GENERATION+=")"
+        fi
+        log "households: $GENERATION"
+    elif [[ $have == 0 ]]; then
+        log "generating $HOUSEHOLDS households (bench/households.sql)..."
+        gen_start=$(date +%s.%N)
+        owner_psql -v households="$HOUSEHOLDS" -f bench/households.sql >&2 ||
+            die "bench/households.sql failed"
+        gen_seconds=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        echo "${gen_seconds}s on $(date -Is)" >"$GENERATED_NOTE"
+        GENERATION="${gen_seconds}s in this run"
+        log "households: generated $HOUSEHOLDS in ${gen_seconds}s"
+    else
+        die "the bench database holds $have generated households, not BENCH_HOUSEHOLDS=$HOUSEHOLDS;" \
+            "rerun with BENCH_RESET=1 to generate $HOUSEHOLDS"
+    fi
+    # The ids both clients draw from, derived as households.sql derives them; the join
+    # proves that each one exists. wrk's Lua has no md5, so it reads them from this file.
+    HH_IDS=$OUT/household-ids.txt
+    owner_psql -v households="$HOUSEHOLDS" >"$HH_IDS" <<'SQL'
+SELECT h.id FROM generate_series(1, :households) AS n
+JOIN households h ON h.id = md5('bench-' || n)::uuid AND h.reference LIKE 'B-%'
+ORDER BY n;
+SQL
+    [[ $(wc -l <"$HH_IDS") == "$HOUSEHOLDS" ]] ||
+        die "only $(wc -l <"$HH_IDS") of the $HOUSEHOLDS ids md5('bench-' || n) name a generated household"
+    HH_FIRST=$(head -n 1 "$HH_IDS")
+fi
+audit_rows() { owner_psql -c 'SELECT count(*) FROM audit_log'; }
+
 # ---------------------------------------------------------------------------------------
-# 4. The hub, in the background, and a session token
+# 4. The hub, in the background, and session tokens
 # ---------------------------------------------------------------------------------------
 HUB_PORT=$(pg_free_port)
 URL=http://127.0.0.1:$HUB_PORT
@@ -136,15 +223,18 @@ for _ in $(seq 1 300); do
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/health/ready") == 200 ]] || die "hub not ready after 60s"
 
-status=$(curl -s -o "$OUT/session.json" -w '%{http_code}' -H 'Content-Type: application/json' \
-    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"organisationId\":\"$ORG_ID\"}" \
-    "$URL/v1/sessions")
-[[ $status == 201 ]] || { cat "$OUT/session.json" >&2; die "sign-in answered $status, not 201"; }
-
-# Everything pgbench needs is taken from the sign-in response, formatted as the hub
-# formats it when it sets the actor (Actor.rolesSetting: sorted roles joined by commas).
-{ read -r TOKEN; read -r USER_ID; read -r ACTOR_ORG_ID; read -r ROLES; read -r BOUND; } < <(
-    python3 - "$OUT/session.json" <<'PY'
+# sign_in EMAIL PREFIX: sets PREFIX_TOKEN, PREFIX_TOKEN_HASH, PREFIX_USER_ID, PREFIX_ORG_ID,
+# PREFIX_ROLES and PREFIX_BOUND. Everything pgbench needs is taken from the sign-in
+# response, formatted as the hub formats it when it sets the actor (Actor.rolesSetting:
+# sorted roles joined by commas).
+sign_in() {
+    local email=$1 prefix=$2 status token user_id org_id roles bound
+    status=$(curl -s -o "$OUT/session.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"organisationId\":\"$ORG_ID\"}" \
+        "$URL/v1/sessions")
+    [[ $status == 201 ]] || { cat "$OUT/session.json" >&2; die "sign-in of $email answered $status, not 201"; }
+    { read -r token; read -r user_id; read -r org_id; read -r roles; read -r bound; } < <(
+        python3 - "$OUT/session.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 me = s["me"]
@@ -154,27 +244,37 @@ print(me["organisation"]["id"])
 print(",".join(me["roles"]))
 print("true" if me["boundBySecret"] else "false")
 PY
-)
-rm -f "$OUT/session.json"  # it holds a live token
-TOKEN_HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -c1-64)
+    )
+    rm -f "$OUT/session.json"  # it holds a live token
+    printf -v "${prefix}_TOKEN" '%s' "$token"
+    printf -v "${prefix}_TOKEN_HASH" '%s' "$(printf '%s' "$token" | sha256sum | cut -c1-64)"
+    printf -v "${prefix}_USER_ID" '%s' "$user_id"
+    printf -v "${prefix}_ORG_ID" '%s' "$org_id"
+    printf -v "${prefix}_ROLES" '%s' "$roles"
+    printf -v "${prefix}_BOUND" '%s' "$bound"
+}
+[[ $RUN_ME == 0 ]] || sign_in "$ME_EMAIL" ME
+[[ $RUN_HOUSEHOLD == 0 ]] || sign_in "$HH_EMAIL" HH
+
+export PGPASSWORD=$HUB_DB_PASSWORD  # pgbench below connects as hub_app
+PGBENCH_BASE=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
+    -D "idle=$IDLE_SECONDS")
 
 # ---------------------------------------------------------------------------------------
-# 5. Checks: both sides must do the real work, not answer 401s or read nothing
+# 5. Checks: both sides must do the real work, not answer 401s/404s or read nothing
 # ---------------------------------------------------------------------------------------
-status=$(curl -s -o "$OUT/me.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/v1/me")
-[[ $status == 200 ]] || { cat "$OUT/me.json" >&2; die "GET /v1/me answered $status, not 200"; }
-grep -q "\"$EMAIL\"" "$OUT/me.json" || die "GET /v1/me does not name $EMAIL: $(cat "$OUT/me.json")"
-log "check: GET /v1/me -> 200 $(cat "$OUT/me.json")"
+if [[ $RUN_ME == 1 ]]; then
+    status=$(curl -s -o "$OUT/me.json" -w '%{http_code}' -H "Authorization: Bearer $ME_TOKEN" "$URL/v1/me")
+    [[ $status == 200 ]] || { cat "$OUT/me.json" >&2; die "GET /v1/me answered $status, not 200"; }
+    grep -q "\"$ME_EMAIL\"" "$OUT/me.json" || die "GET /v1/me does not name $ME_EMAIL: $(cat "$OUT/me.json")"
+    log "check: GET /v1/me -> 200 $(cat "$OUT/me.json")"
 
-export PGPASSWORD=$HUB_DB_PASSWORD  # pgbench and psql below connect as hub_app
-PGBENCH=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
-    -f bench/me.pgbench -D "idle=$IDLE_SECONDS" -D "user_id=$USER_ID" -D "org_id=$ACTOR_ORG_ID"
-    -D "roles=$ROLES" -D "bound=$BOUND")
+    ME_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/me.pgbench -D "user_id=$ME_USER_ID" -D "org_id=$ME_ORG_ID"
+        -D "roles=$ME_ROLES" -D "bound=$ME_BOUND")
 
-# Show the row step 4 reads, under the same settings, with the same role.
-step4=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" \
-    -U "$HUB_DB_USER" -d "$HUB_DB_NAME" -v tokenhash="\\x$TOKEN_HASH" -v idle="$IDLE_SECONDS" \
-    -v user_id="$USER_ID" -v org_id="$ACTOR_ORG_ID" -v roles="$ROLES" -v bound="$BOUND" <<'SQL'
+    # Show the row step 4 reads, under the same settings, with the same role.
+    step4=$(app_psql -At -v tokenhash="\\x$ME_TOKEN_HASH" -v idle="$IDLE_SECONDS" \
+        -v user_id="$ME_USER_ID" -v org_id="$ME_ORG_ID" -v roles="$ME_ROLES" -v bound="$ME_BOUND" <<'SQL'
 SELECT count(*) AS sessions FROM auth_session(:'tokenhash'::bytea, :idle * interval '1 second') \gset
 \if :sessions
 BEGIN;
@@ -185,62 +285,119 @@ FROM users u, organisations o WHERE u.id = :'user_id' AND o.id = :'org_id';
 COMMIT;
 \endif
 SQL
-)
-[[ $step4 == "$EMAIL|"*"|$ORGANISATION|"* ]] ||
-    die "step 4 as hub_app read '${step4}', not $EMAIL of $ORGANISATION"
-log "check: SQL step 4 as hub_app -> $step4"
+    )
+    [[ $step4 == "$ME_EMAIL|"*"|$ORGANISATION|"* ]] ||
+        die "step 4 as hub_app read '${step4}', not $ME_EMAIL of $ORGANISATION"
+    log "check: SQL step 4 as hub_app -> $step4"
 
-# One transaction must succeed, and the same with an unknown token must fail: proof that
-# the \gset guards in me.pgbench would stop a run that reads nothing. (pgbench prints
-# "failed transactions: 0" even when it aborts: its exit status is what tells.)
-"${PGBENCH[@]}" -D "tokenhash=\\x$TOKEN_HASH" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/pgbench-check.txt" 2>&1 ||
-    { cat "$OUT/pgbench-check.txt" >&2; die "pgbench -t 1 failed"; }
-grep -q 'actually processed: 1/1$' "$OUT/pgbench-check.txt" ||
-    { cat "$OUT/pgbench-check.txt" >&2; die "pgbench -t 1 did not complete its transaction"; }
-if "${PGBENCH[@]}" -D "tokenhash=\\x$(printf '0%.0s' {1..64})" -c 1 -t 1 "$HUB_DB_NAME" \
-    >"$OUT/pgbench-negative.txt" 2>&1; then
-    die "pgbench with an unknown token succeeded: me.pgbench no longer notices empty results"
-fi
-grep -q 'expected one row, got 0' "$OUT/pgbench-negative.txt" ||
-    { cat "$OUT/pgbench-negative.txt" >&2; die "pgbench with an unknown token failed for another reason"; }
-log "check: pgbench -t 1 ok; with an unknown token it fails as it should"
-
-# ---------------------------------------------------------------------------------------
-# 6. Measure: hub first, then the database alone (the hub sits idle meanwhile)
-# ---------------------------------------------------------------------------------------
-WRK=(wrk -t "$THREADS" -c "$CONNECTIONS" -H "Authorization: Bearer $TOKEN")
-# Other work on the machine (a parallel build) skews both halves: record how busy it was.
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-
-log "wrk warm-up ${WARMUP}s..."
-"${WRK[@]}" -d "${WARMUP}s" "$URL/v1/me" >"$OUT/wrk-warmup.txt"
-log "wrk ${DURATION}s, $CONNECTIONS connections..."
-"${WRK[@]}" -d "${DURATION}s" --latency "$URL/v1/me" >"$OUT/wrk.txt"
-cat "$OUT/wrk.txt" >&2
-kill -0 "$HUB_PID" 2>/dev/null || die "the hub died during the run"
-# wrk counts every answer as a request: a run full of 401/500 would look fast.
-if grep -q 'Non-2xx' "$OUT/wrk-warmup.txt" "$OUT/wrk.txt"; then
-    die "wrk saw non-2xx responses: $(grep -h 'Non-2xx' "$OUT/wrk-warmup.txt" "$OUT/wrk.txt" | xargs)"
-fi
-if grep -q 'Socket errors' "$OUT/wrk.txt"; then
-    die "wrk saw socket errors: $(grep 'Socket errors' "$OUT/wrk.txt")"
+    # One transaction must succeed, and the same with an unknown token must fail: proof that
+    # the \gset guards in me.pgbench would stop a run that reads nothing. (pgbench prints
+    # "failed transactions: 0" even when it aborts: its exit status is what tells.)
+    "${ME_PGBENCH[@]}" -D "tokenhash=\\x$ME_TOKEN_HASH" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/pgbench-check.txt" 2>&1 ||
+        { cat "$OUT/pgbench-check.txt" >&2; die "pgbench -t 1 failed"; }
+    grep -q 'actually processed: 1/1$' "$OUT/pgbench-check.txt" ||
+        { cat "$OUT/pgbench-check.txt" >&2; die "pgbench -t 1 did not complete its transaction"; }
+    if "${ME_PGBENCH[@]}" -D "tokenhash=\\x$(printf '0%.0s' {1..64})" -c 1 -t 1 "$HUB_DB_NAME" \
+        >"$OUT/pgbench-negative.txt" 2>&1; then
+        die "pgbench with an unknown token succeeded: me.pgbench no longer notices empty results"
+    fi
+    grep -q 'expected one row, got 0' "$OUT/pgbench-negative.txt" ||
+        { cat "$OUT/pgbench-negative.txt" >&2; die "pgbench with an unknown token failed for another reason"; }
+    log "check: pgbench -t 1 ok; with an unknown token it fails as it should"
 fi
 
-log "pgbench warm-up ${WARMUP}s..."
-"${PGBENCH[@]}" -D "tokenhash=\\x$TOKEN_HASH" -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" \
-    "$HUB_DB_NAME" >"$OUT/pgbench-warmup.txt" 2>&1 ||
-    { cat "$OUT/pgbench-warmup.txt" >&2; die "pgbench warm-up failed"; }
-log "pgbench ${DURATION}s, $CONNECTIONS clients..."
-# Per-transaction log (pgbench_log.<pid>[.<thread>]): its 3rd column, the latency in
-# microseconds, gives the percentiles; pgbench itself only prints the mean.
-"${PGBENCH[@]}" -D "tokenhash=\\x$TOKEN_HASH" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" \
-    --log --log-prefix="$OUT/pgbench_log" "$HUB_DB_NAME" >"$OUT/pgbench.txt" 2>&1 ||
-    { cat "$OUT/pgbench.txt" >&2; die "pgbench failed"; }
-cat "$OUT/pgbench.txt" >&2
-grep -q 'number of failed transactions: 0' "$OUT/pgbench.txt" || die "pgbench reported failed transactions"
+if [[ $RUN_HOUSEHOLD == 1 ]]; then
+    # The hub: one household answers 200 with its current diagnostic, and the request
+    # appends one audit record. Its levels are what household.pgbench passes to
+    # audit_append: this is where a mismatch between the two sides would show.
+    before=$(audit_rows)
+    status=$(curl -s -D "$OUT/household.headers" -o "$OUT/household.json" -w '%{http_code}' \
+        -H "Authorization: Bearer $HH_TOKEN" "$URL/v1/households/$HH_FIRST")
+    [[ $status == 200 ]] ||
+        { cat "$OUT/household.json" >&2; die "GET /v1/households/$HH_FIRST answered $status, not 200"; }
+    summary=$(python3 - "$OUT/household.json" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+d = h.get("currentDiagnostic")
+if not d:
+    sys.exit(f"currentDiagnostic is {d!r}")
+pieces = [p for s in d["sections"] for p in [s.get("view")] + [x for i in s["items"]
+          for x in (i.get("assessment"), i.get("comment"))]] + [d.get("preconisations")]
+levels = sorted({p["level"] for p in pieces if p})
+print(f'{h["reference"]}, {len(h["persons"])} persons, diagnostic v{d["version"]} {d["status"]} with'
+      f' {sum(1 for p in pieces if p)} entries at levels {",".join(levels)}')
+PY
+    ) || die "GET /v1/households/$HH_FIRST: no current diagnostic ($summary)"
+    grep -q '"currentDiagnostic":{' "$OUT/household.json" ||
+        die "GET /v1/households/$HH_FIRST: \"currentDiagnostic\" is not an object"
+    log "check: GET /v1/households/$HH_FIRST -> 200, $summary"
+    REQUEST_ID=$(awk -F': *' 'tolower($1) == "x-request-id" { sub(/\r$/, "", $2); print $2 }' \
+        "$OUT/household.headers")
+    [[ -n $REQUEST_ID ]] || die "GET /v1/households/$HH_FIRST: no X-Request-Id header"
+    after=$(audit_rows)
+    ((after == before + 1)) || die "GET /v1/households/$HH_FIRST added $((after - before)) audit rows, not 1"
+    record=$(owner_psql -c "SELECT chain, household_ids, action, levels, outcome FROM audit_log
+                            WHERE request_id = '$REQUEST_ID'")
+    expected="household:$HH_FIRST|{$HH_FIRST}|household.read|{partners,secret,private}|disclosed"
+    [[ $record == "$expected" ]] ||
+        die "the hub's audit record is '$record', not '$expected' as household.pgbench writes it"
+    log "check: the hub appended one audit record: $record"
+
+    HH_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/household.pgbench -D "households=$HOUSEHOLDS"
+        -D "tokenhash=\\x$HH_TOKEN_HASH" -D "user_id=$HH_USER_ID" -D "org_id=$HH_ORG_ID"
+        -D "bound=$HH_BOUND" -D "request_id=$REQUEST_ID")
+
+    # Dry run of household.pgbench itself with psql, as hub_app, on the first household:
+    # pgbench's `:var` (a bound parameter) becomes psql's `:'var'` (a quoted literal), and
+    # n is fixed. The \gset steps stop psql on an empty result (ON_ERROR_STOP); the footers
+    # count the rows of the other statements.
+    perl -pe 's/^\\set n random\(.*$/\\set n 1/; s/(?<![:\w]):([a-z_]\w*)/:'"'"'$1'"'"'/g' \
+        bench/household.pgbench >"$OUT/household-dryrun.sql"
+    cat >>"$OUT/household-dryrun.sql" <<'SQL'
+\echo gset: :h_reference lead :f_lead_organisation_id diagnostic :d_id v:dh_version :dh_status
+SQL
+    before=$(audit_rows)
+    # shellcheck disable=SC2153  # HH_* are set by sign_in (printf -v)
+    app_psql -P footer=on -v households="$HOUSEHOLDS" -v tokenhash="\\x$HH_TOKEN_HASH" -v idle="$IDLE_SECONDS" \
+        -v user_id="$HH_USER_ID" -v org_id="$HH_ORG_ID" -v roles="$HH_ROLES" -v bound="$HH_BOUND" \
+        -v request_id="$REQUEST_ID" -f "$OUT/household-dryrun.sql" >"$OUT/household-dryrun.txt" 2>&1 ||
+        { cat "$OUT/household-dryrun.txt" >&2; die "psql dry run of household.pgbench failed"; }
+    after=$(audit_rows)
+    # Row counts in order: set_config, persons, entries, audit_append.
+    counts=$(grep -oE '^\([0-9]+ rows?\)$' "$OUT/household-dryrun.txt" | tr -dc '0-9\n' | paste -sd' ')
+    expected_persons=$(owner_psql -c "SELECT count(*) FROM household_persons WHERE household_id = '$HH_FIRST'")
+    expected_entries=$(owner_psql -c "SELECT count(*) FROM diagnostic_entries e JOIN diagnostics d ON d.id = e.diagnostic_id
+                                      WHERE d.household_id = '$HH_FIRST' AND d.status = 'validated'")
+    [[ $counts == "1 $expected_persons $expected_entries 1" ]] ||
+        { cat "$OUT/household-dryrun.txt" >&2
+          die "dry run row counts '$counts', not '1 $expected_persons $expected_entries 1'" \
+              "(set_config, persons, entries read by the référente, audit_append)"; }
+    ((after == before + 1)) || die "the psql dry run added $((after - before)) audit rows, not 1"
+    log "check: psql dry run as hub_app: $(grep '^gset:' "$OUT/household-dryrun.txt");" \
+        "$expected_persons persons, $expected_entries of $expected_entries entries; 1 audit row"
+
+    before=$(audit_rows)
+    "${HH_PGBENCH[@]}" -D "roles=$HH_ROLES" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/household-pgbench-check.txt" 2>&1 ||
+        { cat "$OUT/household-pgbench-check.txt" >&2; die "household pgbench -t 1 failed"; }
+    grep -q 'actually processed: 1/1$' "$OUT/household-pgbench-check.txt" ||
+        { cat "$OUT/household-pgbench-check.txt" >&2; die "household pgbench -t 1 did not complete its transaction"; }
+    after=$(audit_rows)
+    ((after == before + 1)) || die "household pgbench -t 1 added $((after - before)) audit rows, not 1"
+    # A reader who does not pass the door (orgAdmin only) reads no household: the \gset on
+    # the facts must stop pgbench, as the hub would answer 404.
+    if "${HH_PGBENCH[@]}" -D "roles=orgAdmin" -c 1 -t 1 "$HUB_DB_NAME" \
+        >"$OUT/household-pgbench-negative.txt" 2>&1; then
+        die "household pgbench outside the door succeeded: household.pgbench no longer notices empty results"
+    fi
+    grep -q 'expected one row, got 0' "$OUT/household-pgbench-negative.txt" ||
+        { cat "$OUT/household-pgbench-negative.txt" >&2
+          die "household pgbench outside the door failed for another reason"; }
+    log "check: household pgbench -t 1 ok, 1 audit row; outside the door it fails as it should"
+    HH_PGBENCH+=(-D "roles=$HH_ROLES")
+fi
 
 # ---------------------------------------------------------------------------------------
-# 7. Results
+# 6. Measure, route by route: hub first, then the database alone (the hub sits idle)
 # ---------------------------------------------------------------------------------------
 # wrk prints latencies with their own unit (us, ms, s): bring them to milliseconds.
 wrk_ms() {
@@ -248,53 +405,145 @@ wrk_ms() {
         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1
         if (f < 0) { print "unknown unit " u > "/dev/stderr"; exit 1 }
-        printf "%.3f\n", v * f }' "$OUT/wrk.txt"
+        printf "%.3f\n", v * f }' "$2"
 }
-WRK_RPS=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$OUT/wrk.txt")
-WRK_P50=$(wrk_ms 50)
-WRK_P99=$(wrk_ms 99)
-PGB_TPS=$(awk '/^tps = / {printf "%.1f", $3; exit}' "$OUT/pgbench.txt")
-read -r PGB_P50 PGB_P99 PGB_N < <(python3 - "$OUT"/pgbench_log.* <<'PY'
+
+# measure NAME URL PGBENCH-VARIABLE [wrk arguments after the URL...]: runs both tools,
+# checks them, and sets NAME_WRK_RPS, NAME_WRK_P50, NAME_WRK_P99, NAME_PGB_TPS,
+# NAME_PGB_P50, NAME_PGB_P99, NAME_PGB_N and NAME_LOAD. Outputs go to $OUT/NAME-*.
+measure() {
+    local name=$1 url=$2 token=$3 pgbench_var=$4; shift 4
+    local -n pgb="$pgbench_var"
+    local wrk=(wrk -t "$THREADS" -c "$CONNECTIONS" -H "Authorization: Bearer $token")
+    local prefix=$OUT/$name
+    # Other work on the machine (a parallel build) skews both halves: record how busy it was.
+    printf -v "${name}_LOAD" '%s' "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+    log "$name: wrk warm-up ${WARMUP}s..."
+    "${wrk[@]}" -d "${WARMUP}s" "$@" "$url" "${WRK_ARGS[@]}" >"$prefix-wrk-warmup.txt"
+    log "$name: wrk ${DURATION}s, $CONNECTIONS connections..."
+    "${wrk[@]}" -d "${DURATION}s" --latency "$@" "$url" "${WRK_ARGS[@]}" >"$prefix-wrk.txt"
+    cat "$prefix-wrk.txt" >&2
+    kill -0 "$HUB_PID" 2>/dev/null || die "the hub died during the run"
+    # wrk counts every answer as a request: a run full of 401/404/500 would look fast.
+    if grep -q 'Non-2xx' "$prefix-wrk-warmup.txt" "$prefix-wrk.txt"; then
+        die "$name: wrk saw non-2xx responses: $(grep -h 'Non-2xx' "$prefix-wrk-warmup.txt" "$prefix-wrk.txt" | xargs)"
+    fi
+    if grep -q 'Socket errors' "$prefix-wrk.txt"; then
+        die "$name: wrk saw socket errors: $(grep 'Socket errors' "$prefix-wrk.txt")"
+    fi
+
+    log "$name: pgbench warm-up ${WARMUP}s..."
+    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" "$HUB_DB_NAME" >"$prefix-pgbench-warmup.txt" 2>&1 ||
+        { cat "$prefix-pgbench-warmup.txt" >&2; die "$name: pgbench warm-up failed"; }
+    log "$name: pgbench ${DURATION}s, $CONNECTIONS clients..."
+    # Per-transaction log (NAME-pgbench_log.<pid>[.<thread>]): its 3rd column, the latency
+    # in microseconds, gives the percentiles; pgbench itself only prints the mean.
+    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" --log --log-prefix="$prefix-pgbench_log" \
+        "$HUB_DB_NAME" >"$prefix-pgbench.txt" 2>&1 ||
+        { cat "$prefix-pgbench.txt" >&2; die "$name: pgbench failed"; }
+    cat "$prefix-pgbench.txt" >&2
+    grep -q 'number of failed transactions: 0' "$prefix-pgbench.txt" || die "$name: pgbench reported failed transactions"
+
+    local rps p50 p99 tps pp50 pp99 n v
+    rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$prefix-wrk.txt")
+    p50=$(wrk_ms 50 "$prefix-wrk.txt")
+    p99=$(wrk_ms 99 "$prefix-wrk.txt")
+    tps=$(awk '/^tps = / {printf "%.1f", $3; exit}' "$prefix-pgbench.txt")
+    read -r pp50 pp99 n < <(python3 - "$prefix"-pgbench_log.* <<'PY'
 import sys
 lat = sorted(int(line.split()[2]) for path in sys.argv[1:] for line in open(path))
 def pct(p):  # nearest rank, in ms
     return lat[max(0, -(-len(lat) * p // 100) - 1)] / 1000
 print(f"{pct(50):.3f} {pct(99):.3f} {len(lat)}")
 PY
-)
-for v in WRK_RPS WRK_P50 WRK_P99 PGB_TPS PGB_P50 PGB_P99; do
-    [[ -n ${!v} ]] || die "could not parse $v (see $OUT)"
-done
+    )
+    for v in rps p50 p99 tps pp50 pp99; do
+        [[ -n ${!v} ]] || die "$name: could not parse $v (see $OUT)"
+    done
+    printf -v "${name}_WRK_RPS" '%s' "$rps"
+    printf -v "${name}_WRK_P50" '%s' "$p50"
+    printf -v "${name}_WRK_P99" '%s' "$p99"
+    printf -v "${name}_PGB_TPS" '%s' "$tps"
+    printf -v "${name}_PGB_P50" '%s' "$pp50"
+    printf -v "${name}_PGB_P99" '%s' "$pp99"
+    printf -v "${name}_PGB_N" '%s' "$n"
+}
 
+if [[ $RUN_ME == 1 ]]; then
+    ME_PGBENCH+=(-D "tokenhash=\\x$ME_TOKEN_HASH")
+    WRK_ARGS=()
+    measure me "$URL/v1/me" "$ME_TOKEN" ME_PGBENCH
+fi
+if [[ $RUN_HOUSEHOLD == 1 ]]; then
+    HH_SIZE=$(owner_psql -F ' ' -c "SELECT (SELECT count(*) FROM households WHERE reference LIKE 'B-%'),
+        (SELECT count(*) FROM households), (SELECT count(*) FROM diagnostic_entries), (SELECT count(*) FROM notes),
+        (SELECT count(*) FROM audit_log)")
+    read -r HH_GENERATED HH_ALL HH_ENTRIES HH_NOTES HH_AUDIT <<<"$HH_SIZE"
+    # wrk passes what follows `--` to the Lua init: the ids file.
+    WRK_ARGS=(-- "$HH_IDS")
+    measure household "$URL/v1/households/" "$HH_TOKEN" HH_PGBENCH -s bench/household.lua
+    HH_AUDIT_AFTER=$(audit_rows)
+fi
+
+# ---------------------------------------------------------------------------------------
+# 7. Results
+# ---------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-row() { printf '| %-16s | %20s | %18s | %17s |\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+dashes() { printf -- '-%.0s' $(seq 1 "$1"); }
+
+# table TITLE NAME HUB-HEADER EXTRA-LINES...: the same table for every route.
+table() {
+    local title=$1 name=$2 hub_header=$3; shift 3
+    local w=${#hub_header} load="${name}_LOAD" n="${name}_PGB_N"
+    ((w >= 20)) || w=20
+    row() { printf "| %-16s | %${w}s | %18s | %17s |\n" "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+    echo
+    echo "$title"
+    echo "  date:        $(date -Is)"
+    echo "  revision:    $revision"
+    # Only "before": during the run the load average mostly counts the benchmark itself.
+    echo "  machine:     $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
+        "load average before measuring ${!load}"
+    echo "  concurrency: $CONNECTIONS connections/clients, $THREADS threads, ${DURATION}s after ${WARMUP}s warm-up"
+    echo "  hub pool:    HUB_DB_POOL_SIZE=$POOL (pgbench holds $CONNECTIONS connections)"
+    echo "  PostgreSQL:  $PG_VERSION; pgbench transactions logged: ${!n}"
+    local line
+    for line in "$@"; do echo "  $line"; done
+    echo
+    printf "| %-16s | %${w}s | %18s | %17s |\n" measure "$hub_header" "same SQL (pgbench)" "ratio hub/pgbench"
+    printf '|%s|%s|%s|%s|\n' "$(dashes 18)" "$(dashes $((w + 2)))" "$(dashes 20)" "$(dashes 19)"
+    local rps="${name}_WRK_RPS" tps="${name}_PGB_TPS" wp50="${name}_WRK_P50" pp50="${name}_PGB_P50"
+    local wp99="${name}_WRK_P99" pp99="${name}_PGB_P99"
+    row "requests/s (tps)" "${!rps}" "${!tps}"
+    row "p50 ms" "${!wp50}" "${!pp50}"
+    row "p99 ms" "${!wp99}" "${!pp99}"
+}
 
 # At HUB_LOG_LEVEL=warning a quiet hub logs nothing: any line here deserves a look.
 hub_lines=$(wc -l <"$OUT/hub.log")
 hub_errors=$(grep -ciE 'error|critical' "$OUT/hub.log" || true)
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z $(git status --porcelain -- Sources sql Package.swift 2>/dev/null) ]] || revision+=" + uncommitted changes"
-{
-    echo
-    echo "GET /v1/me: hub vs the same SQL on PostgreSQL"
-    echo "  date:        $(date -Is)"
-    echo "  revision:    $revision"
-    # Only "before": during the run the load average mostly counts the benchmark itself.
-    echo "  machine:     $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
-        "load average before measuring $LOAD_BEFORE"
-    echo "  concurrency: $CONNECTIONS connections/clients, $THREADS threads, ${DURATION}s after ${WARMUP}s warm-up"
-    echo "  hub pool:    HUB_DB_POOL_SIZE=$POOL (pgbench holds $CONNECTIONS connections)"
-    echo "  PostgreSQL:  $PG_VERSION; pgbench transactions logged: $PGB_N"
-    echo
-    printf '| %-16s | %20s | %18s | %17s |\n' measure "hub GET /v1/me (wrk)" "same SQL (pgbench)" "ratio hub/pgbench"
-    printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..22})" \
-        "$(printf -- '-%.0s' {1..20})" "$(printf -- '-%.0s' {1..19})"
-    row "requests/s (tps)" "$WRK_RPS" "$PGB_TPS"
-    row "p50 ms" "$WRK_P50" "$PGB_P50"
-    row "p99 ms" "$WRK_P99" "$PGB_P99"
-    echo
-    echo "  hub log (level warning): $hub_lines line(s), $hub_errors mentioning error/critical"
-}
+if [[ $RUN_ME == 1 ]]; then
+    table "GET /v1/me: hub vs the same SQL on PostgreSQL" me "hub GET /v1/me (wrk)"
+fi
+if [[ $RUN_HOUSEHOLD == 1 ]]; then
+    table "GET /v1/households/{id}: hub vs the same transaction on PostgreSQL" household \
+        "hub GET /v1/households/{id} (wrk)" \
+        "reader:      $HH_EMAIL ($HH_ROLES, bound by secret: $HH_BOUND); a random household per request" \
+        "data:        $HH_GENERATED generated households ($HH_ALL in all), $HH_ENTRIES diagnostic entries," \
+        "             $HH_NOTES notes, $HH_AUDIT audit rows before the run ($HH_AUDIT_AFTER after)" \
+        "generation:  $GENERATION"
+    # shellcheck disable=SC2154  # set by measure (printf -v)
+    household_ratio=$(ratio "$household_WRK_RPS" "$household_PGB_TPS")
+    if awk -v r="$household_ratio" 'BEGIN { exit !(r < 0.5) }'; then
+        echo
+        echo "  NOTE: the hub serves less than half of pgbench's transactions on this route (ratio $household_ratio)."
+    fi
+fi
+echo
+echo "  hub log (level warning): $hub_lines line(s), $hub_errors mentioning error/critical"
 if [[ $hub_lines != 0 ]]; then
     log "hub log (last 20 lines):"
     tail -n 20 "$OUT/hub.log" >&2

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// Every route, fed garbage by a user who may use it: always a problem+json 4xx, never a 500.
+@Suite struct BadInputTests {
+    static let bodies: [ByteBuffer] = [
+        ByteBuffer(string: "{"), ByteBuffer(string: "[]"), ByteBuffer(string: "null"), ByteBuffer(string: "\"texte\""),
+        ByteBuffer(string: "{\"inconnu\": 1}"), ByteBuffer(string: "{\"email\": [], \"level\": 7, \"items\": {}}"),
+        ByteBuffer(string: "{\"body\": \"" + String(repeating: "x", count: 70_000) + "\"}"),
+        ByteBuffer(bytes: [0xff, 0xfe, 0x00, 0x7b]),
+    ]
+
+    @Test func garbageNeverMakesA500() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let routes = try await withRuntime { runtime in
+                let router = Router(context: HubRequestContext.self)
+                addRoutes(to: router, client: runtime, migrator: Migrator(migrations: []), session: SessionPolicy())
+                return router.routes.map { ($0.method, $0.path.description) }
+            }
+            let history = try await client.execute(
+                uri: "/v1/households/\(world.household)/diagnostics", method: .get, headers: world.headers(.leadBound))
+            let diagnostic = try #require(history.items.first?["id"] as? String)
+            let admin = try await withOwner { owner in
+                try await Fixtures.token(
+                    for: try await Fixtures.user(in: world.organisations["op"]!, roles: [.orgAdmin], on: owner), on: owner)
+            }
+            // Routes that read no body (sign-out, removals, validation, withdrawal, starting a
+            // draft, disabling) have nothing to feed; every other write decodes one.
+            let bodyless: Set<String> = [
+                "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable",
+            ]
+            var exercised: Set<String> = []
+            for (method, path) in routes where method != .get {
+                guard !bodyless.contains(where: { path.hasSuffix($0) }),
+                    !(method == .post && path.hasSuffix("/diagnostics"))
+                else { continue }
+                let uri = "/" + path.split(separator: "/").map { segment -> String in
+                    switch segment {
+                    case "{householdId}": world.household.uuidString
+                    case "{diagnosticId}": diagnostic
+                    case "{organisationId}": world.organisations["land"]!.id.uuidString
+                    case "{userId}", "{consentId}", "{programmeId}": UUID().uuidString
+                    default: String(segment)
+                    }
+                }.joined(separator: "/")
+                exercised.insert("\(method) \(path)")
+                let token = path.hasPrefix("v1/users") || path.hasPrefix("/v1/users") ? admin : world.token(.leadBound)!
+                for body in Self.bodies {
+                    let answer = try await client.execute(
+                        uri: uri, method: method, headers: bearer(token) + [.ifMatch: "\"x\""], body: body)
+                    #expect((400..<500).contains(answer.status.code), "\(method) \(uri) → \(answer.status.code)")
+                    if answer.status.code >= 400 { answer.expectProblem(answer.status) }
+                }
+            }
+            // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
+            // note, break-glass, draft update.
+            #expect(exercised.count == 10, "\(exercised.sorted())")
+        }
+    }
+}
