@@ -225,20 +225,20 @@ CREATE FUNCTION app_is_lead(h uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
 $$ SELECT EXISTS (SELECT 1 FROM households WHERE id = h AND lead_organisation_id = app_org_id()) $$;
 
-CREATE FUNCTION app_active_consent(h uuid, wanted text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT EXISTS (SELECT 1 FROM consents k WHERE k.household_id = h AND k.recipient_organisation_id = app_org_id()
-                  AND k.withdrawn_at IS NULL AND k.expires_at > now()
-                  AND (wanted = 'partners' OR k.level = 'secret')) $$;
-
 -- R1: the lead organisation, or the care team with an active consent; household roles only.
+-- Each of these two is one query rather than nested helper calls: policies call them once
+-- per row, and the nesting doubled the cost of reading a diagnostic's 46 entries.
 CREATE FUNCTION app_door(h uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT app_works_on_households() AND (
-       app_is_lead(h)
-       OR (EXISTS (SELECT 1 FROM care_team c WHERE c.household_id = h AND c.organisation_id = app_org_id()
-                   AND c.removed_at IS NULL)
-           AND app_active_consent(h, 'partners'))) $$;
+$$ SELECT app_works_on_households() AND EXISTS (
+       SELECT 1 FROM households x
+       WHERE x.id = h
+         AND (x.lead_organisation_id = app_org_id()
+              OR (EXISTS (SELECT 1 FROM care_team c WHERE c.household_id = x.id
+                          AND c.organisation_id = app_org_id() AND c.removed_at IS NULL)
+                  AND EXISTS (SELECT 1 FROM consents k WHERE k.household_id = x.id
+                              AND k.recipient_organisation_id = app_org_id()
+                              AND k.withdrawn_at IS NULL AND k.expires_at > now())))) $$;
 
 -- The households the acting organisation follows as a care-team member with an active
 -- consent. Set-returning so that a list is filtered by one hashed subplan, not by
@@ -250,17 +250,31 @@ $$ SELECT c.household_id FROM care_team c
      AND EXISTS (SELECT 1 FROM consents k WHERE k.household_id = c.household_id
                  AND k.recipient_organisation_id = app_org_id() AND k.withdrawn_at IS NULL AND k.expires_at > now()) $$;
 
--- R2–R4 (and R8 for the secret level).
+-- R2–R4, and R8's window on the secret level: the door, then the level.
 CREATE FUNCTION app_may_read(h uuid, author uuid, level text) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT app_door(h) AND CASE level
-       WHEN 'partners' THEN true
-       WHEN 'secret' THEN app_bound() AND (author = app_org_id() OR app_is_lead(h) OR app_active_consent(h, 'secret')
-           OR EXISTS (SELECT 1 FROM break_glass b WHERE b.household_id = h AND b.user_id = app_user_id()
-                      AND b.expires_at > now()))
-       WHEN 'private' THEN app_bound() AND author = app_org_id()
-       ELSE false
-   END $$;
+$$ SELECT app_works_on_households() AND EXISTS (
+       SELECT 1
+       FROM households x
+       LEFT JOIN LATERAL (
+           -- 'secret' sorts after 'partners': the highest active consent.
+           SELECT max(k.level) AS consent FROM consents k
+           WHERE k.household_id = x.id AND k.recipient_organisation_id = app_org_id()
+             AND k.withdrawn_at IS NULL AND k.expires_at > now()) k ON true
+       WHERE x.id = h
+         AND (x.lead_organisation_id = app_org_id()
+              OR (k.consent IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM care_team c WHERE c.household_id = x.id
+                              AND c.organisation_id = app_org_id() AND c.removed_at IS NULL)))
+         AND CASE level
+               WHEN 'partners' THEN true
+               WHEN 'secret' THEN app_bound() AND (author = app_org_id() OR x.lead_organisation_id = app_org_id()
+                   OR k.consent = 'secret'
+                   OR EXISTS (SELECT 1 FROM break_glass b WHERE b.household_id = x.id AND b.user_id = app_user_id()
+                              AND b.expires_at > now()))
+               WHEN 'private' THEN app_bound() AND author = app_org_id()
+               ELSE false
+             END) $$;
 
 -- "Qui a consulté mon dossier": a household's access log, for bound users of its lead
 -- organisation. The raw table stays out of the runtime role's reach.
@@ -377,8 +391,8 @@ GRANT SELECT, INSERT, DELETE ON diagnostic_entries TO hub_app;
 GRANT SELECT, INSERT ON notes TO hub_app;
 
 REVOKE ALL ON FUNCTION audit_append(text, uuid[], text, text[], text, text), audit_access_log(uuid, bigint, integer),
-    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text),
+    app_is_lead(uuid), app_door(uuid), app_may_read(uuid, uuid, text),
     app_followed_households() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_append(text, uuid[], text, text[], text, text), audit_access_log(uuid, bigint, integer),
-    app_is_lead(uuid), app_active_consent(uuid, text), app_door(uuid), app_may_read(uuid, uuid, text),
+    app_is_lead(uuid), app_door(uuid), app_may_read(uuid, uuid, text),
     app_followed_households() TO hub_app;
