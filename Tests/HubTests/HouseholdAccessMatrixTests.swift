@@ -34,6 +34,19 @@ import Testing
         ("POST", "/v1/households/{h}/care-team",       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/households/{h}/break-glass",     [403, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/households/{h}/accept",          [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/decline",         [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/consents/{expired}/withdraw",
+                                                       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("DELETE", "/v1/households/{h}/care-team/{expiredOrg}",
+                                                       [204, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("PUT", "/v1/households/{h}/diagnostics/{d}",  [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/diagnostics/{d}/validate",
+                                                       [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/diagnostics",     [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        // Orienting: bound professionals of the programme's orienteurs and opérateur; a
+        // funder may not; another programme's user names a programme it cannot see.
+        ("POST", "/v1/households",                     [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
+        ("GET", "/v1/diagnostic-grid",                 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
     ]
 
     /// What each seat reads of the household's notes and diagnostic (R2–R4).
@@ -62,6 +75,9 @@ import Testing
         case "/v1/households/{h}/care-team": json(["organisationId": world.organisations["land"]!.id.uuidString])
         case "/v1/households/{h}/break-glass": json(["justification": "Mise en danger signalée cette nuit par l'hôtel."])
         case "/v1/households/{h}/accept": json(["referentUserId": world.people[.leadBound]!.user.id.uuidString])
+        case "/v1/households/{h}/decline": json(["reason": "Le ménage relève d'un autre dispositif."])
+        case "/v1/households/{h}/diagnostics/{d}": json(HouseholdWorld.diagnosticContent)
+        case "/v1/households": json(HouseholdWorld.orientation(programme: world.programme))
         default: nil
         }
     }
@@ -72,12 +88,21 @@ import Testing
             let history = try await client.execute(
                 uri: "/v1/households/\(world.household)/diagnostics", method: .get, headers: world.headers(.leadBound))
             let diagnostic = try #require(history.items.first?["id"] as? String)
+            let expiredOrg = world.organisations["partE"]!.id.uuidString
+            let consents = try await client.execute(
+                uri: "/v1/households/\(world.household)/consents", method: .get, headers: world.headers(.leadBound))
+            let expired = try #require(consents.items.first {
+                ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == expiredOrg
+            }?["id"] as? String)
             for (method, route, expected) in Self.matrix {
                 let uri = route.replacingOccurrences(of: "{h}", with: world.household.uuidString)
                     .replacingOccurrences(of: "{d}", with: diagnostic)
+                    .replacingOccurrences(of: "{expiredOrg}", with: expiredOrg)
+                    .replacingOccurrences(of: "{expired}", with: expired)
                 for (seat, status) in zip(Self.columns, expected) {
                     let answer = try await client.execute(
-                        uri: uri, method: HTTPRequest.Method(method)!, headers: world.headers(seat),
+                        uri: uri, method: HTTPRequest.Method(method)!,
+                        headers: world.headers(seat) + (method == "GET" ? [:] : [.ifMatch: "\"x\""]),
                         body: body(for: route, world: world))
                     #expect(Int(answer.status.code) == status, "\(method) \(route) pour \(seat)")
                     if status >= 400 { answer.expectProblem(answer.status) }
