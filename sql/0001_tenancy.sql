@@ -140,7 +140,8 @@ CREATE POLICY colleague_reads ON users FOR SELECT TO hub_app USING (
     id = app_user_id()
     OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.organisation_id = app_org_id()));
 CREATE POLICY admin_adds ON users FOR INSERT TO hub_app WITH CHECK (app_has_role('orgAdmin'));
-CREATE POLICY colleague_reads ON memberships FOR SELECT TO hub_app USING (organisation_id = app_org_id());
+-- Settings in sub-selects: read once per query, and the organisation index applies.
+CREATE POLICY colleague_reads ON memberships FOR SELECT TO hub_app USING (organisation_id = (SELECT app_org_id()));
 CREATE POLICY admin_adds ON memberships FOR INSERT TO hub_app
     WITH CHECK (organisation_id = app_org_id() AND app_has_role('orgAdmin'));
 CREATE POLICY admin_disables ON memberships FOR UPDATE TO hub_app

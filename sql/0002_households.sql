@@ -322,10 +322,11 @@ CREATE POLICY operator ON audit_log TO hub_owner USING (true) WITH CHECK (true);
 
 -- Households: through the door. Orientation inserts as the lead (the orienting
 -- organisation, bound); later changes (acceptance, decline) by whoever is through the door.
--- The door of app_door(), spelt out so that lists use the lead index and one subplan.
+-- The door of app_door(), spelt out so that lists use the lead index and one subplan; the
+-- settings are wrapped in sub-selects so that they are read once per query, not per row.
 CREATE POLICY door_reads ON households FOR SELECT TO hub_app USING (
-    app_works_on_households()
-    AND (lead_organisation_id = app_org_id() OR id IN (SELECT app_followed_households())));
+    (SELECT app_works_on_households())
+    AND (lead_organisation_id = (SELECT app_org_id()) OR id IN (SELECT app_followed_households())));
 CREATE POLICY orienter_adds ON households FOR INSERT TO hub_app
     WITH CHECK (app_bound() AND app_works_on_households() AND oriented_by = app_org_id()
                 AND lead_organisation_id = app_org_id());
