@@ -20,21 +20,48 @@ public enum DiagnosticGrid {
             code: "PL", title: "Pouvoir louer",
             purpose: "Ses capacités à accéder au logement d'un point de vue réglementaire",
             items: [
-                Item(code: "PL-1", label: "Majorité du demandeur ; conditions de séjour pour les personnes étrangères ; ressources dans les plafonds du logement social"),
-                Item(code: "PL-2", label: "Personnes en cours de séparation : jugement, ordonnance de non-conciliation, rupture de PACS, plainte ou justification écrite"),
-                Item(code: "PL-3", label: "Enfants étrangers en situation irrégulière : solvabilité du ménage et ouverture des droits CAF"),
+                Item(
+                    code: "PL-1",
+                    label:
+                        "Majorité du demandeur ; conditions de séjour pour les personnes étrangères ; ressources dans les plafonds du logement social"
+                ),
+                Item(
+                    code: "PL-2",
+                    label:
+                        "Personnes en cours de séparation : jugement, ordonnance de non-conciliation, rupture de PACS, plainte ou justification écrite"
+                ),
+                Item(
+                    code: "PL-3",
+                    label:
+                        "Enfants étrangers en situation irrégulière : solvabilité du ménage et ouverture des droits CAF"
+                ),
             ]),
         Section(
             code: "SL", title: "Savoir louer",
             purpose: "Ses capacités à assumer financièrement son logement de façon autonome",
             items: [
                 Item(code: "SL-1", label: "Expérience antérieure de location ou de logement autonome"),
-                Item(code: "SL-2", label: "Verse régulièrement et intégralement sa participation à l'hébergement ou sa redevance"),
+                Item(
+                    code: "SL-2",
+                    label: "Verse régulièrement et intégralement sa participation à l'hébergement ou sa redevance"),
                 Item(code: "SL-3", label: "A intégré l'importance de payer loyer et charges et de s'assurer"),
-                Item(code: "SL-4", label: "Connaît les droits et obligations du locataire et les trois motifs de résiliation du bail"),
-                Item(code: "SL-5", label: "A anticipé les frais d'installation (meubles, dépôt de garantie, garantie de loyer, aides à l'accès)"),
-                Item(code: "SL-6", label: "Ressources : stables, de transfert avec démarche d'insertion, ou minima sociaux avec droits ouverts"),
-                Item(code: "SL-7", label: "Dettes en cours : démarche de gestion ou d'apurement engagée, gestion budgétaire travaillée"),
+                Item(
+                    code: "SL-4",
+                    label: "Connaît les droits et obligations du locataire et les trois motifs de résiliation du bail"),
+                Item(
+                    code: "SL-5",
+                    label:
+                        "A anticipé les frais d'installation (meubles, dépôt de garantie, garantie de loyer, aides à l'accès)"
+                ),
+                Item(
+                    code: "SL-6",
+                    label:
+                        "Ressources : stables, de transfert avec démarche d'insertion, ou minima sociaux avec droits ouverts"
+                ),
+                Item(
+                    code: "SL-7",
+                    label: "Dettes en cours : démarche de gestion ou d'apurement engagée, gestion budgétaire travaillée"
+                ),
             ]),
         Section(
             code: "SH", title: "Savoir habiter",
@@ -48,16 +75,25 @@ public enum DiagnosticGrid {
             code: "SE", title: "Savoir s'adapter à son environnement",
             purpose: "Ses capacités à vivre dans son quartier et son immeuble",
             items: [
-                Item(code: "SE-1", label: "Sensibilisé, avec tous les occupants, au bon voisinage et aux règles de vie en collectivité"),
-                Item(code: "SE-2", label: "Autonome, ou dispose de relais et d'appuis, pour s'adapter à son nouvel environnement"),
-                Item(code: "SE-3", label: "Autonome dans le repérage des services de proximité (transports, mairie, école)"),
+                Item(
+                    code: "SE-1",
+                    label: "Sensibilisé, avec tous les occupants, au bon voisinage et aux règles de vie en collectivité"
+                ),
+                Item(
+                    code: "SE-2",
+                    label: "Autonome, ou dispose de relais et d'appuis, pour s'adapter à son nouvel environnement"),
+                Item(
+                    code: "SE-3",
+                    label: "Autonome dans le repérage des services de proximité (transports, mairie, école)"),
             ]),
         Section(
             code: "BA", title: "Besoin d'accompagnement",
             purpose: "Évaluer le besoin en accompagnement du ménage",
             items: [
                 Item(code: "BA-1", label: "Loyer maximum, typologie, localisation, contraintes liées au handicap"),
-                Item(code: "BA-2", label: "Dispositifs mobilisés (accord collectif départemental, Action Logement, SIAO…)"),
+                Item(
+                    code: "BA-2",
+                    label: "Dispositifs mobilisés (accord collectif départemental, Action Logement, SIAO…)"),
                 Item(code: "BA-3", label: "Accompagnement social nécessaire dans le logement : nature et dispositif"),
                 Item(code: "BA-4", label: "Reconnaissance prioritaire DALO : depuis quand, dans quel département"),
             ]),

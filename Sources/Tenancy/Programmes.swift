@@ -12,6 +12,18 @@ public struct Organisation: Codable, Sendable, Equatable {
         self.name = name
         self.kind = kind
     }
+
+    /// From a row: the database's CHECK constraint allows only known kinds, so an unknown
+    /// one is a schema this binary does not match, not a value to guess.
+    public init(id: UUID, name: String, kindText: String) throws {
+        guard let kind = OrganisationKind(rawValue: kindText) else { throw UnknownValue(kindText) }
+        self.init(id: id, name: name, kind: kind)
+    }
+}
+
+public struct UnknownValue: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ value: String) { description = "valeur inconnue en base : \(value)" }
 }
 
 public struct Programme: Codable, Sendable, Equatable {
@@ -79,8 +91,7 @@ public enum Programmes {
         for try await (programmeID, organisationID, name, kind, parts)
             in rows.decode((UUID, UUID, String, String, [String]).self)
         {
-            guard let kind = OrganisationKind(rawValue: kind) else { continue }
-            let organisation = Organisation(id: organisationID, name: name, kind: kind)
+            let organisation = try Organisation(id: organisationID, name: name, kindText: kind)
             partners[programmeID, default: []].append(
                 .init(organisation: organisation, parts: parts.compactMap(ProgrammePart.init(rawValue:)).sorted()))
         }

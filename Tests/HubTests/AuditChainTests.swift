@@ -53,7 +53,8 @@ import Testing
             let port = TestDatabase.environment["HUB_DB_PORT"]
         else { throw TestSetupError("PGSUPERUSER_SOCKET_DIR absent : lancez les tests par deploy/test.sh") }
         return PostgresClient.Configuration(
-            unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: "hub_super", password: nil, database: database)
+            unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: "hub_super", password: nil,
+            database: database)
     }
 
     func withSuperuser(_ database: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
@@ -96,7 +97,9 @@ import Testing
         try await withRuntime { client in
             await #expect(throws: PSQLError.self) { try await client.query("SELECT count(*) FROM audit_log") }
             await #expect(throws: PSQLError.self) {
-                try await client.query("INSERT INTO audit_log (chain, seq, at, household_ids, action, levels, outcome, prev_hash, hash) VALUES ('x', 1, now(), '{}', 'x', '{}', 'denied', '', '')")
+                try await client.query(
+                    "INSERT INTO audit_log (chain, seq, at, household_ids, action, levels, outcome, prev_hash, hash) VALUES ('x', 1, now(), '{}', 'x', '{}', 'denied', '', '')"
+                )
             }
         }
     }
@@ -105,8 +108,12 @@ import Testing
         try await withAuditDatabase { client, name in
             try await append(["household:a"], count: 5, on: client)
             try await tamper(name, "UPDATE audit_log SET action = 'rien' WHERE chain = 'household:a' AND seq = 3")
-            await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 3, id: 3, reason: "contenu ou empreinte modifié")) {
-                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+            await #expect(
+                throws: AuditVerifier.Break(chain: "household:a", seq: 3, id: 3, reason: "contenu ou empreinte modifié")
+            ) {
+                _ = try await client.withConnection {
+                    try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger)
+                }
             }
         }
     }
@@ -115,8 +122,12 @@ import Testing
         try await withAuditDatabase { client, name in
             try await append(["household:a"], count: 5, on: client)
             try await tamper(name, "DELETE FROM audit_log WHERE chain = 'household:a' AND seq = 2")
-            await #expect(throws: AuditVerifier.Break(chain: "household:a", seq: 2, id: nil, reason: "enregistrement manquant")) {
-                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+            await #expect(
+                throws: AuditVerifier.Break(chain: "household:a", seq: 2, id: nil, reason: "enregistrement manquant")
+            ) {
+                _ = try await client.withConnection {
+                    try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger)
+                }
             }
         }
     }
@@ -129,7 +140,9 @@ import Testing
                 throws: AuditVerifier.Break(
                     chain: "household:a", seq: 4, id: nil, reason: "enregistrement manquant après le dernier lu")
             ) {
-                _ = try await client.withConnection { try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger) }
+                _ = try await client.withConnection {
+                    try await AuditVerifier.verify(on: $0, logger: TestDatabase.logger)
+                }
             }
         }
     }

@@ -28,7 +28,8 @@ import Testing
             let diagnostic = try #require(history.items.first?["id"] as? String)
             let admin = try await withOwner { owner in
                 try await Fixtures.token(
-                    for: try await Fixtures.user(in: world.organisations["op"]!, roles: [.orgAdmin], on: owner), on: owner)
+                    for: try await Fixtures.user(in: world.organisations["op"]!, roles: [.orgAdmin], on: owner),
+                    on: owner)
             }
             // Routes that read no body (sign-out, removals, validation, withdrawal, starting a
             // draft, disabling) have nothing to feed; every other write decodes one.
@@ -40,15 +41,17 @@ import Testing
                 guard !bodyless.contains(where: { path.hasSuffix($0) }),
                     !(method == .post && path.hasSuffix("/diagnostics"))
                 else { continue }
-                let uri = "/" + path.split(separator: "/").map { segment -> String in
-                    switch segment {
-                    case "{householdId}": world.household.uuidString
-                    case "{diagnosticId}": diagnostic
-                    case "{organisationId}": world.organisations["land"]!.id.uuidString
-                    case "{userId}", "{consentId}", "{programmeId}": UUID().uuidString
-                    default: String(segment)
-                    }
-                }.joined(separator: "/")
+                let uri =
+                    "/"
+                    + path.split(separator: "/").map { segment -> String in
+                        switch segment {
+                        case "{householdId}": world.household.uuidString
+                        case "{diagnosticId}": diagnostic
+                        case "{organisationId}": world.organisations["land"]!.id.uuidString
+                        case "{userId}", "{consentId}", "{programmeId}": UUID().uuidString
+                        default: String(segment)
+                        }
+                    }.joined(separator: "/")
                 exercised.insert("\(method) \(path)")
                 let token = path.hasPrefix("v1/users") || path.hasPrefix("/v1/users") ? admin : world.token(.leadBound)!
                 for body in Self.bodies {

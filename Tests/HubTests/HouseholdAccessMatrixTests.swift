@@ -20,33 +20,39 @@ import Testing
     ]
 
     static let matrix: [(String, String, [Int])] = [
-        ("GET", "/v1/households",                      [200, 200, 200, 200, 200, 200, 200, 403, 403, 200, 401]),
-        ("GET", "/v1/households/{h}",                  [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/notes",            [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/consents",         [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/care-team",        [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/diagnostics",      [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/diagnostics/{d}",  [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/access-log",       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("GET", "/v1/households/{h}/export",           [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/notes",           [201, 201, 201, 404, 404, 201, 201, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/consents",        [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/care-team",       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/break-glass",     [403, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/accept",          [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/decline",         [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/consents/{expired}/withdraw",
-                                                       [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("DELETE", "/v1/households/{h}/care-team/{expiredOrg}",
-                                                       [204, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("PUT", "/v1/households/{h}/diagnostics/{d}",  [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/diagnostics/{d}/validate",
-                                                       [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
-        ("POST", "/v1/households/{h}/diagnostics",     [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("GET", "/v1/households", [200, 200, 200, 200, 200, 200, 200, 403, 403, 200, 401]),
+        ("GET", "/v1/households/{h}", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/notes", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/consents", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/care-team", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/diagnostics", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/diagnostics/{d}", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/access-log", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/export", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/notes", [201, 201, 201, 404, 404, 201, 201, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/consents", [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/care-team", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/break-glass", [403, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/accept", [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/decline", [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        (
+            "POST", "/v1/households/{h}/consents/{expired}/withdraw",
+            [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]
+        ),
+        (
+            "DELETE", "/v1/households/{h}/care-team/{expiredOrg}",
+            [204, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]
+        ),
+        ("PUT", "/v1/households/{h}/diagnostics/{d}", [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        (
+            "POST", "/v1/households/{h}/diagnostics/{d}/validate",
+            [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]
+        ),
+        ("POST", "/v1/households/{h}/diagnostics", [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
         // Orienting: bound professionals of the programme's orienteurs and opérateur; a
         // funder may not; another programme's user names a programme it cannot see.
-        ("POST", "/v1/households",                     [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
-        ("GET", "/v1/diagnostic-grid",                 [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+        ("POST", "/v1/households", [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
+        ("GET", "/v1/diagnostic-grid", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
     ]
 
     /// What each seat reads of the household's notes and diagnostic (R2–R4).
@@ -58,10 +64,14 @@ import Testing
         .facilitator: ["lead-partners"],
     ]
     static let diagnosticSeen: [Seat: Set<String>] = [
-        .leadBound: ["acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-private",
-                     "diag-comment-partners", "diag-view-secret", "diag-preconisations-secret"],
-        .partnerSecret: ["acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-partners",
-                         "diag-view-secret", "diag-preconisations-secret"],
+        .leadBound: [
+            "acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-private",
+            "diag-comment-partners", "diag-view-secret", "diag-preconisations-secret",
+        ],
+        .partnerSecret: [
+            "acquis", "soutienNecessaire", "enCours", "diag-comment-secret", "diag-comment-partners",
+            "diag-view-secret", "diag-preconisations-secret",
+        ],
         .partnerPartners: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
         .housingOfficer: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
         .facilitator: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
@@ -73,7 +83,8 @@ import Testing
         case "/v1/households/{h}/consents":
             json(HouseholdWorld.consent(recipient: world.organisations["land"]!.id, level: "partners"))
         case "/v1/households/{h}/care-team": json(["organisationId": world.organisations["land"]!.id.uuidString])
-        case "/v1/households/{h}/break-glass": json(["justification": "Mise en danger signalée cette nuit par l'hôtel."])
+        case "/v1/households/{h}/break-glass":
+            json(["justification": "Mise en danger signalée cette nuit par l'hôtel."])
         case "/v1/households/{h}/accept": json(["referentUserId": world.people[.leadBound]!.user.id.uuidString])
         case "/v1/households/{h}/decline": json(["reason": "Le ménage relève d'un autre dispositif."])
         case "/v1/households/{h}/diagnostics/{d}": json(HouseholdWorld.diagnosticContent)
@@ -91,9 +102,10 @@ import Testing
             let expiredOrg = world.organisations["partE"]!.id.uuidString
             let consents = try await client.execute(
                 uri: "/v1/households/\(world.household)/consents", method: .get, headers: world.headers(.leadBound))
-            let expired = try #require(consents.items.first {
-                ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == expiredOrg
-            }?["id"] as? String)
+            let expired = try #require(
+                consents.items.first {
+                    ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == expiredOrg
+                }?["id"] as? String)
             for (method, route, expected) in Self.matrix {
                 let uri = route.replacingOccurrences(of: "{h}", with: world.household.uuidString)
                     .replacingOccurrences(of: "{d}", with: diagnostic)
@@ -129,7 +141,8 @@ import Testing
                 let diagnostic = household.object["currentDiagnostic"] as? [String: Any]
                 #expect(Self.values(in: diagnostic) == Self.diagnosticSeen[seat] ?? [], "diagnostic lu par \(seat)")
 
-                let list = try await client.execute(uri: "/v1/households?limit=200", method: .get, headers: world.headers(seat))
+                let list = try await client.execute(
+                    uri: "/v1/households?limit=200", method: .get, headers: world.headers(seat))
                 let listed = list.items.contains { $0["id"] as? String == world.household.uuidString }
                 #expect(listed == (Self.notesSeen[seat] != nil), "liste de \(seat)")
             }
@@ -143,10 +156,12 @@ import Testing
         try await withRuntime { client in
             for seat in Seat.allCases where seat != .anonymous {
                 let actor = world.people[seat]!.actor
-                let (visible, notes, entries) = try await client.withActor(actor, logger: TestDatabase.logger) { connection in
-                    let visible = try await connection.query(
-                        "SELECT count(*) FROM households WHERE id = \(world.household)", logger: TestDatabase.logger
-                    ).decode(Int.self).first { _ in true } ?? 0
+                let (visible, notes, entries) = try await client.withActor(actor, logger: TestDatabase.logger) {
+                    connection in
+                    let visible =
+                        try await connection.query(
+                            "SELECT count(*) FROM households WHERE id = \(world.household)", logger: TestDatabase.logger
+                        ).decode(Int.self).first { _ in true } ?? 0
                     var notes: Set<String> = []
                     for try await body in try await connection.query(
                         "SELECT body FROM notes WHERE household_id = \(world.household)", logger: TestDatabase.logger
@@ -174,7 +189,9 @@ import Testing
     static func values(in diagnostic: [String: Any]?) -> Set<String> {
         guard let diagnostic else { return [] }
         var values: Set<String> = []
-        func add(_ piece: Any?) { if let value = (piece as? [String: Any])?["value"] as? String { values.insert(value) } }
+        func add(_ piece: Any?) {
+            if let value = (piece as? [String: Any])?["value"] as? String { values.insert(value) }
+        }
         for section in diagnostic["sections"] as? [[String: Any]] ?? [] {
             add(section["view"])
             for item in section["items"] as? [[String: Any]] ?? [] {

@@ -12,20 +12,27 @@ import Testing
         try await withApp { client in
             let world = try await HouseholdWorld.make(client)
             let uri = "/v1/households/\(world.household)"
-            #expect(try await client.execute(uri: uri, method: .get, headers: world.headers(.partnerPartners)).status == .ok)
-            let consents = try await client.execute(uri: "\(uri)/consents", method: .get, headers: world.headers(.leadBound))
+            #expect(
+                try await client.execute(uri: uri, method: .get, headers: world.headers(.partnerPartners)).status == .ok
+            )
+            let consents = try await client.execute(
+                uri: "\(uri)/consents", method: .get, headers: world.headers(.leadBound))
             let partP = world.organisations["partP"]!.id.uuidString
-            let consent = try #require(consents.items.first {
-                ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == partP && $0["active"] as? Bool == true
-            }?["id"] as? String)
+            let consent = try #require(
+                consents.items.first {
+                    ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == partP
+                        && $0["active"] as? Bool == true
+                }?["id"] as? String)
             let withdrawn = try await client.execute(
                 uri: "\(uri)/consents/\(consent)/withdraw", method: .post, headers: world.headers(.leadBound))
             #expect(withdrawn.status == .ok)
-            try await client.execute(uri: uri, method: .get, headers: world.headers(.partnerPartners)).expectProblem(.notFound)
+            try await client.execute(uri: uri, method: .get, headers: world.headers(.partnerPartners)).expectProblem(
+                .notFound)
             try await client.execute(uri: "\(uri)/notes", method: .get, headers: world.headers(.partnerPartners))
                 .expectProblem(.notFound)
             // The change is announced with an opaque reference only (R13).
-            let reference = try await client.execute(uri: uri, method: .get, headers: world.headers(.leadBound))
+            let reference =
+                try await client.execute(uri: uri, method: .get, headers: world.headers(.leadBound))
                 .object["reference"] as? String
             let events = try await withOwner { owner in
                 try await owner.query(
@@ -47,8 +54,10 @@ import Testing
             }
             let uri = "/v1/households/\(world.household)"
             func notes() async throws -> Set<String> {
-                Set(try await client.execute(uri: "\(uri)/notes", method: .get, headers: bearer(head)).items
-                    .compactMap { $0["body"] as? String }).intersection(world.notes)
+                Set(
+                    try await client.execute(uri: "\(uri)/notes", method: .get, headers: bearer(head)).items
+                        .compactMap { $0["body"] as? String }
+                ).intersection(world.notes)
             }
             #expect(try await notes() == ["lead-partners"])
             try await client.execute(
@@ -61,7 +70,8 @@ import Testing
             #expect(opened.object["expiresAt"] is String)
             // Secret, never private.
             #expect(try await notes() == ["lead-partners", "lead-secret"])
-            let log = try await client.execute(uri: "\(uri)/access-log?limit=200", method: .get, headers: world.headers(.leadBound))
+            let log = try await client.execute(
+                uri: "\(uri)/access-log?limit=200", method: .get, headers: world.headers(.leadBound))
             #expect(log.items.contains { $0["action"] as? String == "breakGlass.open" })
             let topics = try await withOwner { owner in
                 try await owner.query("SELECT topic FROM notify_events WHERE household_id = \(world.household)")
@@ -77,15 +87,23 @@ import Testing
             let uri = "/v1/households/\(world.household)"
             _ = try await client.execute(uri: uri, method: .get, headers: world.headers(.housingOfficer))
             _ = try await client.execute(uri: uri, method: .get, headers: world.headers(.partnerWithdrawn))
-            let log = try await client.execute(uri: "\(uri)/access-log?limit=200", method: .get, headers: world.headers(.leadBound))
+            let log = try await client.execute(
+                uri: "\(uri)/access-log?limit=200", method: .get, headers: world.headers(.leadBound))
             #expect(log.status == .ok)
             let housingName = world.people[.housingOfficer]!.user
             _ = housingName
-            #expect(log.items.contains { $0["action"] as? String == "household.read" && $0["outcome"] as? String == "disclosed" })
-            #expect(log.items.contains { $0["action"] as? String == "household.read" && $0["outcome"] as? String == "denied" })
+            #expect(
+                log.items.contains {
+                    $0["action"] as? String == "household.read" && $0["outcome"] as? String == "disclosed"
+                })
+            #expect(
+                log.items.contains {
+                    $0["action"] as? String == "household.read" && $0["outcome"] as? String == "denied"
+                })
             #expect(log.items.contains { $0["action"] as? String == "household.orient" })
             // Pages follow each other without overlap.
-            let first = try await client.execute(uri: "\(uri)/access-log?limit=3", method: .get, headers: world.headers(.leadBound))
+            let first = try await client.execute(
+                uri: "\(uri)/access-log?limit=3", method: .get, headers: world.headers(.leadBound))
             let cursor = try #require(first.object["nextCursor"] as? String)
             let second = try await client.execute(
                 uri: "\(uri)/access-log?limit=3&cursor=\(cursor)", method: .get, headers: world.headers(.leadBound))
@@ -100,15 +118,19 @@ import Testing
             let world = try await HouseholdWorld.make(client)
             let suffix = UUID().uuidString.prefix(8).lowercased()
             try await withOwner { owner in
-                try await owner.query(PostgresQuery(unsafeSQL: """
-                    CREATE FUNCTION audit_fails_\(suffix)() RETURNS trigger LANGUAGE plpgsql AS
-                    $$ BEGIN IF NEW.household_ids @> ARRAY['\(world.household)'::uuid] THEN
-                       RAISE EXCEPTION 'panne simulée du journal'; END IF; RETURN NEW; END $$
-                    """))
-                try await owner.query(PostgresQuery(unsafeSQL: """
-                    CREATE TRIGGER audit_fails_\(suffix) BEFORE INSERT ON audit_log
-                    FOR EACH ROW EXECUTE FUNCTION audit_fails_\(suffix)()
-                    """))
+                try await owner.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            CREATE FUNCTION audit_fails_\(suffix)() RETURNS trigger LANGUAGE plpgsql AS
+                            $$ BEGIN IF NEW.household_ids @> ARRAY['\(world.household)'::uuid] THEN
+                               RAISE EXCEPTION 'panne simulée du journal'; END IF; RETURN NEW; END $$
+                            """))
+                try await owner.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            CREATE TRIGGER audit_fails_\(suffix) BEFORE INSERT ON audit_log
+                            FOR EACH ROW EXECUTE FUNCTION audit_fails_\(suffix)()
+                            """))
             }
             let answer = try await client.execute(
                 uri: "/v1/households/\(world.household)", method: .get, headers: world.headers(.leadBound))
@@ -135,23 +157,29 @@ import Testing
             // A new draft starts from the validated version.
             let draft = try await client.execute(uri: "\(uri)/diagnostics", method: .post, headers: lead)
             #expect(draft.status == .created)
-            #expect(HouseholdAccessMatrixTests.values(in: draft.object) == HouseholdAccessMatrixTests.diagnosticSeen[.leadBound])
+            #expect(
+                HouseholdAccessMatrixTests.values(in: draft.object)
+                    == HouseholdAccessMatrixTests.diagnosticSeen[.leadBound])
             try await client.execute(uri: "\(uri)/diagnostics", method: .post, headers: lead).expectProblem(.conflict)
             let draftURI = "\(uri)/diagnostics/\(draft.object["id"] as! String)"
             let etag = try #require(draft.headers[.eTag])
 
             func put(_ content: [String: Any], etag: String? = etag) async throws -> TestResponse {
                 try await client.execute(
-                    uri: draftURI, method: .put, headers: lead + (etag.map { [.ifMatch: $0] } ?? [:]), body: json(content))
+                    uri: draftURI, method: .put, headers: lead + (etag.map { [.ifMatch: $0] } ?? [:]),
+                    body: json(content))
             }
             let item = ["code": "PL-1", "assessment": "acquis"]
             try await put(["referentName": "R", "items": [["code": "XX-9", "assessment": "acquis"]]])
                 .expectProblem(.unprocessableContent, field: "items[0].code")
             try await put(["referentName": "R", "items": [["code": "PL-1", "assessment": "excellent"]]])
                 .expectProblem(.unprocessableContent, field: "items[0].assessment")
-            try await put(["referentName": "R", "items": [["code": "PL-1", "assessment": "acquis", "commentLevel": "public"]]])
-                .expectProblem(.unprocessableContent, field: "items[0].commentLevel")
-            try await put(["referentName": "R", "items": [item, item]]).expectProblem(.unprocessableContent, field: "items[1].code")
+            try await put([
+                "referentName": "R", "items": [["code": "PL-1", "assessment": "acquis", "commentLevel": "public"]],
+            ])
+            .expectProblem(.unprocessableContent, field: "items[0].commentLevel")
+            try await put(["referentName": "R", "items": [item, item]]).expectProblem(
+                .unprocessableContent, field: "items[1].code")
             try await put(["referentName": "R", "items": [item], "views": [["section": "ZZ", "text": "x"]]])
                 .expectProblem(.unprocessableContent, field: "views[0].section")
             try await put(["referentName": "R", "items": [item]], etag: nil).expectProblem(.preconditionRequired)
@@ -163,7 +191,8 @@ import Testing
 
             // Validated versions do not change.
             let history = try await client.execute(uri: "\(uri)/diagnostics", method: .get, headers: lead)
-            let validated = try #require(history.items.first { $0["status"] as? String == "validated" }?["id"] as? String)
+            let validated = try #require(
+                history.items.first { $0["status"] as? String == "validated" }?["id"] as? String)
             try await client.execute(
                 uri: "\(uri)/diagnostics/\(validated)", method: .put, headers: lead + [.ifMatch: "\"x\""],
                 body: json(["referentName": "R", "items": [item]])
@@ -196,23 +225,35 @@ import Testing
 
             // Orientation: unknown programme, wrong vocabulary, no applicant.
             var orientation = HouseholdWorld.orientation(programme: UUID())
-            try await client.execute(uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
-                                     body: json(orientation)).expectProblem(.unprocessableContent, field: "programmeId")
+            try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
+                body: json(orientation)
+            ).expectProblem(.unprocessableContent, field: "programmeId")
             orientation = HouseholdWorld.orientation(programme: world.programme)
             orientation["currentSituation"] = "château"
-            try await client.execute(uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
-                                     body: json(orientation)).expectProblem(.unprocessableContent, field: "currentSituation")
+            try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
+                body: json(orientation)
+            ).expectProblem(.unprocessableContent, field: "currentSituation")
             orientation = HouseholdWorld.orientation(programme: world.programme)
-            orientation["persons"] = [["firstName": "A", "lastName": "B", "birthDate": "2031-02-30", "relation": "applicant"]]
-            try await client.execute(uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
-                                     body: json(orientation)).expectProblem(.unprocessableContent, field: "persons[0].birthDate")
+            orientation["persons"] = [
+                ["firstName": "A", "lastName": "B", "birthDate": "2031-02-30", "relation": "applicant"]
+            ]
+            try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
+                body: json(orientation)
+            ).expectProblem(.unprocessableContent, field: "persons[0].birthDate")
             orientation = HouseholdWorld.orientation(programme: world.programme)
             orientation["singleParent"] = "oui"
-            try await client.execute(uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
-                                     body: json(orientation)).expectProblem(.badRequest, field: "singleParent")
+            try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
+                body: json(orientation)
+            ).expectProblem(.badRequest, field: "singleParent")
             // Not a bound professional: the housing officer cannot orient.
-            try await client.execute(uri: "/v1/households", method: .post, headers: world.headers(.housingOfficer),
-                                     body: json(HouseholdWorld.orientation(programme: world.programme))).expectProblem(.forbidden)
+            try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.housingOfficer),
+                body: json(HouseholdWorld.orientation(programme: world.programme))
+            ).expectProblem(.forbidden)
         }
     }
 
@@ -227,7 +268,8 @@ import Testing
                 #expect(text.contains(expected), "\(expected) absent de l'export")
             }
             #expect(!text.contains("ref-private"))
-            let markdown = try await client.execute(uri: "\(uri)?format=markdown", method: .get, headers: world.headers(.leadBound))
+            let markdown = try await client.execute(
+                uri: "\(uri)?format=markdown", method: .get, headers: world.headers(.leadBound))
             #expect(markdown.headers[.contentType]?.hasPrefix("text/markdown") == true)
             let document = String(buffer: markdown.body)
             #expect(document.contains("# Dossier du ménage M-"))
@@ -263,8 +305,10 @@ import Testing
                 uri: "/v1/households?status=declined&programmeId=\(world.programme)", method: .get,
                 headers: world.headers(.leadBound))
             #expect(filtered.items.map { $0["id"] as? String } == [id])
-            try await client.execute(uri: "/v1/households?status=perdu", method: .get, headers: world.headers(.leadBound))
-                .expectProblem(.badRequest, field: "status")
+            try await client.execute(
+                uri: "/v1/households?status=perdu", method: .get, headers: world.headers(.leadBound)
+            )
+            .expectProblem(.badRequest, field: "status")
         }
     }
 }

@@ -18,8 +18,9 @@ import Testing
     }
 
     func actor(_ organisation: UUID, _ roles: Set<Role> = [.socialWorker], bound: Bool = true) -> Actor {
-        Actor(userID: UUID(), organisationID: organisation, roles: roles, boundBySecret: bound, sessionID: UUID(),
-              sessionExpiresAt: Date())
+        Actor(
+            userID: UUID(), organisationID: organisation, roles: roles, boundBySecret: bound, sessionID: UUID(),
+            sessionExpiresAt: Date())
     }
 
     @Test func theDoor() {

@@ -36,9 +36,11 @@ struct AccessLogController {
         let entries = try await gate.run(id, action: "accessLog.read", context: context) { connection, actor, facts in
             guard AccessRules.mayReadAccessLog(actor, facts) else {
                 throw Problem.forbidden(
-                    "Le journal d'accès est consultable par les professionnels tenus au secret de l'organisation référente.")
+                    "Le journal d'accès est consultable par les professionnels tenus au secret de l'organisation référente."
+                )
             }
-            let entries = try await Self.entries(of: id, before: before, limit: page.fetchLimit, on: connection, context: context)
+            let entries = try await Self.entries(
+                of: id, before: before, limit: page.fetchLimit, on: connection, context: context)
             return (entries, .disclosed("accessLog.read", id, levels: [.partners]))
         }
         return page.page(entries) { String($0.id) }
@@ -96,9 +98,11 @@ struct AccessLogController {
             var notes: [NoteRecord] = []
             var after: (Int64, UUID)?
             repeat {
-                let page = try await HouseholdStore.notes(of: id, after: after, limit: 500, on: connection, logger: context.logger)
+                let page = try await HouseholdStore.notes(
+                    of: id, after: after, limit: 500, on: connection, logger: context.logger)
                 notes += page.filter {
-                    AccessRules.mayRead(Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
+                    AccessRules.mayRead(
+                        Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
                 }
                 after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
             } while after != nil

@@ -41,7 +41,8 @@ struct AuditVerifier {
                 throw Break(chain: chain, seq: expectedSeq - 1, id: nil, reason: "tête de chaîne absente")
             }
             if head.0 != expectedSeq - 1 || head.1 != previous {
-                throw Break(chain: chain, seq: expectedSeq, id: nil, reason: "enregistrement manquant après le dernier lu")
+                throw Break(
+                    chain: chain, seq: expectedSeq, id: nil, reason: "enregistrement manquant après le dernier lu")
             }
         }
         for try await (id, rowChain, seq, prevHash, hash, canonical) in rows.decode(
@@ -81,7 +82,9 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Vérifie les chaînes d'empreintes du journal d'accès et nomme le premier enregistrement altéré ou manquant.")
+            abstract:
+                "Vérifie les chaînes d'empreintes du journal d'accès et nomme le premier enregistrement altéré ou manquant."
+        )
 
         func run() async throws {
             let outcome: Result<Int, AuditVerifier.Break> = try await withOwnerClient { client in

@@ -105,8 +105,10 @@ enum DemoData {
     /// One household to try the secret partagé with: oriented by the Croix-Rouge, accepted
     /// by ALFI (référente Claire Martin), followed by Antin with a `partners` consent.
     static func loadHousehold(on connection: PostgresConnection, logger: Logger) async throws {
-        let exists = try await connection.query("SELECT 1 FROM households WHERE reference = 'M-DEMO00001'", logger: logger)
-            .decode(Int.self).first { _ in true }
+        let exists = try await connection.query(
+            "SELECT 1 FROM households WHERE reference = 'M-DEMO00001'", logger: logger
+        )
+        .decode(Int.self).first { _ in true }
         guard exists == nil else { return }
         let id = UUID()
         try await connection.perform(

@@ -41,7 +41,8 @@ struct Diagnostic: ResponseEncodable, Sendable {
     /// The levels this answer discloses, for the audit record.
     var levels: Set<Level> {
         var levels: Set<Level> = [.partners]
-        let pieces = sections.flatMap { [$0.view] + $0.items.flatMap { [$0.assessment, $0.comment] } } + [preconisations]
+        let pieces =
+            sections.flatMap { [$0.view] + $0.items.flatMap { [$0.assessment, $0.comment] } } + [preconisations]
         for piece in pieces.compactMap({ $0 }) { levels.insert(Level(rawValue: piece.level) ?? .private) }
         return levels
     }
@@ -96,45 +97,58 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
     }
 
     func entries() throws -> [Entry] {
-        try check((1...200).contains(referentName.trimmed.count), field: "referentName",
+        try check(
+            (1...200).contains(referentName.trimmed.count), field: "referentName",
             "Le nom du référent doit compter de 1 à 200 caractères.")
         var entries: [Entry] = []
         var seen: Set<String> = []
         for (index, item) in items.enumerated() {
             let field = "items[\(index)]"
-            try check(DiagnosticGrid.itemCodes.contains(item.code), field: "\(field).code",
+            try check(
+                DiagnosticGrid.itemCodes.contains(item.code), field: "\(field).code",
                 "Item « \(item.code) » inconnu de la trame d'évaluation (voir GET /v1/diagnostic-grid).")
-            try check(seen.insert(item.code).inserted, field: "\(field).code", "L'item « \(item.code) » figure deux fois.")
-            try check(Assessment(rawValue: item.assessment) != nil, field: "\(field).assessment",
+            try check(
+                seen.insert(item.code).inserted, field: "\(field).code", "L'item « \(item.code) » figure deux fois.")
+            try check(
+                Assessment(rawValue: item.assessment) != nil, field: "\(field).assessment",
                 "Appréciation inconnue ; valeurs possibles : acquis, enCours, soutienNecessaire, nonEvalue.")
             entries.append(
-                Entry(kind: "assessment", code: item.code, value: item.assessment,
-                      level: try level(item.assessmentLevel, default: .partners, field: "\(field).assessmentLevel")))
+                Entry(
+                    kind: "assessment", code: item.code, value: item.assessment,
+                    level: try level(item.assessmentLevel, default: .partners, field: "\(field).assessmentLevel")))
             let commentLevel = try level(item.commentLevel, default: .secret, field: "\(field).commentLevel")
             if let comment = item.comment?.trimmed, !comment.isEmpty {
-                try check(comment.count <= 20000, field: "\(field).comment", "Le commentaire dépasse 20 000 caractères.")
+                try check(
+                    comment.count <= 20000, field: "\(field).comment", "Le commentaire dépasse 20 000 caractères.")
                 entries.append(Entry(kind: "comment", code: item.code, value: comment, level: commentLevel))
             }
         }
         var sections: Set<String> = []
         for (index, view) in (views ?? []).enumerated() {
             let field = "views[\(index)]"
-            try check(DiagnosticGrid.sectionCodes.contains(view.section), field: "\(field).section",
-                "Section « \(view.section) » inconnue ; valeurs possibles : \(DiagnosticGrid.sectionCodes.sorted().joined(separator: ", ")).")
-            try check(sections.insert(view.section).inserted, field: "\(field).section",
+            try check(
+                DiagnosticGrid.sectionCodes.contains(view.section), field: "\(field).section",
+                "Section « \(view.section) » inconnue ; valeurs possibles : \(DiagnosticGrid.sectionCodes.sorted().joined(separator: ", "))."
+            )
+            try check(
+                sections.insert(view.section).inserted, field: "\(field).section",
                 "La section « \(view.section) » figure deux fois.")
-            try check((1...20000).contains(view.text.trimmed.count), field: "\(field).text",
+            try check(
+                (1...20000).contains(view.text.trimmed.count), field: "\(field).text",
                 "Le point de vue de la personne doit compter de 1 à 20 000 caractères.")
             entries.append(
-                Entry(kind: "view", code: view.section, value: view.text.trimmed,
-                      level: try level(view.level, default: .secret, field: "\(field).level")))
+                Entry(
+                    kind: "view", code: view.section, value: view.text.trimmed,
+                    level: try level(view.level, default: .secret, field: "\(field).level")))
         }
         if let preconisations {
-            try check((1...20000).contains(preconisations.text.trimmed.count), field: "preconisations.text",
+            try check(
+                (1...20000).contains(preconisations.text.trimmed.count), field: "preconisations.text",
                 "Les préconisations doivent compter de 1 à 20 000 caractères.")
             entries.append(
-                Entry(kind: "preconisations", code: "", value: preconisations.text.trimmed,
-                      level: try level(preconisations.level, default: .secret, field: "preconisations.level")))
+                Entry(
+                    kind: "preconisations", code: "", value: preconisations.text.trimmed,
+                    level: try level(preconisations.level, default: .secret, field: "preconisations.level")))
         }
         return entries
     }

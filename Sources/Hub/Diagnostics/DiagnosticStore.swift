@@ -16,7 +16,8 @@ enum DiagnosticStore {
             ORDER BY version DESC LIMIT 1
             """, logger: logger)
         for try await id in rows.decode(UUID.self) {
-            return try await load(id, household: household, reader: reader, facts: facts, on: connection, logger: logger)
+            return try await load(
+                id, household: household, reader: reader, facts: facts, on: connection, logger: logger)
         }
         return nil
     }
@@ -59,7 +60,7 @@ enum DiagnosticStore {
         }
         return Diagnostic(
             id: id, version: header.0, status: header.1,
-            authorOrganisation: Organisation(id: header.2, name: header.3, kind: OrganisationKind(rawValue: header.4) ?? .supportOperator),
+            authorOrganisation: try Organisation(id: header.2, name: header.3, kindText: header.4),
             referentName: header.5, revision: header.6, createdAt: header.7, updatedAt: header.8, validatedAt: header.9,
             sections: sections, preconisations: entries["preconisations:"])
     }
@@ -78,7 +79,7 @@ enum DiagnosticStore {
             versions.append(
                 DiagnosticSummary(
                     id: r.0, version: r.1, status: r.2,
-                    authorOrganisation: Organisation(id: r.3, name: r.4, kind: OrganisationKind(rawValue: r.5) ?? .supportOperator),
+                    authorOrganisation: try Organisation(id: r.3, name: r.4, kindText: r.5),
                     createdAt: r.6, validatedAt: r.7))
         }
         return versions

@@ -40,7 +40,8 @@ struct DiagnosticsController {
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
-        let diagnostic = try await gate.run(id, action: "diagnostic.read", context: context) { connection, actor, facts in
+        let diagnostic = try await gate.run(id, action: "diagnostic.read", context: context) {
+            connection, actor, facts in
             guard
                 let diagnostic = try await DiagnosticStore.load(
                     diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)
@@ -52,7 +53,8 @@ struct DiagnosticsController {
 
     @Sendable func startDraft(_ request: Request, context: HubRequestContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
-        let diagnostic = try await gate.run(id, action: "diagnostic.start", context: context) { connection, actor, facts in
+        let diagnostic = try await gate.run(id, action: "diagnostic.start", context: context) {
+            connection, actor, facts in
             try requireWriter(actor, facts)
             let referent = try await HouseholdStore.find(id, on: connection, logger: context.logger)?.referentName ?? ""
             let draftID = try await DiagnosticStore.startDraft(
@@ -72,9 +74,11 @@ struct DiagnosticsController {
         let expected = try ifMatch(request)
         let body = try await request.decodeJSON(as: DiagnosticUpdate.self, context: context)
         let entries = try body.entries()
-        let diagnostic = try await gate.run(id, action: "diagnostic.update", context: context) { connection, actor, facts in
+        let diagnostic = try await gate.run(id, action: "diagnostic.update", context: context) {
+            connection, actor, facts in
             try requireWriter(actor, facts)
-            try await requireCurrentDraft(diagnosticID, household: id, expected: expected, on: connection, context: context)
+            try await requireCurrentDraft(
+                diagnosticID, household: id, expected: expected, on: connection, context: context)
             try await DiagnosticStore.replaceDraft(
                 diagnosticID, household: id, referentName: body.referentName.trimmed, entries: entries, by: actor,
                 on: connection, logger: context.logger)
@@ -89,9 +93,11 @@ struct DiagnosticsController {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
         let expected = try ifMatch(request)
-        let diagnostic = try await gate.run(id, action: "diagnostic.validate", context: context) { connection, actor, facts in
+        let diagnostic = try await gate.run(id, action: "diagnostic.validate", context: context) {
+            connection, actor, facts in
             try requireWriter(actor, facts)
-            try await requireCurrentDraft(diagnosticID, household: id, expected: expected, on: connection, context: context)
+            try await requireCurrentDraft(
+                diagnosticID, household: id, expected: expected, on: connection, context: context)
             try await DiagnosticStore.validate(diagnosticID, by: actor, on: connection, logger: context.logger)
             let validated = try await DiagnosticStore.load(
                 diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
@@ -130,7 +136,8 @@ struct DiagnosticsController {
     func withETag(
         _ diagnostic: Diagnostic, request: Request, context: HubRequestContext, status: HTTPResponse.Status = .ok
     ) throws -> Response {
-        var response = try EditedResponse(status: status, response: diagnostic).response(from: request, context: context)
+        var response = try EditedResponse(status: status, response: diagnostic).response(
+            from: request, context: context)
         response.headers[.eTag] = diagnostic.etag
         return response
     }

@@ -26,21 +26,28 @@ struct ConsentInput: Decodable, Sendable {
     let expiresAt: Date?
 
     func validated(field: String) throws -> ConsentInput {
-        try check(["partners", "secret"].contains(level), field: "\(field)level",
+        try check(
+            ["partners", "secret"].contains(level), field: "\(field)level",
             "Le niveau de consentement doit être « partners » ou « secret ».")
-        try check((1...2000).contains(purpose.trimmed.count), field: "\(field)purpose",
+        try check(
+            (1...2000).contains(purpose.trimmed.count), field: "\(field)purpose",
             "La finalité du partage doit être précisée (2000 caractères au plus).")
-        try check(HouseholdVocabulary.consentMethods.contains(obtainedHow), field: "\(field)obtainedHow",
-            "Mode de recueil inconnu ; valeurs possibles : \(HouseholdVocabulary.consentMethods.sorted().joined(separator: ", ")).")
+        try check(
+            HouseholdVocabulary.consentMethods.contains(obtainedHow), field: "\(field)obtainedHow",
+            "Mode de recueil inconnu ; valeurs possibles : \(HouseholdVocabulary.consentMethods.sorted().joined(separator: ", "))."
+        )
         for (name, told) in [
             ("categories", informed.categories), ("professionals", informed.professionals),
             ("medium", informed.medium), ("protection", informed.protection),
         ] {
-            try check(told, field: "\(field)informed.\(name)",
-                "La personne doit avoir été informée des quatre points de l'article D.1110-3-1 du CSP (catégories d'informations, professionnels, support, protection).")
+            try check(
+                told, field: "\(field)informed.\(name)",
+                "La personne doit avoir été informée des quatre points de l'article D.1110-3-1 du CSP (catégories d'informations, professionnels, support, protection)."
+            )
         }
         if let expiresAt {
-            try check(expiresAt > Date() && expiresAt < Date().addingTimeInterval(3 * 366 * 86400),
+            try check(
+                expiresAt > Date() && expiresAt < Date().addingTimeInterval(3 * 366 * 86400),
                 field: "\(field)expiresAt", "L'échéance du consentement doit être future et à moins de trois ans.")
         }
         return self
@@ -69,33 +76,46 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
     func validate() throws {
         try check((1...15).contains(persons.count), field: "persons", "Un ménage compte de 1 à 15 personnes.")
         for (index, person) in persons.enumerated() {
-            try check((1...100).contains(person.firstName.trimmed.count), field: "persons[\(index)].firstName",
+            try check(
+                (1...100).contains(person.firstName.trimmed.count), field: "persons[\(index)].firstName",
                 "Le prénom doit compter de 1 à 100 caractères.")
-            try check((1...100).contains(person.lastName.trimmed.count), field: "persons[\(index)].lastName",
+            try check(
+                (1...100).contains(person.lastName.trimmed.count), field: "persons[\(index)].lastName",
                 "Le nom doit compter de 1 à 100 caractères.")
-            try check(Day.isValidPast(person.birthDate), field: "persons[\(index)].birthDate",
+            try check(
+                Day.isValidPast(person.birthDate), field: "persons[\(index)].birthDate",
                 "La date de naissance doit être une date passée au format AAAA-MM-JJ.")
-            try check(HouseholdVocabulary.relations.contains(person.relation), field: "persons[\(index)].relation",
+            try check(
+                HouseholdVocabulary.relations.contains(person.relation), field: "persons[\(index)].relation",
                 "Lien inconnu ; valeurs possibles : \(HouseholdVocabulary.relations.sorted().joined(separator: ", ")).")
         }
-        try check(persons.filter { $0.relation == "applicant" }.count == 1, field: "persons",
+        try check(
+            persons.filter { $0.relation == "applicant" }.count == 1, field: "persons",
             "Le ménage doit compter exactement un demandeur (relation « applicant »).")
-        try check(HouseholdVocabulary.situations.contains(currentSituation), field: "currentSituation",
-            "Situation inconnue ; valeurs possibles : \(HouseholdVocabulary.situations.sorted().joined(separator: ", ")).")
+        try check(
+            HouseholdVocabulary.situations.contains(currentSituation), field: "currentSituation",
+            "Situation inconnue ; valeurs possibles : \(HouseholdVocabulary.situations.sorted().joined(separator: ", "))."
+        )
         if let situationSince {
-            try check(Day.isValidPast(situationSince), field: "situationSince",
+            try check(
+                Day.isValidPast(situationSince), field: "situationSince",
                 "La date doit être passée, au format AAAA-MM-JJ.")
         }
-        try check(HouseholdVocabulary.publics.contains(`public`), field: "public",
+        try check(
+            HouseholdVocabulary.publics.contains(`public`), field: "public",
             "Public inconnu ; valeurs possibles : \(HouseholdVocabulary.publics.sorted().joined(separator: ", ")).")
         if let dalo {
-            try check(Day.isValidPast(dalo.recognisedOn), field: "dalo.recognisedOn",
+            try check(
+                Day.isValidPast(dalo.recognisedOn), field: "dalo.recognisedOn",
                 "La date de reconnaissance DALO doit être passée, au format AAAA-MM-JJ.")
-            try check(dalo.departement.wholeMatch(of: /[0-9][0-9AB][0-9]?/) != nil, field: "dalo.departement",
+            try check(
+                dalo.departement.wholeMatch(of: /[0-9][0-9AB][0-9]?/) != nil, field: "dalo.departement",
                 "Le département s'écrit par son numéro (91, 2A, 974…).")
         }
-        try check(HouseholdVocabulary.resources.contains(resourcesCategory), field: "resourcesCategory",
-            "Catégorie de ressources inconnue ; valeurs possibles : \(HouseholdVocabulary.resources.sorted().joined(separator: ", ")).")
+        try check(
+            HouseholdVocabulary.resources.contains(resourcesCategory), field: "resourcesCategory",
+            "Catégorie de ressources inconnue ; valeurs possibles : \(HouseholdVocabulary.resources.sorted().joined(separator: ", "))."
+        )
         _ = try consent.validated(field: "consent.")
     }
 }
@@ -116,7 +136,9 @@ struct CareTeamRequest: ClosedJSONObject, Sendable {
 }
 
 struct NewConsentRequest: ClosedJSONObject, Sendable {
-    static let fields: Set<String> = ["recipientOrganisationId", "level", "purpose", "obtainedHow", "informed", "expiresAt"]
+    static let fields: Set<String> = [
+        "recipientOrganisationId", "level", "purpose", "obtainedHow", "informed", "expiresAt",
+    ]
     let recipientOrganisationId: UUID
     let level: String
     let purpose: String

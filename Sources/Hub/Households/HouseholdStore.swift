@@ -77,15 +77,19 @@ enum HouseholdStore {
         var found: Household?
         for try await row in rows {
             let r = try row.decode(
-                (UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool, String,
-                 String?, String, String?, String?, Bool, String, Date).self)
+                (
+                    UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool,
+                    String,
+                    String?, String, String?, String?, Bool, String, Date
+                ).self)
             let persons = try await self.persons(of: id, on: connection, logger: logger)
             let adults = persons.filter { Self.isAdult($0) }.count
             found = Household(
                 id: r.0, reference: r.1, programmeId: r.2, status: r.3,
-                orientedBy: Organisation(id: r.4, name: r.5, kind: OrganisationKind(rawValue: r.6) ?? .supportOperator),
-                leadOrganisation: Organisation(id: r.7, name: r.8, kind: OrganisationKind(rawValue: r.9) ?? .supportOperator),
-                referentName: r.10, declineReason: r.11, persons: persons, adults: adults, children: persons.count - adults,
+                orientedBy: try Organisation(id: r.4, name: r.5, kindText: r.6),
+                leadOrganisation: try Organisation(id: r.7, name: r.8, kindText: r.9),
+                referentName: r.10, declineReason: r.11, persons: persons, adults: adults,
+                children: persons.count - adults,
                 singleParent: r.12, currentSituation: r.13, situationSince: r.14, public: r.15,
                 dalo: r.16.flatMap { on in r.17.map { Dalo(recognisedOn: on, departement: $0) } },
                 actionLogementEmployee: r.18, resourcesCategory: r.19, createdAt: r.20, currentDiagnostic: nil)
@@ -98,7 +102,8 @@ enum HouseholdStore {
         return Calendar(identifier: .gregorian).dateComponents([.year], from: birth, to: Date()).year ?? 0 >= 18
     }
 
-    static func persons(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Person] {
+    static func persons(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Person]
+    {
         let rows = try await connection.query(
             """
             SELECT id, first_name, last_name, birth_date::text, relation FROM household_persons
@@ -146,7 +151,7 @@ enum HouseholdStore {
             households.append(
                 HouseholdSummary(
                     id: r.0, reference: r.1, programmeId: r.2, status: r.3,
-                    leadOrganisation: Organisation(id: r.4, name: r.5, kind: OrganisationKind(rawValue: r.6) ?? .supportOperator),
+                    leadOrganisation: try Organisation(id: r.4, name: r.5, kindText: r.6),
                     referentName: r.7, applicantName: r.8, adults: r.9, children: r.10, createdAt: r.11))
         }
         return households
@@ -214,7 +219,7 @@ enum HouseholdStore {
         for try await (id, name, kind, addedAt, level) in rows.decode((UUID, String, String, Date, String?).self) {
             members.append(
                 CareTeamMember(
-                    organisation: Organisation(id: id, name: name, kind: OrganisationKind(rawValue: kind) ?? .supportOperator),
+                    organisation: try Organisation(id: id, name: name, kindText: kind),
                     addedAt: addedAt, consentLevel: level))
         }
         return members
@@ -231,7 +236,9 @@ enum HouseholdStore {
             """, logger: logger)
     }
 
-    static func removeFromCareTeam(_ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
+    static func removeFromCareTeam(
+        _ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger
+    )
         async throws -> Bool
     {
         let rows = try await connection.query(
@@ -270,19 +277,23 @@ enum HouseholdStore {
             WHERE k.household_id = \(household) ORDER BY k.given_at DESC, k.id
             """, logger: logger)
         var consents: [ConsentRecord] = []
-        for try await r in rows.decode((UUID, UUID, String, String, String, String, String, Date, Date, Date?, Bool).self) {
+        for try await r in rows.decode(
+            (UUID, UUID, String, String, String, String, String, Date, Date, Date?, Bool).self)
+        {
             consents.append(
                 ConsentRecord(
-                    id: r.0, recipientOrganisation: Organisation(id: r.1, name: r.2, kind: OrganisationKind(rawValue: r.3) ?? .supportOperator),
-                    level: r.4, purpose: r.5, obtainedHow: r.6, givenAt: r.7, expiresAt: r.8, withdrawnAt: r.9, active: r.10))
+                    id: r.0, recipientOrganisation: try Organisation(id: r.1, name: r.2, kindText: r.3),
+                    level: r.4, purpose: r.5, obtainedHow: r.6, givenAt: r.7, expiresAt: r.8, withdrawnAt: r.9,
+                    active: r.10))
         }
         return consents
     }
 
     /// Returns the recipient whose consent was withdrawn, nil if there was no active one.
-    static func withdrawConsent(_ consent: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
-                                logger: Logger) async throws -> UUID?
-    {
+    static func withdrawConsent(
+        _ consent: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> UUID? {
         let rows = try await connection.query(
             """
             UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(actor.userID)
@@ -295,9 +306,10 @@ enum HouseholdStore {
 
     // MARK: Notes
 
-    static func notes(of household: UUID, after: (Int64, UUID)?, limit: Int, on connection: PostgresConnection,
-                      logger: Logger) async throws -> [NoteRecord]
-    {
+    static func notes(
+        of household: UUID, after: (Int64, UUID)?, limit: Int, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [NoteRecord] {
         let rows = try await connection.query(
             """
             SELECT n.id, o.id, o.name, o.kind, n.author_name, n.written_at, n.body, n.level
@@ -311,15 +323,16 @@ enum HouseholdStore {
         for try await r in rows.decode((UUID, UUID, String, String, String, Date, String, String).self) {
             notes.append(
                 NoteRecord(
-                    id: r.0, authorOrganisation: Organisation(id: r.1, name: r.2, kind: OrganisationKind(rawValue: r.3) ?? .supportOperator),
+                    id: r.0, authorOrganisation: try Organisation(id: r.1, name: r.2, kindText: r.3),
                     authorName: r.4, writtenAt: r.5, body: r.6, level: r.7))
         }
         return notes
     }
 
-    static func addNote(_ body: String, level: Level, household: UUID, by actor: Actor, on connection: PostgresConnection,
-                        logger: Logger) async throws -> UUID
-    {
+    static func addNote(
+        _ body: String, level: Level, household: UUID, by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> UUID {
         let id = UUID()
         try await connection.perform(
             """
@@ -327,7 +340,8 @@ enum HouseholdStore {
             SELECT \(id), \(household), \(actor.organisationID), \(actor.userID), u.display_name, \(body), \(level.rawValue)
             FROM users u WHERE u.id = \(actor.userID)
             """, logger: logger)
-        try await connection.perform("UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
+        try await connection.perform(
+            "UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
         return id
     }
 }

@@ -34,7 +34,8 @@ struct HouseholdsController {
         let actor = try context.requireActor()
         guard AccessRules.worksOnHouseholds(actor), actor.boundBySecret else {
             throw Problem.forbidden(
-                "L'orientation d'un ménage est faite par un professionnel tenu au secret d'une organisation partenaire.")
+                "L'orientation d'un ménage est faite par un professionnel tenu au secret d'une organisation partenaire."
+            )
         }
         let body = try await request.decodeJSON(as: OrientationRequest.self, context: context)
         try body.validate()
@@ -48,21 +49,25 @@ struct HouseholdsController {
             }
             let operators = parts.partners.filter { $0.value.contains(.operator) }.map(\.key)
             guard !operators.isEmpty else {
-                throw Problem.unprocessable("Ce programme n'a pas d'opérateur pour accueillir le ménage.", field: "programmeId")
+                throw Problem.unprocessable(
+                    "Ce programme n'a pas d'opérateur pour accueillir le ménage.", field: "programmeId")
             }
             let (id, reference) = try await HouseholdStore.orient(
                 body, by: actor, operators: operators, on: connection, logger: context.logger)
             try await connection.append(
                 .changed("household.orient", id), actor: actor, requestID: context.id, logger: context.logger)
             try await Outbox.record(
-                Event(topic: .householdOriented, organisationID: actor.organisationID, householdID: id, reference: reference),
+                Event(
+                    topic: .householdOriented, organisationID: actor.organisationID, householdID: id,
+                    reference: reference),
                 on: connection, logger: context.logger)
             guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
                 throw Problem.internal
             }
             return household
         }
-        var response = try EditedResponse(status: .created, response: household).response(from: request, context: context)
+        var response = try EditedResponse(status: .created, response: household).response(
+            from: request, context: context)
         response.headers[.location] = "/v1/households/\(household.id)"
         return response
     }
@@ -103,7 +108,8 @@ struct HouseholdsController {
             let shown = Array(rows.prefix(page.limit))
             if !shown.isEmpty {
                 try await connection.append(
-                    AuditRecord(action: "household.list", households: shown.map(\.id), levels: [.partners], outcome: .disclosed),
+                    AuditRecord(
+                        action: "household.list", households: shown.map(\.id), levels: [.partners], outcome: .disclosed),
                     actor: actor, requestID: context.id, logger: context.logger)
             }
             return rows
@@ -132,7 +138,8 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
         return try await gate.run(id, action: "household.accept", context: context) { connection, actor, _ in
-            let (status, programme, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let (status, programme, reference) = try await HouseholdStore.status(
+                of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: programme, on: connection, context: context)
             guard status == "oriented" else {
                 throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
@@ -148,7 +155,9 @@ struct HouseholdsController {
                 id, by: actor, referent: body.referentUserId, referentName: referentName, on: connection,
                 logger: context.logger)
             try await Outbox.record(
-                Event(topic: .householdAccepted, organisationID: actor.organisationID, householdID: id, reference: reference),
+                Event(
+                    topic: .householdAccepted, organisationID: actor.organisationID, householdID: id,
+                    reference: reference),
                 on: connection, logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
             return (household, .changed("household.accept", id))
@@ -158,17 +167,21 @@ struct HouseholdsController {
     @Sendable func decline(_ request: Request, context: HubRequestContext) async throws -> Household {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: DeclineRequest.self, context: context)
-        try check((1...2000).contains(body.reason.trimmed.count), field: "reason",
+        try check(
+            (1...2000).contains(body.reason.trimmed.count), field: "reason",
             "Le motif du refus doit être précisé (2000 caractères au plus).")
         return try await gate.run(id, action: "household.decline", context: context) { connection, actor, _ in
-            let (status, programme, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let (status, programme, reference) = try await HouseholdStore.status(
+                of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: programme, on: connection, context: context)
             guard status == "oriented" else {
                 throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
             }
             try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
             try await Outbox.record(
-                Event(topic: .householdDeclined, organisationID: actor.organisationID, householdID: id, reference: reference),
+                Event(
+                    topic: .householdDeclined, organisationID: actor.organisationID, householdID: id,
+                    reference: reference),
                 on: connection, logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
             return (household, .changed("household.decline", id))
@@ -196,13 +209,16 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func addToCareTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<CareTeamMember> {
+    @Sendable func addToCareTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<
+        CareTeamMember
+    > {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: CareTeamRequest.self, context: context)
         return try await gate.run(id, action: "careTeam.add", context: context) { connection, actor, facts in
             guard AccessRules.mayManageCareTeam(actor, facts) else {
                 throw Problem.forbidden(
-                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente.")
+                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente."
+                )
             }
             let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             let parts = try await HouseholdStore.programmeParts(
@@ -211,22 +227,27 @@ struct HouseholdsController {
                 throw Problem.unprocessable(
                     "Cette organisation n'est pas partenaire du programme du ménage.", field: "organisationId")
             }
-            try await HouseholdStore.addToCareTeam(body.organisationId, household: id, on: connection, logger: context.logger)
+            try await HouseholdStore.addToCareTeam(
+                body.organisationId, household: id, on: connection, logger: context.logger)
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
             return (ItemList(items: members), .changed("careTeam.add", id))
         }
     }
 
-    @Sendable func removeFromCareTeam(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
+    @Sendable func removeFromCareTeam(_ request: Request, context: HubRequestContext) async throws
+        -> HTTPResponse.Status
+    {
         let id = try context.parameters.uuid("householdId")
         let organisation = try context.parameters.uuid("organisationId")
         return try await gate.run(id, action: "careTeam.remove", context: context) { connection, actor, facts in
             guard AccessRules.mayManageCareTeam(actor, facts) else {
                 throw Problem.forbidden(
-                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente.")
+                    "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente."
+                )
             }
             guard
-                try await HouseholdStore.removeFromCareTeam(organisation, household: id, on: connection, logger: context.logger)
+                try await HouseholdStore.removeFromCareTeam(
+                    organisation, household: id, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             return (.noContent, .changed("careTeam.remove", id))
         }
@@ -242,7 +263,9 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func giveConsent(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<ItemList<ConsentRecord>> {
+    @Sendable func giveConsent(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<
+        ItemList<ConsentRecord>
+    > {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewConsentRequest.self, context: context)
         let consent = try body.consent.validated(field: "")
@@ -254,7 +277,8 @@ struct HouseholdsController {
             let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             let parts = try await HouseholdStore.programmeParts(
                 programme, for: actor.organisationID, on: connection, logger: context.logger)
-            guard parts?.partners[body.recipientOrganisationId] != nil, body.recipientOrganisationId != actor.organisationID
+            guard parts?.partners[body.recipientOrganisationId] != nil,
+                body.recipientOrganisationId != actor.organisationID
             else {
                 throw Problem.unprocessable(
                     "Le destinataire doit être une autre organisation partenaire du programme du ménage.",
@@ -269,13 +293,16 @@ struct HouseholdsController {
         return EditedResponse(status: .created, response: consents)
     }
 
-    @Sendable func withdrawConsent(_ request: Request, context: HubRequestContext) async throws -> ItemList<ConsentRecord> {
+    @Sendable func withdrawConsent(_ request: Request, context: HubRequestContext) async throws -> ItemList<
+        ConsentRecord
+    > {
         let id = try context.parameters.uuid("householdId")
         let consentID = try context.parameters.uuid("consentId")
         return try await gate.run(id, action: "consent.withdraw", context: context) { connection, actor, facts in
             guard AccessRules.mayManageConsents(actor, facts) else {
                 throw Problem.forbidden(
-                    "Le retrait du consentement est enregistré par un professionnel tenu au secret de l'organisation référente.")
+                    "Le retrait du consentement est enregistré par un professionnel tenu au secret de l'organisation référente."
+                )
             }
             guard
                 try await HouseholdStore.withdrawConsent(
@@ -283,7 +310,9 @@ struct HouseholdsController {
             else { throw Problem.notFound }
             let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             try await Outbox.record(
-                Event(topic: .consentWithdrawn, organisationID: actor.organisationID, householdID: id, reference: reference),
+                Event(
+                    topic: .consentWithdrawn, organisationID: actor.organisationID, householdID: id,
+                    reference: reference),
                 on: connection, logger: context.logger)
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
             return (ItemList(items: consents), .changed("consent.withdraw", id))
@@ -302,7 +331,8 @@ struct HouseholdsController {
             // The policies already hid what the reader may not see; the rules are checked
             // again here so that the two enforcements must agree.
             let readable = rows.filter {
-                AccessRules.mayRead(Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
+                AccessRules.mayRead(
+                    Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
             }
             let levels = Set(readable.prefix(page.limit).compactMap { Level(rawValue: $0.level) })
             return (readable, .disclosed("note.read", id, levels: levels))
@@ -313,13 +343,15 @@ struct HouseholdsController {
     @Sendable func addNote(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<NoteRecord> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
-        try check((1...20000).contains(body.body.trimmed.count), field: "body",
+        try check(
+            (1...20000).contains(body.body.trimmed.count), field: "body",
             "La note doit compter de 1 à 20 000 caractères.")
         let noteLevel = try level(body.level, default: .secret, field: "level")
         let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
             let noteID = try await HouseholdStore.addNote(
                 body.body.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
-            let notes = try await HouseholdStore.notes(of: id, after: nil, limit: 50, on: connection, logger: context.logger)
+            let notes = try await HouseholdStore.notes(
+                of: id, after: nil, limit: 50, on: connection, logger: context.logger)
             guard let note = notes.first(where: { $0.id == noteID }) else { throw Problem.internal }
             return (note, .changed("note.add", id, levels: [noteLevel]))
         }
@@ -331,15 +363,19 @@ struct HouseholdsController {
         let expiresAt: Date
     }
 
-    @Sendable func breakGlass(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<BreakGlassResponse> {
+    @Sendable func breakGlass(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<
+        BreakGlassResponse
+    > {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: BreakGlassRequest.self, context: context)
-        try check((20...4000).contains(body.justification.trimmed.count), field: "justification",
+        try check(
+            (20...4000).contains(body.justification.trimmed.count), field: "justification",
             "La justification de l'urgence doit compter de 20 à 4000 caractères.")
         let opened = try await gate.run(id, action: "breakGlass.open", context: context) { connection, actor, facts in
             guard AccessRules.mayBreakGlass(actor, facts) else {
                 throw Problem.forbidden(
-                    "Seul un chef de service tenu au secret, membre de l'équipe qui suit le ménage, peut ouvrir l'accès d'urgence.")
+                    "Seul un chef de service tenu au secret, membre de l'équipe qui suit le ménage, peut ouvrir l'accès d'urgence."
+                )
             }
             let breakID = UUID()
             let rows = try await connection.query(
@@ -353,9 +389,13 @@ struct HouseholdsController {
             for try await at in rows.decode(Date.self) { expiresAt = at }
             let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             try await Outbox.record(
-                Event(topic: .breakGlassUsed, organisationID: actor.organisationID, householdID: id, reference: reference),
+                Event(
+                    topic: .breakGlassUsed, organisationID: actor.organisationID, householdID: id, reference: reference),
                 on: connection, logger: context.logger)
-            return (BreakGlassResponse(id: breakID, expiresAt: expiresAt), .changed("breakGlass.open", id, levels: [.secret]))
+            return (
+                BreakGlassResponse(id: breakID, expiresAt: expiresAt),
+                .changed("breakGlass.open", id, levels: [.secret])
+            )
         }
         return EditedResponse(status: .created, response: opened)
     }

@@ -27,10 +27,9 @@ struct Me: ResponseEncodable, Sendable {
             """, logger: logger)
         for try await (email, displayName, organisationName, kind) in rows.decode((String, String, String, String).self)
         {
-            guard let kind = OrganisationKind(rawValue: kind) else { break }
             return Me(
                 user: User(id: actor.userID, email: email, displayName: displayName),
-                organisation: Organisation(id: actor.organisationID, name: organisationName, kind: kind),
+                organisation: try Organisation(id: actor.organisationID, name: organisationName, kindText: kind),
                 roles: actor.roles.sorted(), boundBySecret: actor.boundBySecret,
                 sessionExpiresAt: actor.sessionExpiresAt)
         }

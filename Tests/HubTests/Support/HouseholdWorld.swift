@@ -25,8 +25,9 @@ struct HouseholdWorld: Sendable {
         let token: String
 
         var actor: Actor {
-            Actor(userID: user.id, organisationID: user.organisation.id, roles: roles, boundBySecret: bound,
-                  sessionID: UUID(), sessionExpiresAt: Date())
+            Actor(
+                userID: user.id, organisationID: user.organisation.id, roles: roles, boundBySecret: bound,
+                sessionID: UUID(), sessionExpiresAt: Date())
         }
     }
 
@@ -51,12 +52,15 @@ struct HouseholdWorld: Sendable {
             let eval = try await Fixtures.organisation(.state, on: owner)
             let other = try await Fixtures.organisation(.supportOperator, on: owner)
             let programme = try await Fixtures.programme(
-                partners: [(op, .holder), (op, .operator), (ref, .referrer), (partP, .funder), (partW, .funder),
-                           (partE, .referrer), (land, .landlord), (eval, .evaluator)], on: owner)
+                partners: [
+                    (op, .holder), (op, .operator), (ref, .referrer), (partP, .funder), (partW, .funder),
+                    (partE, .referrer), (land, .landlord), (eval, .evaluator),
+                ], on: owner)
             _ = try await Fixtures.programme(partners: [(other, .operator)], on: owner)
             func person(_ org: Fixtures.Org, _ roles: Set<Role>, bound: Bool) async throws -> Person {
                 let user = try await Fixtures.user(in: org, roles: roles, bound: bound, on: owner)
-                return Person(user: user, roles: roles, bound: bound, token: try await Fixtures.token(for: user, on: owner))
+                return Person(
+                    user: user, roles: roles, bound: bound, token: try await Fixtures.token(for: user, on: owner))
             }
             let people: [Seat: Person] = [
                 .leadBound: try await person(op, [.socialWorker], bound: true),
@@ -97,10 +101,12 @@ struct HouseholdWorld: Sendable {
             #expect(consent.status == .created)
         }
         // Withdrawn for partW, expired for partE.
-        let consents = try await client.execute(uri: "/v1/households/\(household)/consents", method: .get, headers: lead)
-        let withdrawnID = try #require(consents.items.first {
-            ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == orgs["partW"]!.id.uuidString
-        }?["id"] as? String)
+        let consents = try await client.execute(
+            uri: "/v1/households/\(household)/consents", method: .get, headers: lead)
+        let withdrawnID = try #require(
+            consents.items.first {
+                ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == orgs["partW"]!.id.uuidString
+            }?["id"] as? String)
         let withdrawn = try await client.execute(
             uri: "/v1/households/\(household)/consents/\(withdrawnID)/withdraw", method: .post, headers: lead)
         #expect(withdrawn.status == .ok)
@@ -129,7 +135,8 @@ struct HouseholdWorld: Sendable {
         notes.append("ref-private")
 
         // A validated diagnostic with a piece at each level.
-        let draft = try await client.execute(uri: "/v1/households/\(household)/diagnostics", method: .post, headers: lead)
+        let draft = try await client.execute(
+            uri: "/v1/households/\(household)/diagnostics", method: .post, headers: lead)
         #expect(draft.status == .created)
         let draftID = try #require(draft.object["id"] as? String)
         var etag = try #require(draft.headers[.eTag])
@@ -143,7 +150,8 @@ struct HouseholdWorld: Sendable {
             headers: lead + [.ifMatch: etag])
         #expect(validated.status == .ok)
 
-        return HouseholdWorld(programme: programme, household: household, people: people, organisations: orgs, notes: notes)
+        return HouseholdWorld(
+            programme: programme, household: household, people: people, organisations: orgs, notes: notes)
     }
 
     static func orientation(programme: UUID) -> [String: Any] {
@@ -169,16 +177,24 @@ struct HouseholdWorld: Sendable {
         return consent
     }
 
-    static var diagnosticContent: [String: Any] { [
-        "referentName": "Référente de test",
-        "items": [
-            ["code": "PL-1", "assessment": "acquis", "comment": "diag-comment-secret"],
-            ["code": "SL-7", "assessment": "soutienNecessaire", "comment": "diag-comment-private", "commentLevel": "private"],
-            ["code": "SH-1", "assessment": "enCours", "comment": "diag-comment-partners", "commentLevel": "partners"],
-        ],
-        "views": [["section": "SL", "text": "diag-view-secret"]],
-        "preconisations": ["text": "diag-preconisations-secret"],
-    ] }
+    static var diagnosticContent: [String: Any] {
+        [
+            "referentName": "Référente de test",
+            "items": [
+                ["code": "PL-1", "assessment": "acquis", "comment": "diag-comment-secret"],
+                [
+                    "code": "SL-7", "assessment": "soutienNecessaire", "comment": "diag-comment-private",
+                    "commentLevel": "private",
+                ],
+                [
+                    "code": "SH-1", "assessment": "enCours", "comment": "diag-comment-partners",
+                    "commentLevel": "partners",
+                ],
+            ],
+            "views": [["section": "SL", "text": "diag-view-secret"]],
+            "preconisations": ["text": "diag-preconisations-secret"],
+        ]
+    }
 }
 
 extension HTTPFields {
