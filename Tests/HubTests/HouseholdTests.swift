@@ -44,6 +44,26 @@ import Testing
         }
     }
 
+    /// Anyone through the door writes at any level (R6), even a level they cannot read back:
+    /// an unbound housing officer's note defaults to `secret`.
+    @Test func anUnboundAuthorWritesASecretNoteByDefault() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let uri = "/v1/households/\(world.household)/notes"
+            let written = try await client.execute(
+                uri: uri, method: .post, headers: world.headers(.housingOfficer), body: json(["body": "impayé signalé"])
+            )
+            #expect(written.status == .created)
+            #expect(written.object["level"] as? String == "secret")
+            #expect(written.object["body"] as? String == "impayé signalé")
+            // The lead's bound référente reads it; its unbound author does not.
+            let lead = try await client.execute(uri: uri, method: .get, headers: world.headers(.leadBound))
+            #expect(lead.items.contains { $0["body"] as? String == "impayé signalé" })
+            let author = try await client.execute(uri: uri, method: .get, headers: world.headers(.housingOfficer))
+            #expect(!author.items.contains { $0["body"] as? String == "impayé signalé" })
+        }
+    }
+
     @Test func breakGlassOpensTheSecretLevelForOneUserAndIsLogged() async throws {
         try await withApp { client in
             let world = try await HouseholdWorld.make(client)

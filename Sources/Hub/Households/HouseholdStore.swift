@@ -329,19 +329,32 @@ enum HouseholdStore {
         return notes
     }
 
+    /// The note as written. Not read back from `notes`: its author may write a level they
+    /// cannot read (an unbound user's `secret` note), and R6 lets them.
     static func addNote(
         _ body: String, level: Level, household: UUID, by actor: Actor, on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> UUID {
+    ) async throws -> NoteRecord {
         let id = UUID()
+        let rows = try await connection.query(
+            """
+            SELECT o.id, o.name, o.kind, u.display_name, now()
+            FROM organisations o, users u WHERE o.id = \(actor.organisationID) AND u.id = \(actor.userID)
+            """, logger: logger)
+        guard
+            let (organisationID, name, kind, author, writtenAt) =
+                try await rows.decode((UUID, String, String, String, Date).self).first(where: { _ in true })
+        else { throw Problem.unauthenticated }
         try await connection.perform(
             """
-            INSERT INTO notes (id, household_id, author_organisation_id, author_user_id, author_name, body, level)
-            SELECT \(id), \(household), \(actor.organisationID), \(actor.userID), u.display_name, \(body), \(level.rawValue)
-            FROM users u WHERE u.id = \(actor.userID)
+            INSERT INTO notes (id, household_id, author_organisation_id, author_user_id, author_name, written_at, body, level)
+            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(author), \(writtenAt), \(body),
+                    \(level.rawValue))
             """, logger: logger)
         try await connection.perform(
             "UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
-        return id
+        return NoteRecord(
+            id: id, authorOrganisation: try Organisation(id: organisationID, name: name, kindText: kind),
+            authorName: author, writtenAt: writtenAt, body: body, level: level.rawValue)
     }
 }

@@ -348,11 +348,8 @@ struct HouseholdsController {
             "La note doit compter de 1 à 20 000 caractères.")
         let noteLevel = try level(body.level, default: .secret, field: "level")
         let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
-            let noteID = try await HouseholdStore.addNote(
+            let note = try await HouseholdStore.addNote(
                 body.body.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
-            let notes = try await HouseholdStore.notes(
-                of: id, after: nil, limit: 50, on: connection, logger: context.logger)
-            guard let note = notes.first(where: { $0.id == noteID }) else { throw Problem.internal }
             return (note, .changed("note.add", id, levels: [noteLevel]))
         }
         return EditedResponse(status: .created, response: note)
