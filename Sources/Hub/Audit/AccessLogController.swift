@@ -100,10 +100,7 @@ struct AccessLogController {
             repeat {
                 let page = try await HouseholdStore.notes(
                     of: id, after: after, limit: 500, on: connection, logger: context.logger)
-                notes += page.filter {
-                    AccessRules.mayRead(
-                        Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
-                }
+                notes += page.filter { $0.isReadable(by: actor, facts) }
                 after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
             } while after != nil
             var log: [Access] = []

@@ -115,14 +115,14 @@ enum DiagnosticStore {
 
     /// The draft's revision, or nil if `id` is not a draft of this household.
     static func draftRevision(_ id: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
-        async throws -> (revision: Int, author: UUID)?
+        async throws -> Int?
     {
         let rows = try await connection.query(
             """
-            SELECT revision, author_organisation_id FROM diagnostics
+            SELECT revision FROM diagnostics
             WHERE id = \(id) AND household_id = \(household) AND status = 'draft' FOR UPDATE
             """, logger: logger)
-        for try await row in rows.decode((Int, UUID).self) { return row }
+        for try await revision in rows.decode(Int.self) { return revision }
         return nil
     }
 

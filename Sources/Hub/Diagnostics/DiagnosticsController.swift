@@ -118,7 +118,7 @@ struct DiagnosticsController {
         _ id: UUID, household: UUID, expected: String, on connection: PostgresConnection, context: HubRequestContext
     ) async throws {
         guard
-            let (revision, _) = try await DiagnosticStore.draftRevision(
+            let revision = try await DiagnosticStore.draftRevision(
                 id, household: household, on: connection, logger: context.logger)
         else {
             throw Problem.conflict("Seul un brouillon se modifie ou se valide ; une version validée ne change plus.")

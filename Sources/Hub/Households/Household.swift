@@ -125,4 +125,10 @@ struct NoteRecord: ResponseEncodable, Sendable {
     let writtenAt: Date
     let body: String
     let level: String
+
+    /// The policies already hid what the reader may not see; the rules are checked again
+    /// in Swift so that the two enforcements must agree.
+    func isReadable(by reader: Actor, _ facts: HouseholdFacts) -> Bool {
+        AccessRules.mayRead(Level(rawValue: level) ?? .private, author: authorOrganisation.id, reader, facts)
+    }
 }

@@ -157,6 +157,19 @@ enum HouseholdStore {
         return households
     }
 
+    /// Whether `organisation` is a partner of the household's programme (a care-team
+    /// member or a consent's recipient must be).
+    static func isProgrammePartner(
+        _ organisation: UUID, of household: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM households h JOIN programme_partners p ON p.programme_id = h.programme_id
+                           WHERE h.id = \(household) AND p.organisation_id = \(organisation))
+            """, logger: logger)
+        return try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
+    }
+
     // MARK: Path
 
     static func status(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws

@@ -220,10 +220,10 @@ struct HouseholdsController {
                     "L'équipe qui suit le ménage est composée par les travailleurs sociaux de l'organisation référente."
                 )
             }
-            let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
-            let parts = try await HouseholdStore.programmeParts(
-                programme, for: actor.organisationID, on: connection, logger: context.logger)
-            guard parts?.partners[body.organisationId] != nil else {
+            guard
+                try await HouseholdStore.isProgrammePartner(
+                    body.organisationId, of: id, on: connection, logger: context.logger)
+            else {
                 throw Problem.unprocessable(
                     "Cette organisation n'est pas partenaire du programme du ménage.", field: "organisationId")
             }
@@ -274,11 +274,9 @@ struct HouseholdsController {
                 throw Problem.forbidden(
                     "Le consentement est recueilli par un professionnel tenu au secret de l'organisation référente.")
             }
-            let (_, programme, _) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
-            let parts = try await HouseholdStore.programmeParts(
-                programme, for: actor.organisationID, on: connection, logger: context.logger)
-            guard parts?.partners[body.recipientOrganisationId] != nil,
-                body.recipientOrganisationId != actor.organisationID
+            guard body.recipientOrganisationId != actor.organisationID,
+                try await HouseholdStore.isProgrammePartner(
+                    body.recipientOrganisationId, of: id, on: connection, logger: context.logger)
             else {
                 throw Problem.unprocessable(
                     "Le destinataire doit être une autre organisation partenaire du programme du ménage.",
@@ -328,12 +326,7 @@ struct HouseholdsController {
         let notes = try await gate.run(id, action: "note.read", context: context) { connection, actor, facts in
             let rows = try await HouseholdStore.notes(
                 of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
-            // The policies already hid what the reader may not see; the rules are checked
-            // again here so that the two enforcements must agree.
-            let readable = rows.filter {
-                AccessRules.mayRead(
-                    Level(rawValue: $0.level) ?? .private, author: $0.authorOrganisation.id, actor, facts)
-            }
+            let readable = rows.filter { $0.isReadable(by: actor, facts) }
             let levels = Set(readable.prefix(page.limit).compactMap { Level(rawValue: $0.level) })
             return (readable, .disclosed("note.read", id, levels: levels))
         }
