@@ -74,46 +74,45 @@ enum HouseholdStore {
             JOIN organisations ob ON ob.id = h.oriented_by JOIN organisations lead ON lead.id = h.lead_organisation_id
             WHERE h.id = \(id)
             """, logger: logger)
-        var found: Household?
-        for try await row in rows {
-            let r = try row.decode(
-                (
-                    UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool,
-                    String,
-                    String?, String, String?, String?, Bool, String, Date
-                ).self)
-            let persons = try await self.persons(of: id, on: connection, logger: logger)
-            let adults = persons.filter { Self.isAdult($0) }.count
-            found = Household(
-                id: r.0, reference: r.1, programmeId: r.2, status: r.3,
-                orientedBy: try Organisation(id: r.4, name: r.5, kindText: r.6),
-                leadOrganisation: try Organisation(id: r.7, name: r.8, kindText: r.9),
-                referentName: r.10, declineReason: r.11, persons: persons, adults: adults,
-                children: persons.count - adults,
-                singleParent: r.12, currentSituation: r.13, situationSince: r.14, public: r.15,
-                dalo: r.16.flatMap { on in r.17.map { Dalo(recognisedOn: on, departement: $0) } },
-                actionLogementEmployee: r.18, resourcesCategory: r.19, createdAt: r.20, currentDiagnostic: nil)
-        }
-        return found
+        var row: PostgresRow?
+        for try await first in rows { row = first }
+        guard let row else { return nil }
+        let r = try row.decode(
+            (
+                UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool,
+                String,
+                String?, String, String?, String?, Bool, String, Date
+            ).self)
+        let (persons, adults) = try await self.persons(of: id, on: connection, logger: logger)
+        return Household(
+            id: r.0, reference: r.1, programmeId: r.2, status: r.3,
+            orientedBy: try Organisation(id: r.4, name: r.5, kindText: r.6),
+            leadOrganisation: try Organisation(id: r.7, name: r.8, kindText: r.9),
+            referentName: r.10, declineReason: r.11, persons: persons, adults: adults,
+            children: persons.count - adults,
+            singleParent: r.12, currentSituation: r.13, situationSince: r.14, public: r.15,
+            dalo: r.16.flatMap { on in r.17.map { Dalo(recognisedOn: on, departement: $0) } },
+            actionLogementEmployee: r.18, resourcesCategory: r.19, createdAt: r.20, currentDiagnostic: nil)
     }
 
-    static func isAdult(_ person: Person) -> Bool {
-        guard let birth = Day.date(person.birthDate) else { return false }
-        return Calendar(identifier: .gregorian).dateComponents([.year], from: birth, to: Date()).year ?? 0 >= 18
-    }
-
-    static func persons(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Person]
+    /// The persons, and how many are adults — counted as `list` counts them, in SQL.
+    static func persons(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> (persons: [Person], adults: Int)
     {
         let rows = try await connection.query(
             """
-            SELECT id, first_name, last_name, birth_date::text, relation FROM household_persons
-            WHERE household_id = \(household) ORDER BY position
+            SELECT id, first_name, last_name, birth_date::text, relation, birth_date <= current_date - interval '18 years'
+            FROM household_persons WHERE household_id = \(household) ORDER BY position
             """, logger: logger)
         var persons: [Person] = []
-        for try await (id, first, last, birth, relation) in rows.decode((UUID, String, String, String, String).self) {
+        var adults = 0
+        for try await (id, first, last, birth, relation, adult) in rows.decode(
+            (UUID, String, String, String, String, Bool).self)
+        {
             persons.append(Person(id: id, firstName: first, lastName: last, birthDate: birth, relation: relation))
+            if adult { adults += 1 }
         }
-        return persons
+        return (persons, adults)
     }
 
     struct ListFilter {
