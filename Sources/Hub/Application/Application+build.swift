@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import Notify
 import PostgresNIO
+import ServiceLifecycle
 import Tenancy
 
 /// The one application, used by `hub serve` and by the tests alike.
@@ -13,12 +15,18 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     }()
     let client = configuration.database.makeClient(logger: logger)
     let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
-    let router = buildRouter(client: client, migrator: migrator, session: configuration.session)
+    let router = buildRouter(
+        client: client, migrator: migrator, session: configuration.session,
+        destinations: configuration.notify.webhookPolicy)
+    var services: [any Service] = [client]
+    if configuration.dispatcherEnabled {
+        services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
+    }
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hub"),
-        services: [client],
+        services: services,
         logger: logger)
     app.beforeServerStarts {
         // Refuse to serve a database this binary does not match.
@@ -28,11 +36,13 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     return app
 }
 
-func buildRouter(client: PostgresClient, migrator: Migrator, session: SessionPolicy) -> Router<HubRequestContext> {
+func buildRouter(
+    client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy
+) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    addRoutes(to: router, client: client, migrator: migrator, session: session)
+    addRoutes(to: router, client: client, migrator: migrator, session: session, destinations: destinations)
     addMethodNotAllowed(to: router)
     return router
 }
@@ -40,7 +50,8 @@ func buildRouter(client: PostgresClient, migrator: Migrator, session: SessionPol
 /// Every route of the API, and nothing else: the OpenAPI test compares this list with
 /// the document.
 func addRoutes(
-    to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy
+    to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy,
+    destinations: DestinationPolicy = DestinationPolicy()
 ) {
     let signIn = SignIn(client: client, policy: session)
     HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
@@ -55,6 +66,8 @@ func addRoutes(
     HouseholdsController(client: client).addRoutes(to: v1)
     DiagnosticsController(client: client).addRoutes(to: v1)
     AccessLogController(client: client).addRoutes(to: v1)
+    InboxController(client: client).addRoutes(to: v1)
+    WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }
 
 /// A known path with another method answers 405 with `Allow`, not the router's 404.

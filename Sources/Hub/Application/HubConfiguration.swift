@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Notify
 import Tenancy
 
 /// Everything the hub reads from its environment (`HUB_…`, documented in deploy/env.example).
@@ -13,6 +14,9 @@ struct HubConfiguration: Sendable {
     var migrationsDirectory = "sql"
     var logLevel = Logger.Level.info
     var session = SessionPolicy()
+    /// The outbox's dispatcher runs in every hub process unless turned off (tests drive it).
+    var dispatcherEnabled = true
+    var notify = DispatcherConfiguration(publicURL: "http://127.0.0.1:8080")
 
     init(database: DatabaseConfiguration) {
         self.database = database
@@ -40,6 +44,44 @@ struct HubConfiguration: Sendable {
             guard let ms = Int(raw), ms >= 0 else { throw ConfigurationError.invalid("HUB_SIGN_IN_DELAY_MS") }
             configuration.session.baseDelay = .milliseconds(ms)
         }
+        configuration.notify.publicURL = env["HUB_PUBLIC_URL"] ?? "http://\(configuration.host):\(configuration.port)"
+        configuration.dispatcherEnabled = try flag(env, "HUB_NOTIFY_DISPATCHER", default: true)
+        configuration.notify.webhookPolicy = DestinationPolicy(
+            allowLoopback: try flag(env, "HUB_WEBHOOK_ALLOW_LOOPBACK", default: false),
+            allowPrivate: try flag(env, "HUB_WEBHOOK_ALLOW_PRIVATE", default: false))
+        if let ms = try milliseconds(env, "HUB_WEBHOOK_TIMEOUT_MS") { configuration.notify.webhookTimeout = ms }
+        if let ms = try milliseconds(env, "HUB_NOTIFY_POLL_MS") { configuration.notify.pollInterval = ms }
+        if let ms = try milliseconds(env, "HUB_NOTIFY_LEASE_MS") { configuration.notify.lease = ms }
+        if let ms = try milliseconds(env, "HUB_NOTIFY_RETRY_BASE_MS") { configuration.notify.retry.base = ms }
+        if let raw = env["HUB_NOTIFY_MAX_ATTEMPTS"] {
+            guard let n = Int(raw), (1...50).contains(n) else {
+                throw ConfigurationError.invalid("HUB_NOTIFY_MAX_ATTEMPTS")
+            }
+            configuration.notify.retry.maxAttempts = n
+        }
+        if let host = env["HUB_SMTP_HOST"] {
+            guard let from = env["HUB_SMTP_FROM"] else { throw ConfigurationError.invalid("HUB_SMTP_FROM") }
+            let port = try env["HUB_SMTP_PORT"].map { raw in
+                guard let port = Int(raw) else { throw ConfigurationError.invalid("HUB_SMTP_PORT") }
+                return port
+            }
+            configuration.notify.smtp = SMTPConfiguration(host: host, port: port ?? 25, from: from)
+        }
         return configuration
+    }
+
+    private static func flag(_ env: [String: String], _ name: String, default value: Bool) throws -> Bool {
+        switch env[name] {
+        case nil: value
+        case "1", "true", "on": true
+        case "0", "false", "off": false
+        default: throw ConfigurationError.invalid(name)
+        }
+    }
+
+    private static func milliseconds(_ env: [String: String], _ name: String) throws -> Duration? {
+        guard let raw = env[name] else { return nil }
+        guard let ms = Int(raw), ms > 0 else { throw ConfigurationError.invalid(name) }
+        return .milliseconds(ms)
     }
 }

@@ -57,9 +57,7 @@ struct HouseholdsController {
             try await connection.append(
                 .changed("household.orient", id), actor: actor, requestID: context.id, logger: context.logger)
             try await Outbox.record(
-                Event(
-                    topic: .householdOriented, organisationID: actor.organisationID, householdID: id,
-                    reference: reference),
+                .household(.householdOriented, id, reference: reference, by: actor, to: operators),
                 on: connection, logger: context.logger)
             guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
                 throw Problem.internal
@@ -155,10 +153,8 @@ struct HouseholdsController {
                 id, by: actor, referent: body.referentUserId, referentName: referentName, on: connection,
                 logger: context.logger)
             try await Outbox.record(
-                Event(
-                    topic: .householdAccepted, organisationID: actor.organisationID, householdID: id,
-                    reference: reference),
-                on: connection, logger: context.logger)
+                .household(.householdAccepted, id, reference: reference, by: actor), on: connection,
+                logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
             return (household, .changed("household.accept", id))
         }
@@ -179,10 +175,8 @@ struct HouseholdsController {
             }
             try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
             try await Outbox.record(
-                Event(
-                    topic: .householdDeclined, organisationID: actor.organisationID, householdID: id,
-                    reference: reference),
-                on: connection, logger: context.logger)
+                .household(.householdDeclined, id, reference: reference, by: actor), on: connection,
+                logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
             return (household, .changed("household.decline", id))
         }
@@ -303,14 +297,13 @@ struct HouseholdsController {
                 )
             }
             guard
-                try await HouseholdStore.withdrawConsent(
-                    consentID, household: id, by: actor, on: connection, logger: context.logger) != nil
+                let recipient = try await HouseholdStore.withdrawConsent(
+                    consentID, household: id, by: actor, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            // Told to the organisation losing the consent (R5: it takes effect at once).
             try await Outbox.record(
-                Event(
-                    topic: .consentWithdrawn, organisationID: actor.organisationID, householdID: id,
-                    reference: reference),
+                .household(.consentWithdrawn, id, reference: reference, by: actor, to: [recipient]),
                 on: connection, logger: context.logger)
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
             return (ItemList(items: consents), .changed("consent.withdraw", id))
@@ -379,9 +372,8 @@ struct HouseholdsController {
             for try await at in rows.decode(Date.self) { expiresAt = at }
             let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
             try await Outbox.record(
-                Event(
-                    topic: .breakGlassUsed, organisationID: actor.organisationID, householdID: id, reference: reference),
-                on: connection, logger: context.logger)
+                .household(.breakGlassUsed, id, reference: reference, by: actor), on: connection, logger: context.logger
+            )
             return (
                 BreakGlassResponse(id: breakID, expiresAt: expiresAt),
                 .changed("breakGlass.open", id, levels: [.secret])

@@ -36,6 +36,8 @@ enum TestDatabase {
         var configuration = HubConfiguration(database: try self.configuration(.runtime, poolSize: poolSize))
         configuration.migrationsDirectory = migrationsDirectory
         configuration.logLevel = .warning
+        // Tests drive the dispatcher themselves (NotifyTests), so that they know when it ran.
+        configuration.dispatcherEnabled = false
         return configuration
     }
 }
@@ -57,10 +59,12 @@ func withClient<Result: Sendable>(
     }
 }
 
+@discardableResult
 func withOwner<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
     try await withClient(try TestDatabase.configuration(.owner), body)
 }
 
+@discardableResult
 func withRuntime<Result: Sendable>(
     poolSize: Int = 4, _ body: @Sendable (PostgresClient) async throws -> Result
 ) async throws -> Result {

@@ -1,0 +1,60 @@
+import Foundation
+
+/// What leaves the hub, rendered from a topic, an opaque reference and a link only: the
+/// templates cannot name a person because they are never given one (ACCESS.md R13).
+public struct Notice: Sendable, Equatable {
+    public let eventID: UUID
+    public let topic: Topic
+    public let reference: String
+    public let occurredAt: Date
+    /// Absolute: the deployment's public address and the event's path.
+    public let link: String
+
+    public init(eventID: UUID, topic: Topic, reference: String, occurredAt: Date, link: String) {
+        self.eventID = eventID
+        self.topic = topic
+        self.reference = reference
+        self.occurredAt = occurredAt
+        self.link = link
+    }
+
+    /// The e-mail's subject and plain-text body, in French.
+    public var email: (subject: String, body: String) {
+        let subject = "[Hub partenaires] \(topic.title) — \(reference)"
+        let body = """
+            Bonjour,
+
+            \(topic.title).
+            Référence : \(reference)
+
+            Pour en savoir plus, connectez-vous au hub : \(link)
+
+            Ce message ne contient volontairement aucune information nominative : les informations \
+            sur le ménage se consultent dans le hub, selon vos droits d'accès.
+
+            Vous pouvez choisir les notifications que vous recevez par e-mail dans vos préférences \
+            (certaines, comme les accès d'urgence et les retraits de consentement, sont obligatoires).
+            """
+        return (subject, body)
+    }
+
+    /// The webhook's JSON body, with stable key order so that a receiver can log it as sent.
+    public var webhookBody: [UInt8] {
+        struct Payload: Encodable {
+            /// Lower-case, as in the Hub-Event-Id header.
+            let id: String
+            let topic: String
+            let reference: String
+            let occurredAt: Date
+            let link: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let payload = Payload(
+            id: eventID.uuidString.lowercased(), topic: topic.rawValue, reference: reference, occurredAt: occurredAt,
+            link: link)
+        // Encoding five strings cannot fail.
+        return Array(try! encoder.encode(payload))
+    }
+}
