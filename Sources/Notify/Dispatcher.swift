@@ -94,7 +94,7 @@ public struct Dispatcher: Service {
                 _ = try await drain()
             } catch {
                 if Task.isCancelled { return }
-                logger.error("notify: dispatch failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.error("notify: dispatch failed", metadata: ["error": "\(Self.describe(error))"])
             }
             await doorbell.wait(upTo: configuration.pollInterval)
         }
@@ -267,6 +267,9 @@ public struct Dispatcher: Service {
             case .rejected(let code, let stage): "smtp \(stage) \(code)"
             default: "smtp \(error)"
             }
+        // The SQLSTATE and the server's message, never its detail, which can quote values.
+        case let error as PSQLError:
+            "database \(error.serverInfo?[.sqlState] ?? "-") \(error.serverInfo?[.message] ?? "\(error.code)")"
         default: "\(type(of: error))"
         }
     }

@@ -32,9 +32,11 @@ import Testing
                     on: owner)
             }
             // Routes that read no body (sign-out, removals, validation, withdrawal, starting a
-            // draft, disabling) have nothing to feed; every other write decodes one.
+            // draft, disabling, marking read, rotating, replaying) have nothing to feed; every
+            // other write decodes one.
             let bodyless: Set<String> = [
-                "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable",
+                "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable", "read",
+                "webhooks/{subscriptionId}", "rotate-secret", "replay",
             ]
             var exercised: Set<String> = []
             for (method, path) in routes where method != .get {
@@ -48,12 +50,15 @@ import Testing
                         case "{householdId}": world.household.uuidString
                         case "{diagnosticId}": diagnostic
                         case "{organisationId}": world.organisations["land"]!.id.uuidString
-                        case "{userId}", "{consentId}", "{programmeId}": UUID().uuidString
+                        case "{userId}", "{consentId}", "{programmeId}", "{messageId}", "{subscriptionId}",
+                            "{deliveryId}":
+                            UUID().uuidString
                         default: String(segment)
                         }
                     }.joined(separator: "/")
                 exercised.insert("\(method) \(path)")
-                let token = path.hasPrefix("v1/users") || path.hasPrefix("/v1/users") ? admin : world.token(.leadBound)!
+                let forAdmin = ["/v1/users", "/v1/webhooks"].contains { path.hasPrefix($0) || path.hasPrefix($0.dropFirst()) }
+                let token = forAdmin ? admin : world.token(.leadBound)!
                 for body in Self.bodies {
                     let answer = try await client.execute(
                         uri: uri, method: method, headers: bearer(token) + [.ifMatch: "\"x\""], body: body)
@@ -62,8 +67,8 @@ import Testing
                 }
             }
             // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
-            // note, break-glass, draft update.
-            #expect(exercised.count == 10, "\(exercised.sorted())")
+            // note, break-glass, draft update, e-mail preferences, webhook subscription.
+            #expect(exercised.count == 12, "\(exercised.sorted())")
         }
     }
 }
