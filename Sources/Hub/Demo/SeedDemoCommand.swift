@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Notify
 import PostgresNIO
 import Tenancy
 
@@ -155,6 +156,27 @@ enum DemoData {
                          ('Dette de loyer ancienne en cours d''apurement, plan FSL à préparer.', 'secret')) AS n(body, level)
             WHERE alfi.name = 'ALFI' AND u.email = 'claire.martin@alfi.demo'
             """, logger: logger)
+        // The notifications the routes would have raised: ALFI's service head hears of the
+        // orientation, the Croix-Rouge's of the acceptance (their inboxes once the hub runs).
+        let rows = try await connection.query(
+            """
+            SELECT o.id, u.id FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.organisation_id
+            WHERE u.email IN ('nadia.benali@croix-rouge.demo', 'claire.martin@alfi.demo') ORDER BY u.email DESC
+            """, logger: logger)
+        var actors: [(organisation: UUID, user: UUID)] = []
+        for try await (organisation, user) in rows.decode((UUID, UUID).self) { actors.append((organisation, user)) }
+        guard actors.count == 2 else { throw ValidationError("Comptes de démonstration introuvables.") }
+        let (croixRouge, alfi) = (actors[0], actors[1])
+        for (topic, actor, told) in [
+            (Topic.householdOriented, croixRouge, [alfi.organisation]), (.householdAccepted, alfi, []),
+        ] {
+            try await Outbox.record(
+                Event(
+                    topic: topic, organisationID: actor.organisation, actorUserID: actor.user, householdID: id,
+                    reference: "M-DEMO00001", linkPath: "/v1/households/\(id.uuidString.lowercased())",
+                    organisationIDs: told),
+                on: connection, logger: logger)
+        }
     }
 
     static var loginTable: String {
