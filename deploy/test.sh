@@ -1,13 +1,40 @@
 #!/usr/bin/env bash
 # Run the test suite against a throwaway PostgreSQL cluster (deleted on exit, Ctrl-C included).
 # Extra arguments go to `swift test`, e.g. `bash deploy/test.sh --filter TenancyTests`.
+# A full run (no arguments) then runs Tests/scenarios/notify_crash.py: the hub SIGKILLed
+# mid-delivery, the SMTP server restarted, two hub processes on one database.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=deploy/pg.sh
 source deploy/pg.sh
 
+# The SMTP tests and the notify scenario run a real SMTP server: Debian's aiosmtpd, which
+# only /usr/bin/python3 imports.
+ensure_aiosmtpd() {
+    /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null && return 0
+    local sudo=()
+    if [[ $EUID -ne 0 ]]; then
+        if ! command -v sudo >/dev/null; then
+            echo "test.sh: python3-aiosmtpd is not installed; as root run: apt-get install -y python3-aiosmtpd" >&2
+            return 1
+        fi
+        sudo=(sudo)
+    fi
+    echo "test.sh: installing python3-aiosmtpd from Debian packages..." >&2
+    # sudo resets the environment: DEBIAN_FRONTEND goes through env. Update the lists only if needed.
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-aiosmtpd >&2 || {
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-aiosmtpd >&2
+    } || return 1
+    /usr/bin/python3 -c 'import aiosmtpd' || {
+        echo "test.sh: aiosmtpd installed but /usr/bin/python3 cannot import it" >&2
+        return 1
+    }
+}
+
 pg_ensure_installed
+ensure_aiosmtpd
 mkdir -p "$ROOT/.hub"
 PGDIR=$(mktemp -d "$ROOT/.hub/test-XXXXXX")
 
@@ -37,4 +64,9 @@ export HUB_TEST=1
 status=0
 swift test "$@" || status=$?
 echo "test.sh: swift test exited with $status (cluster $PGDIR, port $HUB_DB_PORT)"
+# The crash and two-process scenario, on a full run only: it takes a minute or two.
+if [[ $status -eq 0 && $# -eq 0 ]]; then
+    /usr/bin/python3 Tests/scenarios/notify_crash.py "$BIN" || status=$?
+    echo "test.sh: notify scenario (Tests/scenarios/notify_crash.py) exited with $status"
+fi
 exit "$status"

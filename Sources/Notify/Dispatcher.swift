@@ -52,15 +52,20 @@ public struct Dispatcher: Service {
             tlsConfiguration: configuration.webhookTLS)
     }
 
+    /// On graceful shutdown the batch being sent is finished and settled, then the loop
+    /// stops: cancelling it would leave its claims to be sent again after the lease.
     public func run() async throws {
         let doorbell = Doorbell()
-        try await cancelWhenGracefulShutdown {
+        try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await listen(ringing: doorbell) }
                 group.addTask { await loop(waitingOn: doorbell) }
+                // The loop returns first (shutdown); the listener is then cancelled.
                 try await group.next()
                 group.cancelAll()
             }
+        } onGracefulShutdown: {
+            Task { await doorbell.stop() }
         }
     }
 
@@ -85,13 +90,13 @@ public struct Dispatcher: Service {
 
     private func loop(waitingOn doorbell: Doorbell) async {
         var lastScan: ContinuousClock.Instant?
-        while !Task.isCancelled {
+        while !Task.isCancelled, await !doorbell.isStopping {
             do {
                 if lastScan.map({ $0.duration(to: .now) >= configuration.consentScanInterval }) ?? true {
                     lastScan = .now
                     try await raiseConsentsExpiring()
                 }
-                _ = try await drain()
+                _ = try await drain(until: { await doorbell.isStopping })
             } catch {
                 if Task.isCancelled { return }
                 logger.error("notify: dispatch failed", metadata: ["error": "\(Self.describe(error))"])
@@ -106,19 +111,17 @@ public struct Dispatcher: Service {
         public var failed = 0
     }
 
-    /// Fans out every pending event, then sends every due delivery until none is left.
-    /// Called by the service loop, and directly by tests and the operator.
+    /// Fans out pending events and sends due deliveries, a batch of each in turn, until
+    /// neither is left: a backlog of events does not hold back the first deliveries.
+    /// Called by the service loop, and directly by tests.
     @discardableResult
-    public func drain() async throws -> Report {
+    public func drain(until stopping: @Sendable () async -> Bool = { false }) async throws -> Report {
         var report = Report()
-        while true {
-            let n = try await fanOut()
-            report.fannedOut += n
-            if n == 0 { break }
-        }
-        while true {
+        while await !stopping() {
+            let fanned = try await fanOut()
+            report.fannedOut += fanned
             let claims = try await claim()
-            if claims.isEmpty { break }
+            if fanned == 0 && claims.isEmpty { break }
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for claimed in claims { group.addTask { await send(claimed) } }
                 return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -275,10 +278,17 @@ public struct Dispatcher: Service {
     }
 }
 
-/// Wakes the dispatcher's loop: a ring while nobody waits is remembered, once.
+/// Wakes the dispatcher's loop: a ring while nobody waits is remembered, once. Stopping
+/// rings for good.
 actor Doorbell {
     private var rung = false
     private var waiter: CheckedContinuation<Void, Never>?
+    private(set) var isStopping = false
+
+    func stop() {
+        isStopping = true
+        ring()
+    }
 
     func ring() {
         if let waiter {
@@ -290,7 +300,7 @@ actor Doorbell {
     }
 
     func wait(upTo timeout: Duration) async {
-        if rung {
+        if rung || isStopping {
             rung = false
             return
         }

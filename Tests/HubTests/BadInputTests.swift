@@ -57,7 +57,9 @@ import Testing
                         }
                     }.joined(separator: "/")
                 exercised.insert("\(method) \(path)")
-                let forAdmin = ["/v1/users", "/v1/webhooks"].contains { path.hasPrefix($0) || path.hasPrefix($0.dropFirst()) }
+                let forAdmin = ["/v1/users", "/v1/webhooks"].contains {
+                    path.hasPrefix($0) || path.hasPrefix($0.dropFirst())
+                }
                 let token = forAdmin ? admin : world.token(.leadBound)!
                 for body in Self.bodies {
                     let answer = try await client.execute(

@@ -553,3 +553,42 @@ enum ReceiverExample {
         return process.terminationStatus == 0
     }
 }
+
+@Suite struct NotifyConfigurationTests {
+    let database = [
+        "HUB_DB_USER": "hub_app", "HUB_DB_PASSWORD": "x", "HUB_DB_OWNER_USER": "hub_owner",
+        "HUB_DB_OWNER_PASSWORD": "y",
+    ]
+
+    @Test func theDefaultsAreSafe() throws {
+        let configuration = try HubConfiguration.fromEnvironment(database)
+        #expect(configuration.dispatcherEnabled)
+        #expect(configuration.notify.webhookPolicy.permits(.publicAddress))
+        #expect(!configuration.notify.webhookPolicy.permits(.loopback))
+        #expect(!configuration.notify.webhookPolicy.permits(.privateNetwork))
+        #expect(configuration.notify.smtp == nil)
+        #expect(configuration.notify.publicURL == "http://127.0.0.1:8080")
+    }
+
+    @Test func aLeaseShorterThanASendIsRefused() throws {
+        #expect(throws: (any Error).self) {
+            try HubConfiguration.fromEnvironment(
+                database.merging(["HUB_NOTIFY_LEASE_MS": "5000", "HUB_WEBHOOK_TIMEOUT_MS": "5000"]) { $1 })
+        }
+        #expect(throws: (any Error).self) {
+            try HubConfiguration.fromEnvironment(
+                database.merging([
+                    "HUB_NOTIFY_LEASE_MS": "12000", "HUB_SMTP_HOST": "127.0.0.1", "HUB_SMTP_FROM": "hub@x.test",
+                ]) { $1 })
+        }
+        let smtp = try HubConfiguration.fromEnvironment(
+            database.merging([
+                "HUB_NOTIFY_LEASE_MS": "2000", "HUB_WEBHOOK_TIMEOUT_MS": "1000", "HUB_SMTP_HOST": "127.0.0.1",
+                "HUB_SMTP_FROM": "hub@x.test", "HUB_SMTP_TIMEOUT_MS": "1000",
+            ]) { $1 })
+        #expect(smtp.notify.smtp?.port == 25)
+        #expect(throws: (any Error).self) {
+            try HubConfiguration.fromEnvironment(database.merging(["HUB_SMTP_HOST": "127.0.0.1"]) { $1 })
+        }
+    }
+}

@@ -66,6 +66,13 @@ struct HubConfiguration: Sendable {
                 return port
             }
             configuration.notify.smtp = SMTPConfiguration(host: host, port: port ?? 25, from: from)
+            if let ms = try milliseconds(env, "HUB_SMTP_TIMEOUT_MS") { configuration.notify.smtp?.timeout = ms }
+        }
+        // A claim must outlive its send, or a slow send is claimed and sent again meanwhile.
+        let longestSend = max(configuration.notify.webhookTimeout, configuration.notify.smtp?.timeout ?? .zero)
+        guard configuration.notify.lease > longestSend else {
+            throw ConfigurationError.invalid(
+                "HUB_NOTIFY_LEASE_MS (plus long que HUB_WEBHOOK_TIMEOUT_MS et HUB_SMTP_TIMEOUT_MS)")
         }
         return configuration
     }
