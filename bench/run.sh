@@ -624,8 +624,8 @@ if [[ $RUN_NOTIFY == 1 ]]; then
     NOTIFY_STARTED=$(date +%s)
     NOTIFY_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
-    # Throughput: N events committed at once; the hub fans them out (50 per call, all of
-    # them before it claims anything), then claims 16 at a time, POSTs them and settles each.
+    # Throughput: N events committed at once; the hub fans them out (128 per call) in turn
+    # with rounds of 4 batches of 16 claimed deliveries, each POSTed and settled.
     log "notify: throughput, $NOTIFY_EVENTS events in one INSERT..."
     T_ANALYZES=$(analyzes)
     hub_cpu=$(cpu_seconds "$HUB_PID")
@@ -875,12 +875,12 @@ if [[ $RUN_NOTIFY == 1 ]]; then
     echo "  revision:    $revision"
     echo "  machine:     $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
         "load average before measuring $NOTIFY_LOAD (hub), $NOTIFY_PGB_LOAD (pgbench)"
-    echo "  hub:         dispatcher concurrency 16, poll interval $poll ms ($poll_note), HUB_DB_POOL_SIZE=$POOL"
+    echo "  hub:         dispatcher: 4 batches of 16 in flight, poll interval $poll ms ($poll_note), HUB_DB_POOL_SIZE=$POOL"
     echo "  sink:        bench/notify.py, $SINK_RPS POST/s in its capacity check (wrk, 16 connections," \
         "one connection per POST)${SINK_ERRORS:+; wrk: $SINK_ERRORS}"
     echo "  throughput:  $NOTIFY_EVENTS events in one INSERT, all received ${T_TOTAL_S}s after its commit;" \
         "the first after ${T_FIRST_S}s, the last fan-out call"
-    echo "               ${T_FANNED_S}s after the commit (the dispatcher fans out every event before it claims);" \
+    echo "               ${T_FANNED_S}s after the commit (fan-out and sending take turns);" \
         "CPU: hub $T_HUB_CPU %, sink $T_SINK_CPU % of a core"
     echo "  latency:     $NOTIFY_LATENCY_EVENTS events, one INSERT each, at $L_RATE/s; the INSERT's own" \
         "time (commit + round trip) p50 $RT_P50 ms, p99 $RT_P99 ms, max $RT_MAX ms"

@@ -13,8 +13,11 @@ public struct DispatcherConfiguration: Sendable {
     /// How long a claimed delivery is this dispatcher's; a crash mid-send leaves it to be
     /// claimed again after that. Longer than any channel's timeout.
     public var lease: Duration = .seconds(60)
-    /// Deliveries sent at once.
-    public var concurrency = 16
+    /// Deliveries claimed together, and sent at once.
+    public var batchSize = 16
+    /// Batches in flight at once: while one waits for a slow receiver or for its commits,
+    /// the others go on.
+    public var batches = 4
     public var retry = RetryPolicy()
     public var webhookPolicy = DestinationPolicy()
     public var webhookTimeout: Duration = .seconds(10)
@@ -111,21 +114,28 @@ public struct Dispatcher: Service {
         public var failed = 0
     }
 
-    /// Fans out pending events and sends due deliveries, a batch of each in turn, until
-    /// neither is left: a backlog of events does not hold back the first deliveries.
-    /// Called by the service loop, and directly by tests.
+    /// Fans out pending events and sends due deliveries, a batch of events then a round of
+    /// batches of deliveries in turn, until neither is left: a backlog of events does not
+    /// hold back the first deliveries. Called by the service loop, and directly by tests.
     @discardableResult
     public func drain(until stopping: @Sendable () async -> Bool = { false }) async throws -> Report {
         var report = Report()
         while await !stopping() {
             let fanned = try await fanOut()
             report.fannedOut += fanned
-            let claims = try await claim()
-            if fanned == 0 && claims.isEmpty { break }
-            let outcomes = await withTaskGroup(of: Bool.self) { group in
-                for claimed in claims { group.addTask { await send(claimed) } }
-                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            let outcomes = try await withThrowingTaskGroup(of: [Bool].self) { group in
+                for _ in 0..<configuration.batches {
+                    group.addTask {
+                        let claims = try await claim()
+                        return await withTaskGroup(of: Bool.self) { sends in
+                            for claimed in claims { sends.addTask { await send(claimed) } }
+                            return await sends.reduce(into: [Bool]()) { $0.append($1) }
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0 += $1 }
             }
+            if fanned == 0 && outcomes.isEmpty { break }
             report.delivered += outcomes.filter { $0 }.count
             report.failed += outcomes.filter { !$0 }.count
         }
@@ -141,9 +151,11 @@ public struct Dispatcher: Service {
     private func fanOut() async throws -> Int {
         let mandatory = Topic.allCases.filter(\.isMandatory).map(\.rawValue)
         let email = configuration.smtp != nil
+        // Ahead of what a round of batches sends, so that a backlog is fanned out as it is sent.
+        let limit = 2 * configuration.batchSize * configuration.batches
         return try await client.withConnection { connection in
             let rows = try await connection.query(
-                "SELECT notify_fan_out(\(50)::integer, \(email), \(mandatory))", logger: logger)
+                "SELECT notify_fan_out(\(limit)::integer, \(email), \(mandatory))", logger: logger)
             var count = 0
             for try await n in rows.decode(Int.self) { count = n }
             return count
@@ -167,7 +179,7 @@ public struct Dispatcher: Service {
                 """
                 SELECT delivery_id, attempt, channel, event_id, topic, reference, link_path, occurred_at, url, secret,
                        previous_secret, email
-                FROM notify_claim(\(configuration.concurrency)::integer, \(lease)::interval)
+                FROM notify_claim(\(configuration.batchSize)::integer, \(lease)::interval)
                 """, logger: logger)
             var claims: [Claim] = []
             for try await (
