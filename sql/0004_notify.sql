@@ -70,7 +70,8 @@ CREATE TABLE notify_deliveries (
     attempts integer NOT NULL DEFAULT 0,
     due_at timestamptz NOT NULL DEFAULT now(),
     lease_until timestamptz,
-    -- A status code, 'timeout', 'connection', 'destination' or an SMTP stage and code: never content.
+    -- What failed, never content: 'http 500', 'timeout', 'connectionFailed', 'destination
+    -- forbiddenAddress', 'smtp rcpt 550'…
     last_error text CHECK (length(last_error) <= 200),
     delivered_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
