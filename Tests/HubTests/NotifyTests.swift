@@ -592,3 +592,92 @@ enum ReceiverExample {
         }
     }
 }
+
+/// Who may use the notification routes (ACCESS.md §1: an orgAdmin manages their own
+/// organisation's webhooks and nothing else; everybody reads their own inbox). In the
+/// serialized suite: it replays a delivery, which another test's drain must not meet.
+extension NotifyTests {
+    @Test func eachRoleGetsWhatItsRoleAllowsOnTheNotificationRoutes() async throws {
+        try await withApp(configure: NotifyTests.loopback) { client in
+            let (org, other) = try await withOwner { owner in
+                (try await Fixtures.organisation(on: owner), try await Fixtures.organisation(on: owner))
+            }
+            var seats: [String: String] = [:]
+            for (name, roles, bound) in [
+                ("socialWorker", Set<Role>([.socialWorker]), true), ("serviceHead", [.serviceHead], true),
+                ("housingOfficer", [.housingOfficer], false), ("facilitator", [.facilitator], false),
+                ("evaluator", [.evaluator], false), ("orgAdmin", [.orgAdmin], false),
+            ] {
+                seats[name] = try await NotifyTests.member(org, roles, bound: bound).token
+            }
+            let stranger = try await NotifyTests.member(other, [.orgAdmin]).token
+            let admin = try #require(seats["orgAdmin"])
+            let created = try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: bearer(admin),
+                body: json(["url": "http://127.0.0.1:9/hook", "topics": ["actionDue"]]))
+            let subscription = try #require((created.object["subscription"] as? [String: Any])?["id"] as? String)
+            // A dead letter of the organisation, to replay.
+            let delivery = UUID()
+            try await withOwner { owner in
+                try await owner.query(
+                    """
+                    WITH e AS (
+                        INSERT INTO notify_events (id, topic, organisation_id, reference, link_path)
+                        VALUES (gen_random_uuid(), 'actionDue', \(org.id), 'C-1', '/v1/x') RETURNING id)
+                    INSERT INTO notify_deliveries (id, event_id, channel, topic, subscription_id, organisation_id, status)
+                    SELECT \(delivery), e.id, 'webhook', 'actionDue', \(UUID(uuidString: subscription)!), \(org.id), 'dead'
+                    FROM e
+                    """)
+            }
+            let adminRoutes: [(HTTPRequest.Method, String, ByteBuffer?, HTTPResponse.Status)] = [
+                (.get, "/v1/webhooks", nil, .ok),
+                (.get, "/v1/webhooks/\(subscription)", nil, .ok),
+                (.post, "/v1/webhooks/\(subscription)/rotate-secret", nil, .ok),
+                (.get, "/v1/deliveries?status=dead", nil, .ok),
+                (.post, "/v1/deliveries/\(delivery)/replay", nil, .ok),
+                (.delete, "/v1/webhooks/\(subscription)", nil, .noContent),
+            ]
+            for (seat, token) in seats where seat != "orgAdmin" {
+                for (method, uri, body, _) in adminRoutes {
+                    let answer = try await client.execute(uri: uri, method: method, headers: bearer(token), body: body)
+                    #expect(answer.status == .forbidden, "\(seat) \(method) \(uri)")
+                }
+                #expect(
+                    try await client.execute(
+                        uri: "/v1/webhooks", method: .post, headers: bearer(token),
+                        body: json(["url": "http://127.0.0.1:9/hook", "topics": ["actionDue"]])
+                    ).status == .forbidden)
+            }
+            // Another organisation's admin: its lists are empty, this organisation's ids do not exist.
+            for (method, uri, body, _) in adminRoutes {
+                let answer = try await client.execute(uri: uri, method: method, headers: bearer(stranger), body: body)
+                if uri.hasSuffix("/v1/webhooks") || uri.contains("/v1/deliveries?") {
+                    #expect(answer.status == .ok && answer.items.isEmpty, "autre organisation \(method) \(uri)")
+                } else {
+                    answer.expectProblem(.notFound)
+                }
+            }
+            for (method, uri, body, status) in adminRoutes {
+                let answer = try await client.execute(uri: uri, method: method, headers: bearer(admin), body: body)
+                #expect(answer.status == status, "orgAdmin \(method) \(uri)")
+            }
+            // Everybody has an inbox and e-mail choices of their own; nobody without a session.
+            for (seat, token) in seats.merging(["stranger": stranger]) { $1 } {
+                #expect(
+                    try await client.execute(uri: "/v1/inbox", method: .get, headers: bearer(token)).status == .ok,
+                    "\(seat)")
+                #expect(
+                    try await client.execute(
+                        uri: "/v1/me/notification-preferences", method: .get, headers: bearer(token)
+                    ).status == .ok, "\(seat)")
+            }
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/v1/inbox"), (.get, "/v1/me/notification-preferences"),
+                (.get, "/v1/webhooks"),
+                (.get, "/v1/deliveries"), (.post, "/v1/inbox/\(UUID())/read"),
+            ] {
+                try await client.execute(uri: uri, method: method).expectProblem(.unauthorized)
+            }
+        }
+    }
+}
