@@ -139,9 +139,7 @@ struct HouseholdsController {
             let (status, programme, reference) = try await HouseholdStore.status(
                 of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: programme, on: connection, context: context)
-            guard status == "oriented" else {
-                throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
-            }
+            try advance(.accept, from: status)
             guard
                 let referentName = try await HouseholdStore.referentName(
                     body.referentUserId, of: actor.organisationID, on: connection, logger: context.logger)
@@ -170,15 +168,22 @@ struct HouseholdsController {
             let (status, programme, reference) = try await HouseholdStore.status(
                 of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: programme, on: connection, context: context)
-            guard status == "oriented" else {
-                throw Problem.conflict("Ce ménage n'est plus en attente d'acceptation (statut : \(status)).")
-            }
+            try advance(.decline, from: status)
             try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
             try await Outbox.record(
                 .household(.householdDeclined, id, reference: reference, by: actor), on: connection,
                 logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
             return (household, .changed("household.decline", id))
+        }
+    }
+
+    /// The path's rules decide whether `step` may follow `status`; a refusal is a 409 with
+    /// their sentence.
+    func advance(_ step: PathStep, from status: String) throws {
+        guard let state = PathState(rawValue: status) else { throw Problem.internal }
+        if case .failure(let refusal) = HouseholdPath.next(step, from: PathFacts(state: state)) {
+            throw Problem.conflict(refusal.message)
         }
     }
 
