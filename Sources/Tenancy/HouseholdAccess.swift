@@ -86,6 +86,12 @@ extension AccessRules {
         passesDoor(actor, facts) && isLead(actor, facts) && actor.boundBySecret
     }
 
+    /// The contrat d'accompagnement is signed by the lead organisation (the opérateur): its
+    /// social workers and service heads record it.
+    public static func mayWriteContract(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
+        passesDoor(actor, facts) && isLead(actor, facts) && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+
     /// The diagnostic is the référent's: written by bound social workers and service heads
     /// of the lead organisation (its comments are secret by default).
     public static func mayWriteDiagnostic(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {

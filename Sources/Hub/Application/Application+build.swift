@@ -66,6 +66,7 @@ func addRoutes(
     HouseholdsController(client: client).addRoutes(to: v1)
     DiagnosticsController(client: client).addRoutes(to: v1)
     AccessLogController(client: client).addRoutes(to: v1)
+    ContractsController(client: client).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }
