@@ -92,6 +92,12 @@ extension AccessRules {
         passesDoor(actor, facts) && isLead(actor, facts) && (actor.has(.socialWorker) || actor.has(.serviceHead))
     }
 
+    /// Meetings and aid are recorded by social workers and service heads of any organisation
+    /// through the door, each in its own name (R6).
+    public static func mayRecordSocialWork(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
+        passesDoor(actor, facts) && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+
     /// The diagnostic is the référent's: written by bound social workers and service heads
     /// of the lead organisation (its comments are secret by default).
     public static func mayWriteDiagnostic(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {

@@ -69,8 +69,9 @@ import Testing
                 }
             }
             // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
-            // note, break-glass, draft update, e-mail preferences, webhook subscription, contract.
-            #expect(exercised.count == 13, "\(exercised.sorted())")
+            // note, break-glass, draft update, e-mail preferences, webhook subscription, contract,
+            // meeting, aid.
+            #expect(exercised.count == 15, "\(exercised.sorted())")
         }
     }
 }

@@ -52,6 +52,11 @@ import Testing
         ("GET", "/v1/households/{h}/contracts", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
         // The contract is the lead organisation's: its social workers and service heads sign it.
         ("POST", "/v1/households/{h}/contracts", [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/meetings", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/aids", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        // Social workers of any organisation through the door; not the bailleur, not a facilitator.
+        ("POST", "/v1/households/{h}/meetings", [201, 201, 201, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/aids", [201, 201, 201, 404, 404, 403, 403, 404, 404, 404, 401]),
         // Orienting: bound professionals of the programme's orienteurs and opérateur; a
         // funder may not; another programme's user names a programme it cannot see.
         ("POST", "/v1/households", [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
@@ -93,6 +98,8 @@ import Testing
         case "/v1/households/{h}/diagnostics/{d}": json(HouseholdWorld.diagnosticContent)
         case "/v1/households": json(HouseholdWorld.orientation(programme: world.programme))
         case "/v1/households/{h}/contracts": json(ContractTests.contract())
+        case "/v1/households/{h}/meetings": json(SocialWorkTests.meeting())
+        case "/v1/households/{h}/aids": json(SocialWorkTests.aid())
         default: nil
         }
     }

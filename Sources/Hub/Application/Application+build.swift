@@ -67,6 +67,7 @@ func addRoutes(
     DiagnosticsController(client: client).addRoutes(to: v1)
     AccessLogController(client: client).addRoutes(to: v1)
     ContractsController(client: client).addRoutes(to: v1)
+    SocialWorkController(client: client).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }

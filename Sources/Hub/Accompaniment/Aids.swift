@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// An aid applied for with the household (FSL accès, Loca-Pass…), in exact euros.
+struct Aid: Encodable, Sendable {
+    let id: UUID
+    let kind: String
+    /// Euros as a decimal string ("1234.56"), never a floating-point number.
+    let amount: String
+    let status: String
+    let requestedOn: String
+    let decidedOn: String?
+    let level: String
+    let authorOrganisationId: UUID
+
+    // decidedOn is written as null while the aid is requested, not left out.
+    enum CodingKeys: CodingKey { case id, kind, amount, status, requestedOn, decidedOn, level, authorOrganisationId }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(amount, forKey: .amount)
+        try container.encode(status, forKey: .status)
+        try container.encode(requestedOn, forKey: .requestedOn)
+        try container.encode(decidedOn, forKey: .decidedOn)
+        try container.encode(level, forKey: .level)
+        try container.encode(authorOrganisationId, forKey: .authorOrganisationId)
+    }
+}
+
+struct NewAidRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["kind", "amount", "status", "requestedOn", "decidedOn", "level"]
+    static let kinds: Set<String> = ["fslAccess", "locaPass", "fslEnergyWater", "foodAid", "aplRecovery", "other"]
+    static let statuses: Set<String> = ["requested", "granted", "refused"]
+    let kind: String
+    let amount: String
+    let status: String
+    let requestedOn: String
+    let decidedOn: String?
+    let level: String?
+
+    func validated() throws -> (EuroAmount, Level) {
+        try check(
+            Self.kinds.contains(kind), field: "kind",
+            "Type d'aide inconnu ; valeurs possibles : " + Self.kinds.sorted().joined(separator: ", ") + ".")
+        guard let amount = EuroAmount(amount), amount <= EuroAmount.maximum else {
+            throw Problem.unprocessable(
+                "Le montant s'écrit en euros, positif, avec au plus deux décimales et un point (par exemple \"850.00\"), jusqu'à 100 000 €.",
+                field: "amount")
+        }
+        try check(Self.statuses.contains(status), field: "status", "L'aide est requested, granted ou refused.")
+        guard let requested = Day.date(requestedOn), requested <= Date() else {
+            throw Problem.unprocessable(
+                "Date de demande attendue au format AAAA-MM-JJ, passée ou du jour.", field: "requestedOn")
+        }
+        switch (status, decidedOn) {
+        case ("requested", nil): break
+        case ("requested", _):
+            throw Problem.unprocessable("Une aide encore demandée n'a pas de date de décision.", field: "decidedOn")
+        case (_, nil):
+            throw Problem.unprocessable("Une aide accordée ou refusée a une date de décision.", field: "decidedOn")
+        case (_, let decided?):
+            guard let decision = Day.date(decided), decision >= requested, decision <= Date() else {
+                throw Problem.unprocessable(
+                    "La décision suit la demande et n'est pas dans le futur (format AAAA-MM-JJ).", field: "decidedOn")
+            }
+        }
+        return (amount, try Hub.level(level, default: .secret, field: "level"))
+    }
+}
+
+enum AidStore {
+    static func list(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Aid] {
+        let rows = try await connection.query(
+            """
+            SELECT id, kind, amount_cents, status, requested_on::text, decided_on::text, level, author_organisation_id
+            FROM aids WHERE household_id = \(household)
+            ORDER BY requested_on DESC, created_at DESC, id DESC
+            """, logger: logger)
+        var aids: [Aid] = []
+        for try await (id, kind, cents, status, requestedOn, decidedOn, level, author) in rows.decode(
+            (UUID, String, Int64, String, String, String?, String, UUID).self)
+        {
+            aids.append(
+                Aid(
+                    id: id, kind: kind, amount: EuroAmount(cents: cents).description, status: status,
+                    requestedOn: requestedOn, decidedOn: decidedOn, level: level, authorOrganisationId: author))
+        }
+        return aids
+    }
+
+    static func create(
+        _ request: NewAidRequest, amount: EuroAmount, level: Level, household: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Aid {
+        let id = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO aids (id, household_id, author_organisation_id, author_user_id, kind, amount_cents, status,
+                              requested_on, decided_on, level)
+            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.kind), \(amount.cents),
+                    \(request.status), \(request.requestedOn)::date, \(request.decidedOn)::date, \(level.rawValue))
+            """, logger: logger)
+        return Aid(
+            id: id, kind: request.kind, amount: amount.description, status: request.status,
+            requestedOn: request.requestedOn, decidedOn: request.decidedOn, level: level.rawValue,
+            authorOrganisationId: actor.organisationID)
+    }
+}

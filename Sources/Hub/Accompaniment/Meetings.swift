@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// A rendez-vous with the household, and its note when the reader may read it.
+struct Meeting: Encodable, Sendable {
+    struct Note: Encodable, Sendable {
+        let body: String
+        let level: String
+    }
+
+    let id: UUID
+    let kind: String
+    let status: String
+    let startsAt: Date
+    let durationMinutes: Int?
+    let authorOrganisationId: UUID
+    let note: Note?
+
+    // Absent values are written as null, not left out.
+    enum CodingKeys: CodingKey { case id, kind, status, startsAt, durationMinutes, authorOrganisationId, note }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(status, forKey: .status)
+        try container.encode(startsAt, forKey: .startsAt)
+        try container.encode(durationMinutes, forKey: .durationMinutes)
+        try container.encode(authorOrganisationId, forKey: .authorOrganisationId)
+        try container.encode(note, forKey: .note)
+    }
+}
+
+struct NewMeetingRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["kind", "status", "startsAt", "durationMinutes", "note", "noteLevel"]
+    static let kinds: Set<String> = ["office", "homeVisit", "phone", "accompanying", "workshop", "endReview"]
+    static let statuses: Set<String> = ["planned", "held", "missed"]
+    let kind: String
+    let status: String
+    let startsAt: Date
+    let durationMinutes: Int?
+    let note: String?
+    let noteLevel: String?
+
+    func validate() throws -> Level {
+        try check(
+            Self.kinds.contains(kind), field: "kind",
+            "Type de rendez-vous inconnu ; valeurs possibles : " + Self.kinds.sorted().joined(separator: ", ") + ".")
+        try check(
+            Self.statuses.contains(status), field: "status", "Le rendez-vous est planned, held ou missed.")
+        if let durationMinutes {
+            try check(
+                (5...600).contains(durationMinutes), field: "durationMinutes",
+                "La durée d'un rendez-vous va de 5 à 600 minutes.")
+        }
+        try check(
+            status != "held" || durationMinutes != nil, field: "durationMinutes",
+            "La durée d'un rendez-vous tenu est requise.")
+        let now = Date()
+        try check(
+            status == "planned" || startsAt <= now, field: "startsAt",
+            "Un rendez-vous tenu ou manqué ne peut pas être daté dans le futur.")
+        try check(
+            abs(startsAt.timeIntervalSince(now)) < 5 * 366 * 86400, field: "startsAt",
+            "La date du rendez-vous est hors de portée (plus de cinq ans).")
+        if let note {
+            try check(
+                (1...20000).contains(note.trimmed.count), field: "note",
+                "La note doit compter de 1 à 20 000 caractères.")
+        }
+        return try level(noteLevel, default: .secret, field: "noteLevel")
+    }
+}
+
+/// Meetings' SQL; RLS hides what the reader may not see, the note apart from the meeting.
+enum MeetingStore {
+    static func list(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Meeting] {
+        let rows = try await connection.query(
+            """
+            SELECT m.id, m.kind, m.status, m.starts_at, m.duration_minutes, m.author_organisation_id, n.body, n.level
+            FROM meetings m LEFT JOIN meeting_notes n ON n.meeting_id = m.id
+            WHERE m.household_id = \(household)
+            ORDER BY m.starts_at DESC, m.id DESC
+            """, logger: logger)
+        var meetings: [Meeting] = []
+        for try await (id, kind, status, startsAt, duration, author, body, level) in rows.decode(
+            (UUID, String, String, Date, Int?, UUID, String?, String?).self)
+        {
+            let note: Meeting.Note? =
+                if let body, let level { Meeting.Note(body: body, level: level) } else { nil }
+            meetings.append(
+                Meeting(
+                    id: id, kind: kind, status: status, startsAt: startsAt, durationMinutes: duration,
+                    authorOrganisationId: author, note: note))
+        }
+        return meetings
+    }
+
+    static func create(
+        _ request: NewMeetingRequest, noteLevel: Level, household: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Meeting {
+        let id = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO meetings (id, household_id, author_organisation_id, author_user_id, kind, status, starts_at,
+                                  duration_minutes)
+            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.kind), \(request.status),
+                    \(request.startsAt), \(request.durationMinutes))
+            """, logger: logger)
+        var note: Meeting.Note?
+        if let body = request.note?.trimmed {
+            try await connection.perform(
+                """
+                INSERT INTO meeting_notes (meeting_id, household_id, author_organisation_id, body, level)
+                VALUES (\(id), \(household), \(actor.organisationID), \(body), \(noteLevel.rawValue))
+                """, logger: logger)
+            note = Meeting.Note(body: body, level: noteLevel.rawValue)
+        }
+        if request.status == "held" {
+            try await connection.perform(
+                "UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
+        }
+        return Meeting(
+            id: id, kind: request.kind, status: request.status, startsAt: request.startsAt,
+            durationMinutes: request.durationMinutes, authorOrganisationId: actor.organisationID, note: note)
+    }
+}

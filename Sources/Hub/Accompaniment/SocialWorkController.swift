@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// Meetings and aid (issue 5): recorded by social workers and service heads of any
+/// organisation through the door, each in its own name; read by each reader as R1–R4 allow.
+struct SocialWorkController {
+    let client: PostgresClient
+    var gate: HouseholdGate { HouseholdGate(client: client) }
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.get("households/:householdId/meetings", use: meetings)
+        group.post("households/:householdId/meetings", use: addMeeting)
+        group.get("households/:householdId/aids", use: aids)
+        group.post("households/:householdId/aids", use: addAid)
+    }
+
+    func requireSocialWork(_ actor: Actor, _ facts: HouseholdFacts) throws {
+        guard AccessRules.mayRecordSocialWork(actor, facts) else {
+            throw Problem.forbidden("Les rendez-vous et les aides sont enregistrés par les travailleurs sociaux.")
+        }
+    }
+
+    @Sendable func meetings(_ request: Request, context: HubRequestContext) async throws -> ItemList<Meeting> {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "meeting.read", context: context) { connection, _, _ in
+            let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
+            let levels = Set([Level.partners] + meetings.compactMap { $0.note.flatMap { Level(rawValue: $0.level) } })
+            return (ItemList(items: meetings), .disclosed("meeting.read", id, levels: levels))
+        }
+    }
+
+    @Sendable func addMeeting(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Meeting> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: NewMeetingRequest.self, context: context)
+        let noteLevel = try body.validate()
+        let meeting = try await gate.run(id, action: "meeting.add", context: context) { connection, actor, facts in
+            try requireSocialWork(actor, facts)
+            let meeting = try await MeetingStore.create(
+                body, noteLevel: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
+            return (
+                meeting, .changed("meeting.add", id, levels: body.note == nil ? [.partners] : [.partners, noteLevel])
+            )
+        }
+        return EditedResponse(status: .created, response: meeting)
+    }
+
+    @Sendable func aids(_ request: Request, context: HubRequestContext) async throws -> ItemList<Aid> {
+        let id = try context.parameters.uuid("householdId")
+        return try await gate.run(id, action: "aid.read", context: context) { connection, _, _ in
+            let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
+            return (
+                ItemList(items: aids),
+                .disclosed("aid.read", id, levels: Set(aids.compactMap { Level(rawValue: $0.level) }))
+            )
+        }
+    }
+
+    @Sendable func addAid(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Aid> {
+        let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeJSON(as: NewAidRequest.self, context: context)
+        let (amount, level) = try body.validated()
+        let aid = try await gate.run(id, action: "aid.add", context: context) { connection, actor, facts in
+            try requireSocialWork(actor, facts)
+            let aid = try await AidStore.create(
+                body, amount: amount, level: level, household: id, by: actor, on: connection, logger: context.logger)
+            return (aid, .changed("aid.add", id, levels: [level]))
+        }
+        return EditedResponse(status: .created, response: aid)
+    }
+}
+
+extension Meeting: ResponseEncodable {}
+extension Aid: ResponseEncodable {}
