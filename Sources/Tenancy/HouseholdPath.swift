@@ -183,7 +183,7 @@ public enum HouseholdPath {
 
 extension Calendar {
     /// Dates of the path are days in UTC: the same day for every reader.
-    static let utc: Calendar = {
+    public static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar

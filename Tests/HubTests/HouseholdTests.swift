@@ -308,6 +308,8 @@ import Testing
                 body: json(HouseholdWorld.orientation(programme: world.programme)))
             let id = try #require(oriented.object["id"] as? String)
             #expect(oriented.object["status"] as? String == "oriented")
+            // Absent values are written as null, not left out.
+            #expect(oriented.object["referentName"] is NSNull && oriented.object["currentDiagnostic"] is NSNull)
             // Only the opérateur decides; the orienting partner cannot accept its own orientation.
             try await client.execute(
                 uri: "/v1/households/\(id)/decline", method: .post, headers: world.headers(.partnerSecret),

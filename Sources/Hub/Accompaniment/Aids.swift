@@ -11,23 +11,9 @@ struct Aid: Encodable, Sendable {
     let amount: String
     let status: String
     let requestedOn: String
-    let decidedOn: String?
+    @Null var decidedOn: String?
     let level: String
     let authorOrganisationId: UUID
-
-    // decidedOn is written as null while the aid is requested, not left out.
-    enum CodingKeys: CodingKey { case id, kind, amount, status, requestedOn, decidedOn, level, authorOrganisationId }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(amount, forKey: .amount)
-        try container.encode(status, forKey: .status)
-        try container.encode(requestedOn, forKey: .requestedOn)
-        try container.encode(decidedOn, forKey: .decidedOn)
-        try container.encode(level, forKey: .level)
-        try container.encode(authorOrganisationId, forKey: .authorOrganisationId)
-    }
 }
 
 struct NewAidRequest: ClosedJSONObject {

@@ -31,8 +31,8 @@ struct NewContractRequest: ClosedJSONObject {
     let signedOn: String
     let signatories: Contract.Signatories
 
-    /// The terms, checked by Tenancy's rules; each problem is a 422 naming its field.
-    func validated() throws -> ContractTerms {
+    /// Checks the terms by Tenancy's rules; each problem is a 422 naming its field.
+    func validate() throws {
         guard let kind = ContractKind(rawValue: kind) else {
             throw Problem.unprocessable(
                 "Type de contrat inconnu ; valeurs possibles : "
@@ -51,7 +51,6 @@ struct NewContractRequest: ClosedJSONObject {
         let signed = try day(signedOn, "signedOn")
         try check(signed <= Date(), field: "signedOn", "Un contrat ne peut pas être signé dans le futur.")
         if let problem = terms.problems.first { throw Problem.unprocessable(problem.message, field: problem.field) }
-        return terms
     }
 }
 

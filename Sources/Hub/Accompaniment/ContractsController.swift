@@ -25,7 +25,7 @@ struct ContractsController {
     @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Contract> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewContractRequest.self, context: context)
-        _ = try body.validated()
+        try body.validate()
         let contract = try await gate.run(id, action: "contract.create", context: context) { connection, actor, facts in
             guard AccessRules.mayWriteContract(actor, facts) else {
                 throw Problem.forbidden(

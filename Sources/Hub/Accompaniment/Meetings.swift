@@ -14,22 +14,9 @@ struct Meeting: Encodable, Sendable {
     let kind: String
     let status: String
     let startsAt: Date
-    let durationMinutes: Int?
+    @Null var durationMinutes: Int?
     let authorOrganisationId: UUID
-    let note: Note?
-
-    // Absent values are written as null, not left out.
-    enum CodingKeys: CodingKey { case id, kind, status, startsAt, durationMinutes, authorOrganisationId, note }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(status, forKey: .status)
-        try container.encode(startsAt, forKey: .startsAt)
-        try container.encode(durationMinutes, forKey: .durationMinutes)
-        try container.encode(authorOrganisationId, forKey: .authorOrganisationId)
-        try container.encode(note, forKey: .note)
-    }
+    @Null var note: Note?
 }
 
 struct NewMeetingRequest: ClosedJSONObject {

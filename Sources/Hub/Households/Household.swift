@@ -38,52 +38,21 @@ struct Household: ResponseEncodable, Sendable {
     let status: String
     let orientedBy: Organisation
     let leadOrganisation: Organisation
-    let referentName: String?
-    let declineReason: String?
+    @Null var referentName: String?
+    @Null var declineReason: String?
     let persons: [Person]
     let adults: Int
     let children: Int
     let singleParent: Bool
     let currentSituation: String
-    let situationSince: String?
+    @Null var situationSince: String?
     let `public`: String
-    let dalo: Dalo?
+    @Null var dalo: Dalo?
     let actionLogementEmployee: Bool
     let resourcesCategory: String
     let createdAt: Date
     /// The last validated diagnostic, filtered for the reader; null if none yet.
-    var currentDiagnostic: Diagnostic?
-
-    enum CodingKeys: String, CodingKey {
-        case id, reference, programmeId, status, orientedBy, leadOrganisation, referentName, declineReason, persons,
-            adults, children, singleParent, currentSituation, situationSince, `public`, dalo,
-            actionLogementEmployee, resourcesCategory, createdAt, currentDiagnostic
-    }
-
-    // Absent values are written as null: the document's shape does not depend on the data.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(reference, forKey: .reference)
-        try c.encode(programmeId, forKey: .programmeId)
-        try c.encode(status, forKey: .status)
-        try c.encode(orientedBy, forKey: .orientedBy)
-        try c.encode(leadOrganisation, forKey: .leadOrganisation)
-        try c.encode(referentName, forKey: .referentName)
-        try c.encode(declineReason, forKey: .declineReason)
-        try c.encode(persons, forKey: .persons)
-        try c.encode(adults, forKey: .adults)
-        try c.encode(children, forKey: .children)
-        try c.encode(singleParent, forKey: .singleParent)
-        try c.encode(currentSituation, forKey: .currentSituation)
-        try c.encode(situationSince, forKey: .situationSince)
-        try c.encode(`public`, forKey: .public)
-        try c.encode(dalo, forKey: .dalo)
-        try c.encode(actionLogementEmployee, forKey: .actionLogementEmployee)
-        try c.encode(resourcesCategory, forKey: .resourcesCategory)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(currentDiagnostic, forKey: .currentDiagnostic)
-    }
+    @Null var currentDiagnostic: Diagnostic?
 }
 
 struct HouseholdSummary: Codable, Sendable {

@@ -183,11 +183,9 @@ extension String {
 enum Day {
     static func date(_ text: String) -> Date? {
         guard let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: Int(match.1), month: Int(match.2), day: Int(match.3))
-        guard let date = calendar.date(from: components),
-            calendar.dateComponents([.year, .month, .day], from: date) == components
+        guard let date = Calendar.utc.date(from: components),
+            Calendar.utc.dateComponents([.year, .month, .day], from: date) == components
         else { return nil }
         return date
     }

@@ -12,21 +12,7 @@ struct InboxMessage: Encodable, Sendable {
     let reference: String
     let link: String
     let createdAt: Date
-    let readAt: Date?
-
-    // readAt is written as null while unread, not left out.
-    enum CodingKeys: CodingKey { case id, eventId, topic, title, reference, link, createdAt, readAt }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(eventId, forKey: .eventId)
-        try container.encode(topic, forKey: .topic)
-        try container.encode(title, forKey: .title)
-        try container.encode(reference, forKey: .reference)
-        try container.encode(link, forKey: .link)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(readAt, forKey: .readAt)
-    }
+    @Null var readAt: Date?
 }
 
 /// The inbox's SQL. RLS keeps it to the reader's own messages for their acting

@@ -8,21 +8,9 @@ struct WebhookSubscription: Encodable, Sendable {
     let url: String
     let topics: [String]
     let createdAt: Date
-    let disabledAt: Date?
+    @Null var disabledAt: Date?
     /// During a rotation's overlap the previous secret still signs, until then.
-    let previousSecretValidUntil: Date?
-
-    // Absent values are written as null, not left out.
-    enum CodingKeys: CodingKey { case id, url, topics, createdAt, disabledAt, previousSecretValidUntil }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(url, forKey: .url)
-        try container.encode(topics, forKey: .topics)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(disabledAt, forKey: .disabledAt)
-        try container.encode(previousSecretValidUntil, forKey: .previousSecretValidUntil)
-    }
+    @Null var previousSecretValidUntil: Date?
 }
 
 /// A subscription with the secret that signs its deliveries.
@@ -39,35 +27,14 @@ struct Delivery: Encodable, Sendable {
     let eventId: UUID
     let topic: String
     let channel: String
-    let subscriptionId: UUID?
-    let userId: UUID?
+    @Null var subscriptionId: UUID?
+    @Null var userId: UUID?
     let status: String
     let attempts: Int
-    let nextAttemptAt: Date?
-    let lastError: String?
-    let deliveredAt: Date?
+    @Null var nextAttemptAt: Date?
+    @Null var lastError: String?
+    @Null var deliveredAt: Date?
     let createdAt: Date
-
-    // Absent values are written as null, not left out.
-    enum CodingKeys: CodingKey {
-        case id, eventId, topic, channel, subscriptionId, userId, status, attempts, nextAttemptAt, lastError,
-            deliveredAt, createdAt
-    }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(eventId, forKey: .eventId)
-        try container.encode(topic, forKey: .topic)
-        try container.encode(channel, forKey: .channel)
-        try container.encode(subscriptionId, forKey: .subscriptionId)
-        try container.encode(userId, forKey: .userId)
-        try container.encode(status, forKey: .status)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
-        try container.encode(lastError, forKey: .lastError)
-        try container.encode(deliveredAt, forKey: .deliveredAt)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
 }
 
 /// The SQL behind subscriptions and deliveries; RLS keeps both to the admin's organisation.
