@@ -86,10 +86,23 @@ extension AccessRules {
         passesDoor(actor, facts) && isLead(actor, facts) && actor.boundBySecret
     }
 
-    /// The contrat d'accompagnement is signed by the lead organisation (the opérateur): its
-    /// social workers and service heads record it.
-    public static func mayWriteContract(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
+    /// The référent's record of the path: the contrat d'accompagnement (signed by the lead
+    /// organisation, the opérateur), the lease, the end of the accompaniment, its outcome and
+    /// a reopening. Written by the lead organisation's social workers and service heads.
+    public static func mayRecordPath(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
         passesDoor(actor, facts) && isLead(actor, facts) && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+
+    /// Bailleur staff through the door propose the bailleur's flats, record the CAL's
+    /// decisions and report alerts; that the flat is their organisation's is checked with it.
+    public static func mayWriteHousing(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
+        passesDoor(actor, facts) && actor.has(.housingOfficer)
+    }
+
+    /// The household's answer to a proposal is recorded by the bailleur that proposed the flat
+    /// (`proposedByActor`) or by the référent's organisation.
+    public static func mayRecordAnswer(_ actor: Actor, _ facts: HouseholdFacts, proposedByActor: Bool) -> Bool {
+        (mayWriteHousing(actor, facts) && proposedByActor) || mayRecordPath(actor, facts)
     }
 
     /// Meetings and aid are recorded by social workers and service heads of any organisation

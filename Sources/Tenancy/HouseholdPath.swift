@@ -172,8 +172,7 @@ public enum HouseholdPath {
     static func coverageRefusal(_ contract: ContractFacts, from start: Date) -> PathRefusal? {
         let needed = Calendar.utc.date(byAdding: .month, value: minimumMonthsInFlat, to: start)!
         guard contract.plannedEnd < Calendar.utc.startOfDay(for: needed) else { return nil }
-        let parts = Calendar.utc.dateComponents([.day, .month, .year], from: needed)
-        let day = String(format: "%02d/%02d/%04d", parts.day!, parts.month!, parts.year!)
+        let day = FrenchDay.format(needed)
         return PathRefusal(
             message:
                 "Le contrat d'accompagnement doit couvrir au moins \(minimumMonthsInFlat) mois après l'entrée dans le logement (jusqu'au \(day) au moins) : prolongez-le d'abord."
@@ -188,4 +187,12 @@ extension Calendar {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+}
+
+/// A day as French readers write it: 01/09/2025.
+public enum FrenchDay {
+    public static func format(_ date: Date) -> String {
+        let parts = Calendar.utc.dateComponents([.day, .month, .year], from: date)
+        return String(format: "%02d/%02d/%04d", parts.day!, parts.month!, parts.year!)
+    }
 }

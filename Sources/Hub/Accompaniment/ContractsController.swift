@@ -27,7 +27,7 @@ struct ContractsController {
         let body = try await request.decodeJSON(as: NewContractRequest.self, context: context)
         try body.validate()
         let contract = try await gate.run(id, action: "contract.create", context: context) { connection, actor, facts in
-            guard AccessRules.mayWriteContract(actor, facts) else {
+            guard AccessRules.mayRecordPath(actor, facts) else {
                 throw Problem.forbidden(
                     "Le contrat d'accompagnement est enregistré par les travailleurs sociaux de l'organisation référente."
                 )

@@ -60,6 +60,25 @@ struct NewMeetingRequest: ClosedJSONObject {
     }
 }
 
+/// What a planned meeting became.
+struct MeetingOutcomeRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["status", "durationMinutes"]
+    let status: String
+    let durationMinutes: Int?
+
+    func validate() throws {
+        try checkCode(status, in: ["held", "missed"], field: "status")
+        if status == "held" {
+            guard let durationMinutes, (5...600).contains(durationMinutes) else {
+                throw Problem.unprocessable(
+                    "Un rendez-vous tenu a une durée, de 5 à 600 minutes.", field: "durationMinutes")
+            }
+        } else {
+            try check(durationMinutes == nil, field: "durationMinutes", "Un rendez-vous manqué n'a pas de durée.")
+        }
+    }
+}
+
 /// Meetings' SQL; RLS hides what the reader may not see, the note apart from the meeting.
 enum MeetingStore {
     static func list(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Meeting] {
@@ -105,12 +124,27 @@ enum MeetingStore {
                 """, logger: logger)
             note = Meeting.Note(body: body, level: noteLevel.rawValue)
         }
-        if request.status == "held" {
-            try await connection.perform(
-                "UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
-        }
+        if request.status == "held" { try await touchLastContact(household, on: connection, logger: logger) }
         return Meeting(
             id: id, kind: request.kind, status: request.status, startsAt: request.startsAt,
             durationMinutes: request.durationMinutes, authorOrganisationId: actor.organisationID, note: note)
+    }
+
+    static func complete(
+        _ id: UUID, household: UUID, _ request: MeetingOutcomeRequest, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.perform(
+            """
+            UPDATE meetings SET status = \(request.status), duration_minutes = \(request.durationMinutes)
+            WHERE id = \(id) AND status = 'planned'
+            """, logger: logger)
+        if request.status == "held" { try await touchLastContact(household, on: connection, logger: logger) }
+    }
+
+    /// A held meeting is a contact: the CNIL's two years of active base run from the last one (R12).
+    static func touchLastContact(_ household: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform(
+            "UPDATE households SET last_contact_at = now() WHERE id = \(household)", logger: logger)
     }
 }

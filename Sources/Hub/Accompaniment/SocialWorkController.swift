@@ -12,6 +12,7 @@ struct SocialWorkController {
     func addRoutes(to group: RouterGroup<HubRequestContext>) {
         group.get("households/:householdId/meetings", use: meetings)
         group.post("households/:householdId/meetings", use: addMeeting)
+        group.patch("households/:householdId/meetings/:meetingId", use: completeMeeting)
         group.get("households/:householdId/aids", use: aids)
         group.post("households/:householdId/aids", use: addAid)
     }
@@ -44,6 +45,38 @@ struct SocialWorkController {
             )
         }
         return EditedResponse(status: .created, response: meeting)
+    }
+
+    /// A planned meeting is declared held or missed, once, by the organisation that planned it.
+    @Sendable func completeMeeting(_ request: Request, context: HubRequestContext) async throws -> Meeting {
+        let id = try context.parameters.uuid("householdId")
+        let meetingID = try context.parameters.uuid("meetingId")
+        let body = try await request.decodeJSON(as: MeetingOutcomeRequest.self, context: context)
+        try body.validate()
+        return try await gate.run(id, action: "meeting.complete", context: context) { connection, actor, facts in
+            try requireSocialWork(actor, facts)
+            guard
+                let meeting = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
+                    .first(where: { $0.id == meetingID })
+            else { throw Problem.notFound }
+            guard meeting.authorOrganisationId == actor.organisationID else {
+                throw Problem.forbidden("Seule l'organisation qui a planifié ce rendez-vous le complète.")
+            }
+            guard meeting.status == "planned" else {
+                throw Problem.conflict(
+                    "Ce rendez-vous est déjà déclaré \(meeting.status == "held" ? "tenu" : "manqué").")
+            }
+            guard meeting.startsAt <= Date() else {
+                throw Problem.conflict("Un rendez-vous à venir ne peut pas être déclaré tenu ou manqué.")
+            }
+            try await MeetingStore.complete(
+                meetingID, household: id, body, on: connection, logger: context.logger)
+            guard
+                let completed = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
+                    .first(where: { $0.id == meetingID })
+            else { throw Problem.internal }
+            return (completed, .changed("meeting.complete", id))
+        }
     }
 
     @Sendable func aids(_ request: Request, context: HubRequestContext) async throws -> ItemList<Aid> {

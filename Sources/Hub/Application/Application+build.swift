@@ -68,6 +68,9 @@ func addRoutes(
     AccessLogController(client: client).addRoutes(to: v1)
     ContractsController(client: client).addRoutes(to: v1)
     SocialWorkController(client: client).addRoutes(to: v1)
+    FlatsController(client: client).addRoutes(to: v1)
+    HousingController(client: client).addRoutes(to: v1)
+    PathController(client: client).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }

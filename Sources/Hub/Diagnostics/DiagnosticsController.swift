@@ -99,6 +99,14 @@ struct DiagnosticsController {
             try await requireCurrentDraft(
                 diagnosticID, household: id, expected: expected, on: connection, context: context)
             try await DiagnosticStore.validate(diagnosticID, by: actor, on: connection, logger: context.logger)
+            // The first validated version moves an accepted household on; a diagnostic written
+            // before acceptance or enriched later leaves the path where it is.
+            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            if case .success(let next) = HouseholdPath.next(.validateDiagnostic, from: path.facts),
+                next != path.facts.state
+            {
+                try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+            }
             let validated = try await DiagnosticStore.load(
                 diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
             return (validated, .changed("diagnostic.validate", id))

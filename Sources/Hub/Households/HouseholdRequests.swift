@@ -166,6 +166,20 @@ func check(_ condition: Bool, field: String, _ detail: String) throws {
     guard condition else { throw Problem.unprocessable(detail, field: field) }
 }
 
+/// A code from a fixed list (a kind, a reason…): a 422 listing the possible values otherwise.
+func checkCode(_ value: String, in allowed: [String], field: String) throws {
+    try check(
+        allowed.contains(value), field: field,
+        "Valeur inconnue ; valeurs possibles : " + allowed.joined(separator: ", ") + ".")
+}
+
+/// An optional free text of at most `limit` characters, trimmed; blank counts as absent.
+func optionalText(_ raw: String?, limit: Int = 2000, field: String) throws -> String? {
+    guard let text = raw?.trimmed, !text.isEmpty else { return nil }
+    try check(text.count <= limit, field: field, "Ce texte compte au plus \(limit) caractères.")
+    return text
+}
+
 /// A level named in a body: the item's default when absent, a 422 when unknown.
 func level(_ raw: String?, default fallback: Level, field: String) throws -> Level {
     guard let raw else { return fallback }
@@ -187,6 +201,15 @@ enum Day {
         guard let date = Calendar.utc.date(from: components),
             Calendar.utc.dateComponents([.year, .month, .day], from: date) == components
         else { return nil }
+        return date
+    }
+
+    /// A day of the path that has happened: today at the latest, at most ten years back.
+    static func past(_ text: String, field: String) throws -> Date {
+        guard let date = date(text), date <= Date(), date > Date(timeIntervalSinceNow: -10 * 366 * 86400) else {
+            throw Problem.unprocessable(
+                "Date attendue au format AAAA-MM-JJ, passée ou du jour, de moins de dix ans.", field: field)
+        }
         return date
     }
 

@@ -88,9 +88,10 @@ struct HouseholdsController {
             filter.referentID = id
         }
         if let raw = query["status"] {
-            guard ["oriented", "accepted", "declined"].contains(String(raw)) else {
+            guard PathState(rawValue: String(raw)) != nil else {
                 throw Problem.badRequest(
-                    "Le paramètre « status » vaut oriented, accepted ou declined.", field: "status")
+                    "Le paramètre « status » est une étape du parcours : "
+                        + PathState.allCases.map(\.rawValue).joined(separator: ", ") + ".", field: "status")
             }
             filter.status = String(raw)
         }
@@ -182,9 +183,7 @@ struct HouseholdsController {
     /// their sentence.
     func advance(_ step: PathStep, from status: String) throws {
         guard let state = PathState(rawValue: status) else { throw Problem.internal }
-        if case .failure(let refusal) = HouseholdPath.next(step, from: PathFacts(state: state)) {
-            throw Problem.conflict(refusal.message)
-        }
+        _ = try PathStore.take(step, from: PathFacts(state: state))
     }
 
     /// Acceptance and decline belong to the programme's opérateur.

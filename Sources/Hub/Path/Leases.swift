@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// The household's lease: direct with the bailleur, or sliding (bail glissant) held by the
+/// opérateur until it passes to the household's name.
+struct Lease: Encodable, Sendable {
+    let id: UUID
+    let proposalId: UUID
+    let flatId: UUID
+    let kind: String
+    let signedOn: String
+    let referentAttended: Bool
+    @Null var entryInspectionOn: String?
+    @Null var slidOn: String?
+    let authorOrganisationId: UUID
+    let createdAt: Date
+}
+
+struct NewLeaseRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["kind", "signedOn", "referentAttended"]
+    static let kinds = ["direct", "sliding"]
+    let kind: String
+    let signedOn: String
+    let referentAttended: Bool
+
+    func validated() throws -> Date {
+        try checkCode(kind, in: Self.kinds, field: "kind")
+        return try Day.past(signedOn, field: "signedOn")
+    }
+}
+
+struct LeaseEntryRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["entryInspectionOn"]
+    let entryInspectionOn: String
+}
+
+struct LeaseSlideRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["slidOn"]
+    let slidOn: String
+}
+
+/// Leases' SQL; RLS lets the lead organisation's social workers and service heads record
+/// them and complete their own.
+enum LeaseStore {
+    static func list(
+        of household: UUID, only id: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Lease] {
+        let rows = try await connection.query(
+            """
+            SELECT l.id, l.proposal_id, p.flat_id, l.kind, l.signed_on::text, l.referent_attended,
+                   l.entry_inspection_on::text, l.slid_on::text, l.author_organisation_id, l.created_at
+            FROM leases l JOIN proposals p ON p.id = l.proposal_id
+            WHERE l.household_id = \(household) AND (\(id)::uuid IS NULL OR l.id = \(id))
+            ORDER BY l.signed_on DESC, l.created_at DESC
+            """, logger: logger)
+        var leases: [Lease] = []
+        for try await row in rows.decode(
+            (UUID, UUID, UUID, String, String, Bool, String?, String?, UUID, Date).self)
+        {
+            leases.append(
+                Lease(
+                    id: row.0, proposalId: row.1, flatId: row.2, kind: row.3, signedOn: row.4, referentAttended: row.5,
+                    entryInspectionOn: row.6, slidOn: row.7, authorOrganisationId: row.8, createdAt: row.9))
+        }
+        return leases
+    }
+
+    static func sign(
+        _ request: NewLeaseRequest, proposal: UUID, household: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID {
+        let id = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO leases (id, household_id, proposal_id, author_organisation_id, author_user_id, kind, signed_on,
+                                referent_attended)
+            VALUES (\(id), \(household), \(proposal), \(actor.organisationID), \(actor.userID), \(request.kind),
+                    \(request.signedOn)::date, \(request.referentAttended))
+            """, logger: logger)
+        return id
+    }
+
+    static func recordEntry(_ id: UUID, on day: String, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform(
+            "UPDATE leases SET entry_inspection_on = \(day)::date WHERE id = \(id)", logger: logger)
+    }
+
+    static func recordSlide(_ id: UUID, on day: String, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform("UPDATE leases SET slid_on = \(day)::date WHERE id = \(id)", logger: logger)
+    }
+}

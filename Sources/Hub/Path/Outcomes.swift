@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// How an accompaniment ended (the sortie), and whether the household stayed in its flat.
+struct Outcome: Encodable, Sendable {
+    let id: UUID
+    let kind: String
+    let endedOn: String
+    @Null var inFlatAt6Months: Bool?
+    @Null var inFlatAt12Months: Bool?
+    let authorOrganisationId: UUID
+    let createdAt: Date
+}
+
+struct EndRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["outcome", "endedOn"]
+    static let outcomes = [
+        "rehousedInProgrammeStock", "rehousedOtherLandlord", "slidingLease", "associativeManager",
+        "voluntaryDeparture", "other",
+    ]
+    let outcome: String
+    let endedOn: String
+
+    func validate() throws {
+        try checkCode(outcome, in: Self.outcomes, field: "outcome")
+        _ = try Day.past(endedOn, field: "endedOn")
+    }
+}
+
+struct StayRequest: ClosedJSONObject {
+    static let fields: Set<String> = ["months", "inFlat"]
+    let months: Int
+    let inFlat: Bool
+
+    func validate() throws {
+        try check([6, 12].contains(months), field: "months", "Le maintien se constate à 6 ou à 12 mois.")
+    }
+}
+
+enum OutcomeStore {
+    static func list(
+        of household: UUID, only id: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Outcome] {
+        let rows = try await connection.query(
+            """
+            SELECT id, kind, ended_on::text, in_flat_at_6_months, in_flat_at_12_months, author_organisation_id,
+                   created_at
+            FROM outcomes WHERE household_id = \(household) AND (\(id)::uuid IS NULL OR id = \(id))
+            ORDER BY ended_on DESC, created_at DESC
+            """, logger: logger)
+        var outcomes: [Outcome] = []
+        for try await row in rows.decode((UUID, String, String, Bool?, Bool?, UUID, Date).self) {
+            outcomes.append(
+                Outcome(
+                    id: row.0, kind: row.1, endedOn: row.2, inFlatAt6Months: row.3, inFlatAt12Months: row.4,
+                    authorOrganisationId: row.5, createdAt: row.6))
+        }
+        return outcomes
+    }
+
+    static func record(
+        _ request: EndRequest, household: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID {
+        let id = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on)
+            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.outcome),
+                    \(request.endedOn)::date)
+            """, logger: logger)
+        return id
+    }
+
+    /// The day the household entered the flat of its latest lease before `endedOn`.
+    static func entry(of household: UUID, before endedOn: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> Date?
+    {
+        let rows = try await connection.query(
+            """
+            SELECT entry_inspection_on::text FROM leases
+            WHERE household_id = \(household) AND entry_inspection_on <= \(endedOn)::date
+            ORDER BY entry_inspection_on DESC LIMIT 1
+            """, logger: logger)
+        for try await day in rows.decode(String.self) { return Day.date(day) }
+        return nil
+    }
+
+    static func recordStay(
+        _ id: UUID, months: Int, inFlat: Bool, connection: PostgresConnection, logger: Logger
+    ) async throws {
+        if months == 6 {
+            try await connection.perform(
+                "UPDATE outcomes SET in_flat_at_6_months = \(inFlat) WHERE id = \(id)", logger: logger)
+        } else {
+            try await connection.perform(
+                "UPDATE outcomes SET in_flat_at_12_months = \(inFlat) WHERE id = \(id)", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// Where a household stands on its path, read under the reader's settings with the
+/// household's row locked: two steps taken at once are taken one after the other.
+struct PathSnapshot: Sendable {
+    var facts: PathFacts
+    let programme: UUID
+    /// The opaque reference notifications carry (R13).
+    let reference: String
+    /// Whether the household was ever accepted (it has a référent).
+    let wasAccepted: Bool
+    /// The proposal the latest CAL decision was about, and that decision's day.
+    let lastDecidedProposal: UUID?
+    let lastDecidedOn: Date?
+}
+
+enum PathStore {
+    static func snapshot(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> PathSnapshot
+    {
+        let rows = try await connection.query(
+            """
+            SELECT h.status, h.programme_id, h.reference, h.referent_user_id IS NOT NULL, d.decision, d.proposal_id,
+                   d.decided_on::text,
+                   (SELECT c.planned_end_on::text FROM contracts c WHERE c.household_id = h.id
+                    ORDER BY c.created_at DESC LIMIT 1),
+                   (SELECT l.signed_on::text FROM leases l WHERE l.household_id = h.id
+                    ORDER BY l.created_at DESC LIMIT 1)
+            FROM households h
+            LEFT JOIN LATERAL (SELECT decision, proposal_id, decided_on FROM cal_decisions c
+                               WHERE c.household_id = h.id ORDER BY c.decided_on DESC, c.created_at DESC LIMIT 1) d
+                   ON true
+            WHERE h.id = \(household)
+            FOR UPDATE OF h
+            """, logger: logger)
+        for try await row in rows.decode(
+            (String, UUID, String, Bool, String?, UUID?, String?, String?, String?).self)
+        {
+            guard let state = PathState(rawValue: row.0) else { throw Problem.internal }
+            let facts = PathFacts(
+                state: state, lastCALDecision: row.4.flatMap(CALDecisionKind.init(rawValue:)),
+                contract: row.7.flatMap(Day.date).map(ContractFacts.init(plannedEnd:)),
+                leaseSignedOn: row.8.flatMap(Day.date))
+            return PathSnapshot(
+                facts: facts, programme: row.1, reference: row.2, wasAccepted: row.3, lastDecidedProposal: row.5,
+                lastDecidedOn: row.6.flatMap(Day.date))
+        }
+        // The gate let the reader through the door: the household exists for them.
+        throw Problem.notFound
+    }
+
+    /// The state `step` leads to, or the rules' French sentence as a 409.
+    static func take(_ step: PathStep, from facts: PathFacts) throws -> PathState {
+        switch HouseholdPath.next(step, from: facts) {
+        case .success(let state): return state
+        case .failure(let refusal): throw Problem.conflict(refusal.message)
+        }
+    }
+
+    /// Records the new state; the trigger of sql/0007 writes the transition and refuses a
+    /// move the path does not have.
+    static func move(_ household: UUID, to state: PathState, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.perform(
+            "UPDATE households SET status = \(state.rawValue) WHERE id = \(household)", logger: logger)
+    }
+}
