@@ -36,7 +36,7 @@ import Testing
             // other write decodes one.
             let bodyless: Set<String> = [
                 "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable", "read",
-                "webhooks/{subscriptionId}", "rotate-secret", "replay",
+                "webhooks/{subscriptionId}", "rotate-secret", "replay", "reopen",
             ]
             var exercised: Set<String> = []
             for (method, path) in routes where method != .get {
@@ -51,7 +51,7 @@ import Testing
                         case "{diagnosticId}": diagnostic
                         case "{organisationId}": world.organisations["land"]!.id.uuidString
                         case "{userId}", "{consentId}", "{programmeId}", "{messageId}", "{subscriptionId}",
-                            "{deliveryId}":
+                            "{deliveryId}", "{meetingId}", "{proposalId}", "{alertId}", "{leaseId}", "{outcomeId}":
                             UUID().uuidString
                         default: String(segment)
                         }
@@ -70,8 +70,9 @@ import Testing
             }
             // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
             // note, break-glass, draft update, e-mail preferences, webhook subscription, contract,
-            // meeting, aid.
-            #expect(exercised.count == 15, "\(exercised.sorted())")
+            // meeting and its completion, aid, flat, proposal and its answer, CAL decision, alert
+            // and its resolution, lease with its entry and slide, end, stay in the flat.
+            #expect(exercised.count == 27, "\(exercised.sorted())")
         }
     }
 }

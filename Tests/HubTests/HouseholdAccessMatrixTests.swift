@@ -61,6 +61,32 @@ import Testing
         // funder may not; another programme's user names a programme it cannot see.
         ("POST", "/v1/households", [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
         ("GET", "/v1/diagnostic-grid", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+        // Flats are the bailleur's; one proposed to the household is seen by its readers.
+        ("GET", "/v1/flats", [403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 401]),
+        ("POST", "/v1/flats", [403, 403, 403, 403, 403, 201, 403, 403, 403, 403, 401]),
+        ("GET", "/v1/flats/{f}", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/proposals", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/cal-decisions", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/alerts", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/leases", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/outcomes", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        ("GET", "/v1/households/{h}/timeline", [200, 200, 200, 404, 404, 200, 200, 404, 404, 404, 401]),
+        // The bailleur writes proposals, CAL decisions and alerts (an alert needs a lease: 409
+        // proves the bailleur passed the rights); the answer is also the référent's to record
+        // (the bailleur then finds it recorded).
+        ("POST", "/v1/households/{h}/proposals", [403, 403, 403, 404, 404, 201, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/proposals/{p}/answer", [200, 403, 403, 404, 404, 409, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/cal-decisions", [403, 403, 403, 404, 404, 201, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/alerts", [403, 403, 403, 404, 404, 409, 403, 404, 404, 404, 401]),
+        // The lease, the end and a reopening are the lead organisation's; the lease waits for
+        // an attribution (the CAL postponed).
+        ("POST", "/v1/households/{h}/leases", [409, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        // A meeting is completed by the organisation that planned it.
+        ("PATCH", "/v1/households/{h}/meetings/{m}", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/end", [201, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/households/{h}/reopen", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
+        // Libre adhésion: recorded by bound users of the lead organisation, like a consent.
+        ("POST", "/v1/households/{h}/withdraw", [200, 403, 403, 404, 404, 403, 403, 404, 404, 404, 401]),
     ]
 
     /// What each seat reads of the household's notes and diagnostic (R2–R4).
@@ -85,7 +111,15 @@ import Testing
         .facilitator: ["acquis", "soutienNecessaire", "enCours", "diag-comment-partners"],
     ]
 
-    func body(for route: String, world: HouseholdWorld) -> ByteBuffer? {
+    /// The household, with a flat of the bailleur proposed to it and a past meeting planned
+    /// by the lead organisation, for the routes that name them.
+    struct PathWorld {
+        let flat: String
+        let proposal: String
+        let meeting: String
+    }
+
+    func body(for route: String, world: HouseholdWorld, path: PathWorld) -> ByteBuffer? {
         switch route {
         case "/v1/households/{h}/notes": json(["body": "note du matrice", "level": "partners"])
         case "/v1/households/{h}/consents":
@@ -100,6 +134,16 @@ import Testing
         case "/v1/households/{h}/contracts": json(ContractTests.contract())
         case "/v1/households/{h}/meetings": json(SocialWorkTests.meeting())
         case "/v1/households/{h}/aids": json(SocialWorkTests.aid())
+        case "/v1/flats": json(PathTests.flat())
+        case "/v1/households/{h}/proposals": json(["flatId": path.flat, "proposedOn": PathTests.day(-3)])
+        case "/v1/households/{h}/proposals/{p}/answer": json(["answer": "accepted", "answeredOn": PathTests.day(-2)])
+        case "/v1/households/{h}/cal-decisions":
+            json(PathTests.decision(path.proposal, "postponement", on: PathTests.day(-1)))
+        case "/v1/households/{h}/alerts": json(["kind": "upkeep", "reportedOn": PathTests.day(0)])
+        case "/v1/households/{h}/leases":
+            json(["kind": "direct", "signedOn": PathTests.day(0), "referentAttended": true])
+        case "/v1/households/{h}/meetings/{m}": json(["status": "held", "durationMinutes": 30])
+        case "/v1/households/{h}/end": json(["outcome": "voluntaryDeparture", "endedOn": PathTests.day(0)])
         default: nil
         }
     }
@@ -117,8 +161,12 @@ import Testing
                 consents.items.first {
                     ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == expiredOrg
                 }?["id"] as? String)
+            let path = try await Self.pathWorld(client, world)
             for (method, route, expected) in Self.matrix {
                 let uri = route.replacingOccurrences(of: "{h}", with: world.household.uuidString)
+                    .replacingOccurrences(of: "{f}", with: path.flat)
+                    .replacingOccurrences(of: "{p}", with: path.proposal)
+                    .replacingOccurrences(of: "{m}", with: path.meeting)
                     .replacingOccurrences(of: "{d}", with: diagnostic)
                     .replacingOccurrences(of: "{expiredOrg}", with: expiredOrg)
                     .replacingOccurrences(of: "{expired}", with: expired)
@@ -126,7 +174,7 @@ import Testing
                     let answer = try await client.execute(
                         uri: uri, method: HTTPRequest.Method(method)!,
                         headers: world.headers(seat) + (method == "GET" ? [:] : [.ifMatch: "\"x\""]),
-                        body: body(for: route, world: world))
+                        body: body(for: route, world: world, path: path))
                     #expect(Int(answer.status.code) == status, "\(method) \(route) pour \(seat)")
                     if status >= 400 { answer.expectProblem(answer.status) }
                     // A hidden household names nobody, even in its error.
@@ -136,6 +184,21 @@ import Testing
                 }
             }
         }
+    }
+
+    static func pathWorld(_ client: some TestClientProtocol, _ world: HouseholdWorld) async throws -> PathWorld {
+        let flat = try await client.execute(
+            uri: "/v1/flats", method: .post, headers: world.headers(.housingOfficer), body: json(PathTests.flat()))
+        let flatID = try #require(flat.object["id"] as? String)
+        let proposal = try await client.execute(
+            uri: "/v1/households/\(world.household)/proposals", method: .post, headers: world.headers(.housingOfficer),
+            body: json(["flatId": flatID, "proposedOn": PathTests.day(-5)]))
+        let meeting = try await client.execute(
+            uri: "/v1/households/\(world.household)/meetings", method: .post, headers: world.headers(.leadBound),
+            body: json(SocialWorkTests.meeting(status: "planned", duration: nil)))
+        return PathWorld(
+            flat: flatID, proposal: try #require(proposal.object["id"] as? String),
+            meeting: try #require(meeting.object["id"] as? String))
     }
 
     @Test func eachSeatReadsExactlyItsLevels() async throws {
