@@ -101,6 +101,24 @@ enum DemoData {
                 on: connection, logger: logger)
         }
         try await loadHousehold(on: connection, logger: logger)
+        try await loadFlats(on: connection, logger: logger)
+    }
+
+    /// Two flats of Antin's stock for Julie Moreau to propose once a household is diagnosed.
+    static func loadFlats(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform(
+            """
+            INSERT INTO flats (id, landlord_organisation_id, created_by, reference, commune, departement, flat_type,
+                               rent_cents, charges_cents, contingent, available_from)
+            SELECT gen_random_uuid(), o.id, u.id, f.reference, f.commune, '91', f.flat_type, f.rent, f.charges,
+                   f.contingent, current_date
+            FROM organisations o, users u,
+                 (VALUES ('ANT-EVRY-12', 'Évry-Courcouronnes', 'T3', 51240, 8500, 'landlord'),
+                         ('ANT-CORB-04', 'Corbeil-Essonnes', 'T2', 43810, 6200, 'prefecture'))
+                     AS f (reference, commune, flat_type, rent, charges, contingent)
+            WHERE o.name = 'Antin Résidences' AND u.email = 'julie.moreau@antin.demo'
+            ON CONFLICT (landlord_organisation_id, reference) DO NOTHING
+            """, logger: logger)
     }
 
     /// One household to try the secret partagé with: oriented by the Croix-Rouge, accepted
