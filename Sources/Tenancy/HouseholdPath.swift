@@ -7,6 +7,22 @@ public enum PathState: String, Sendable, CaseIterable, Codable {
     case oriented, accepted, diagnosed, candidate, calDecided, leaseSigned, accompaniedInFlat, ended
     case declined, withdrawn
 
+    /// What the household's own documents call the stage (the right-of-access export).
+    public var label: String {
+        switch self {
+        case .oriented: "orienté"
+        case .accepted: "accepté"
+        case .diagnosed: "diagnostic partagé validé"
+        case .candidate: "candidat à un logement"
+        case .calDecided: "décision de la commission d'attribution"
+        case .leaseSigned: "bail signé"
+        case .accompaniedInFlat: "accompagné dans le logement"
+        case .ended: "accompagnement terminé"
+        case .declined: "non accepté"
+        case .withdrawn: "accompagnement interrompu à la demande du ménage"
+        }
+    }
+
     /// Between acceptance and the end: the household is accompanied.
     public var isActive: Bool {
         switch self {

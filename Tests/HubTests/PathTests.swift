@@ -266,6 +266,21 @@ import Testing
             let days = timeline.items.compactMap { $0["on"] as? String }
             #expect(days == days.sorted())
 
+            // The right of access holds the path too (R12).
+            let export = try await client.execute(uri: h + "/export", method: .get, headers: lead).object
+            for key in ["contracts", "proposals", "calDecisions", "leases", "alerts", "outcomes"] {
+                #expect((export[key] as? [Any])?.isEmpty == false, "\(key)")
+            }
+            #expect((export["path"] as? [Any])?.count == timeline.items.count)
+            let document = String(
+                buffer: try await client.execute(uri: h + "/export?format=markdown", method: .get, headers: lead).body)
+            for line in [
+                "Bail glissant signé le", "accompagné dans le logement", "1240.50 € sur 3 mois",
+                "refusé par le ménage (location)", "décision de la CAL, refusal (incompleteFile)",
+            ] {
+                #expect(document.contains(line), "« \(line) »")
+            }
+
             // The CAL's decisions and the alert were told through Notify, with the reference only.
             let topics = try await withOwner { owner in
                 var topics: [String] = []

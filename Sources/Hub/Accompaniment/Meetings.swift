@@ -134,11 +134,15 @@ enum MeetingStore {
         _ id: UUID, household: UUID, _ request: MeetingOutcomeRequest, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await connection.perform(
+        // Two requests at once: the second finds it no longer planned.
+        let rows = try await connection.query(
             """
             UPDATE meetings SET status = \(request.status), duration_minutes = \(request.durationMinutes)
-            WHERE id = \(id) AND status = 'planned'
+            WHERE id = \(id) AND status = 'planned' RETURNING id
             """, logger: logger)
+        guard try await rows.decode(UUID.self).first(where: { _ in true }) != nil else {
+            throw Problem.conflict("Ce rendez-vous a déjà été déclaré tenu ou manqué.")
+        }
         if request.status == "held" { try await touchLastContact(household, on: connection, logger: logger) }
     }
 

@@ -70,6 +70,16 @@ struct AccessLogController {
         let consents: [ConsentRecord]
         let diagnostics: [Diagnostic]
         let notes: [NoteRecord]
+        /// The path (issue 5): its moves and every record of it the reader may see.
+        let path: [TimelineEntry]
+        let contracts: [Contract]
+        let meetings: [Meeting]
+        let aids: [Aid]
+        let proposals: [Proposal]
+        let calDecisions: [CALDecision]
+        let leases: [Lease]
+        let alerts: [Alert]
+        let outcomes: [Outcome]
         let accessLog: [Access]
     }
 
@@ -103,6 +113,16 @@ struct AccessLogController {
                 notes += page.filter { $0.isReadable(by: actor, facts) }
                 after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
             } while after != nil
+            var path: [TimelineEntry] = []
+            var cursor: (String, Int64, String, UUID)?
+            repeat {
+                let page = try await TimelineStore.page(
+                    of: id, after: cursor, limit: 1000, on: connection, logger: context.logger)
+                path += page
+                cursor = try page.count == 1000 ? page.last.map { try TimelineEntry.decode(cursor: $0.cursor) } : nil
+            } while cursor != nil
+            let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
+            let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
             var log: [Access] = []
             var before: Int64?
             repeat {
@@ -114,9 +134,19 @@ struct AccessLogController {
                 generatedAt: Date(), household: household,
                 careTeam: try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger),
                 consents: try await HouseholdStore.consents(of: id, on: connection, logger: context.logger),
-                diagnostics: diagnostics, notes: notes, accessLog: log)
+                diagnostics: diagnostics, notes: notes, path: path,
+                contracts: try await ContractStore.list(of: id, on: connection, logger: context.logger),
+                meetings: meetings, aids: aids,
+                proposals: try await CandidacyStore.proposals(of: id, on: connection, logger: context.logger),
+                calDecisions: try await CandidacyStore.decisions(of: id, on: connection, logger: context.logger),
+                leases: try await LeaseStore.list(of: id, on: connection, logger: context.logger),
+                alerts: try await AlertStore.list(of: id, on: connection, logger: context.logger),
+                outcomes: try await OutcomeStore.list(of: id, on: connection, logger: context.logger),
+                accessLog: log)
             let levels = diagnostics.reduce(into: Set<Level>([.partners])) { $0.formUnion($1.levels) }
                 .union(notes.compactMap { Level(rawValue: $0.level) })
+                .union(path.compactMap { Level(rawValue: $0.level) })
+                .union(meetings.compactMap { $0.note.flatMap { Level(rawValue: $0.level) } })
             return (export, .disclosed("household.export", id, levels: levels))
         }
         if format == "markdown" {

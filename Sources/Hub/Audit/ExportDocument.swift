@@ -81,6 +81,7 @@ enum ExportDocument {
             lines.append(
                 "- \(day(note.writtenAt)), \(note.authorName) (\(note.authorOrganisation.name)) : \(note.body)")
         }
+        lines.append(contentsOf: path(export))
         lines.append("")
         lines.append("## Qui a consulté ce dossier")
         lines.append("")
@@ -91,6 +92,65 @@ enum ExportDocument {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// The path's sections: its steps, contracts, flats proposed and the CAL's decisions, the
+    /// lease, alerts, meetings, aid and the outcome.
+    static func path(_ export: AccessLogController.Export) -> [String] {
+        var lines: [String] = []
+        func section(_ title: String, _ items: [String]) {
+            lines.append("")
+            lines.append("## \(title)")
+            lines.append("")
+            lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0)" })
+        }
+        func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
+        section(
+            "Étapes du parcours",
+            export.path.filter { $0.kind == "pathTransition" }.map {
+                "\(on($0.on)) : \(($0.details["to"]).flatMap(PathState.init(rawValue:))?.label ?? "—")"
+            })
+        section(
+            "Contrats d'accompagnement",
+            export.contracts.map {
+                "\($0.kind.uppercased()), signé le \(on($0.signedOn)), du \(on($0.startsOn)) au \(on($0.plannedEndOn)) ; objectifs : \($0.objectives.joined(separator: ", "))"
+            })
+        section(
+            "Logements proposés et décisions de la CAL",
+            export.proposals.map { p in
+                let answer = p.answer.map {
+                    $0.answer == "accepted"
+                        ? ", accepté par le ménage" : ", refusé par le ménage (\($0.refusalReason ?? "—"))"
+                }
+                return
+                    "\(on(p.proposedOn)) : \(p.flat.type) à \(p.flat.commune), loyer \(p.flat.rent) € + \(p.flat.charges) € de charges\(answer ?? "")"
+            }
+                + export.calDecisions.map {
+                    "\(on($0.decidedOn)) : décision de la CAL, \($0.decision)\($0.refusalReason.map { " (\($0))" } ?? "")\($0.condition.map { ", condition : \($0)" } ?? "")"
+                })
+        section(
+            "Bail",
+            export.leases.map {
+                "\($0.kind == "sliding" ? "Bail glissant" : "Bail direct") signé le \(on($0.signedOn))\($0.referentAttended ? " en présence du référent" : "")\($0.entryInspectionOn.map { ", état des lieux d'entrée le \(on($0))" } ?? "")\($0.slidOn.map { ", passé au nom du ménage le \(on($0))" } ?? "")"
+            })
+        section(
+            "Alertes du bailleur",
+            export.alerts.map {
+                "\(on($0.reportedOn)) : \($0.kind)\($0.arrears.map { ", \($0.amount) € sur \($0.months) mois" } ?? "")\($0.resolution.map { " — résolue le \(on($0.resolvedOn)) : \($0.text)" } ?? "")"
+            })
+        section(
+            "Rendez-vous",
+            export.meetings.map {
+                "\(day($0.startsAt)) : \($0.kind), \($0.status)\($0.durationMinutes.map { ", \($0) min" } ?? "")\($0.note.map { ". \($0.body)" } ?? "")"
+            })
+        section(
+            "Aides", export.aids.map { "\(on($0.requestedOn)) : \($0.kind), \($0.amount) €, \($0.status)" })
+        section(
+            "Sortie",
+            export.outcomes.map {
+                "\(on($0.endedOn)) : \($0.kind)\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")"
+            })
+        return lines
     }
 
     static func label(_ assessment: String) -> String {

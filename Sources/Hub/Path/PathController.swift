@@ -87,11 +87,13 @@ struct PathController {
         let enteredOn = try Day.past(body.entryInspectionOn, field: "entryInspectionOn")
         return try await gate.run(id, action: "lease.entry", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
-            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            var path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             let lease = try await ownLease(leaseID, of: id, actor, on: connection, context: context)
             guard lease.entryInspectionOn == nil else {
                 throw Problem.conflict("L'état des lieux d'entrée de ce bail est déjà enregistré.")
             }
+            // The entry follows the signature of this lease, not of whichever came last.
+            path.facts.leaseSignedOn = Day.date(lease.signedOn)
             let next = try PathStore.take(.moveIn(on: enteredOn), from: path.facts)
             try await LeaseStore.recordEntry(
                 leaseID, on: body.entryInspectionOn, connection: connection, logger: context.logger)
