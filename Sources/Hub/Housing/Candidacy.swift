@@ -88,10 +88,8 @@ struct NewCALDecisionRequest: ClosedJSONObject {
     }
 
     func validated() throws -> Checked {
-        guard let kind = CALDecisionKind(rawValue: decision) else {
-            try checkCode(decision, in: CALDecisionKind.allCases.map(\.rawValue), field: "decision")
-            throw Problem.internal
-        }
+        try checkCode(decision, in: CALDecisionKind.allCases.map(\.rawValue), field: "decision")
+        let kind = CALDecisionKind(rawValue: decision)!
         if kind == .refusal {
             guard let refusalReason else {
                 throw Problem.unprocessable("Un refus de la CAL porte un motif de la liste.", field: "refusalReason")

@@ -51,7 +51,7 @@ struct HousingController {
     @Sendable func propose(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Proposal> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewProposalRequest.self, context: context)
-        let proposedOn = try Day.past(body.proposedOn, field: "proposedOn")
+        _ = try Day.past(body.proposedOn, field: "proposedOn")
         let proposal = try await gate.run(id, action: "proposal.add", context: context) { connection, actor, facts in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireLandlord(actor, facts, programme: path.programme, on: connection, context: context)
@@ -61,9 +61,6 @@ struct HousingController {
                 throw Problem.unprocessable(
                     "Ce logement n'est pas dans le parc de votre organisation.", field: "flatId")
             }
-            try check(
-                Day.date(flat.availableFrom).map { $0 <= proposedOn.addingTimeInterval(366 * 86400) } ?? false,
-                field: "proposedOn", "Ce logement ne sera pas disponible avant plus d'un an.")
             let next = try PathStore.take(.propose, from: path.facts)
             let proposal = try await CandidacyStore.propose(
                 body.flatId, on: body.proposedOn, household: id, by: actor, on: connection, logger: context.logger)
