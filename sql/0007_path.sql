@@ -4,6 +4,12 @@
 -- added, and only the facts that come later (an entry inspection, a slide, a resolution, the
 -- stay at 6 and 12 months) are filled in afterwards, by the author organisation.
 
+-- The contract's objectives are the grid's sections: SE (savoir s'adapter à son
+-- environnement), not the SA that sql/0005 spelt.
+ALTER TABLE contracts DROP CONSTRAINT contracts_objectives_check;
+ALTER TABLE contracts ADD CONSTRAINT contracts_objectives_check
+    CHECK (cardinality(objectives) > 0 AND objectives <@ ARRAY['PL', 'SL', 'SH', 'SE', 'BA']);
+
 ALTER TABLE households DROP CONSTRAINT households_status_check;
 ALTER TABLE households ADD CONSTRAINT households_status_check CHECK (status IN ('oriented', 'accepted', 'diagnosed',
     'candidate', 'calDecided', 'leaseSigned', 'accompaniedInFlat', 'ended', 'declined', 'withdrawn'));
@@ -18,7 +24,8 @@ CREATE TABLE path_transitions (
     -- Null when the platform operator wrote it (demo seed, backfill).
     organisation_id uuid REFERENCES organisations (id),
     user_id uuid REFERENCES users (id),
-    at timestamptz NOT NULL DEFAULT now()
+    -- The clock, not the transaction's start: two moves in one transaction keep their order.
+    at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX path_transitions_household ON path_transitions (household_id, at);
 
@@ -32,6 +39,11 @@ DECLARE
                                     'accompaniedInFlat'];
     old_state text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END;
 BEGIN
+    -- A household enters the path oriented; the platform operator (no acting organisation:
+    -- demo seed, generated bench data) may write one at any stage.
+    IF TG_OP = 'INSERT' AND NEW.status <> 'oriented' AND app_org_id() IS NOT NULL THEN
+        RAISE EXCEPTION 'path: a household starts oriented, not %', NEW.status USING ERRCODE = 'check_violation';
+    END IF;
     IF TG_OP = 'UPDATE' AND NOT (
            (old_state = 'oriented' AND NEW.status IN ('accepted', 'declined', 'withdrawn'))
         OR (old_state = 'accepted' AND NEW.status = 'diagnosed')
@@ -59,7 +71,7 @@ CREATE TRIGGER households_path_update AFTER UPDATE OF status ON households
 INSERT INTO path_transitions (household_id, from_state, to_state, at)
 SELECT id, NULL, 'oriented', created_at FROM households;
 INSERT INTO path_transitions (household_id, from_state, to_state, at)
-SELECT id, 'oriented', status, created_at FROM households WHERE status <> 'oriented';
+SELECT id, 'oriented', status, created_at + interval '1 millisecond' FROM households WHERE status <> 'oriented';
 
 -- The bailleur's flats: not household data; a flat is seen by its bailleur and by whoever
 -- sees a proposal of it.
@@ -107,6 +119,7 @@ CREATE TABLE proposal_answers (
     created_at timestamptz NOT NULL DEFAULT now(),
     CHECK ((answer = 'refused') = (refusal_reason IS NOT NULL))
 );
+CREATE INDEX proposal_answers_household ON proposal_answers (household_id);
 
 CREATE TABLE cal_decisions (
     id uuid PRIMARY KEY,

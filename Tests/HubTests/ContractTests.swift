@@ -50,7 +50,10 @@ import Testing
                 body: json(Self.contract(kind: "masp2", plannedEndOn: "2026-07-05", departement: true)))
             #expect(masp2.status == .created)
             #expect(masp2.object["kind"] as? String == "masp2")
-            let avdl = try await client.execute(uri: uri, method: .post, headers: lead, body: json(Self.contract()))
+            // Every section of the grid is an objective, SE (savoir s'adapter) included.
+            let avdl = try await client.execute(
+                uri: uri, method: .post, headers: lead,
+                body: json(Self.contract(objectives: ["PL", "SL", "SH", "SE", "BA"])))
             #expect(avdl.status == .created)
 
             // Newest first, the same for every reader through the door; nobody else sees any.

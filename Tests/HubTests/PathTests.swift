@@ -398,6 +398,18 @@ import Testing
                         logger: TestDatabase.logger)
                 }
             }
+            // A household enters the path oriented, even through raw SQL that the policy lets in.
+            await #expect(throws: PSQLError.self) {
+                try await client.withActor(lead, logger: TestDatabase.logger) { connection in
+                    try await connection.perform(
+                        """
+                        INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
+                            single_parent, current_situation, public, action_logement_employee, resources_category)
+                        VALUES (gen_random_uuid(), 'M-SQL' || left(md5(random()::text), 6), \(world.programme),
+                                'leaseSigned', app_org_id(), app_org_id(), false, 'hotel', 'hotelFamily', false, 'none')
+                        """, logger: TestDatabase.logger)
+                }
+            }
             // A social worker cannot add a flat, a proposal or an alert; a bailleur cannot sign a lease.
             let flat = UUID()
             try await client.withActor(officer, logger: TestDatabase.logger) { connection in

@@ -135,12 +135,15 @@ enum DemoData {
             INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
                 referent_user_id, referent_name, single_parent, current_situation, situation_since, public,
                 dalo_recognised_on, dalo_departement, action_logement_employee, resources_category)
-            SELECT \(id), 'M-DEMO00001', p.id, 'accepted', crf.id, alfi.id, u.id, u.display_name, true, 'hotel',
+            SELECT \(id), 'M-DEMO00001', p.id, 'oriented', crf.id, alfi.id, u.id, u.display_name, true, 'hotel',
                    date '2021-09-01', 'hotelFamily', date '2022-03-15', '91', false, 'minimaSociaux'
             FROM programmes p, organisations crf, organisations alfi, users u
             WHERE p.name = \(programme) AND crf.name = 'Croix-Rouge française' AND alfi.name = 'ALFI'
               AND u.email = 'claire.martin@alfi.demo'
             """, logger: logger)
+        // Oriented, then accepted: the path's first two moves, as the API would record them.
+        try await connection.perform(
+            "UPDATE households SET status = 'accepted' WHERE id = \(id)", logger: logger)
         try await connection.perform(
             """
             INSERT INTO household_persons (id, household_id, position, first_name, last_name, birth_date, relation)
