@@ -4,13 +4,15 @@
 # The ratio is the cost of everything that is not the database: HTTP, routing, JSON, the
 # connection pool, the hub's own Swift work. See bench/README.md for how to read it.
 #
-#   bash bench/run.sh [--routes me,household,notify]
+#   bash bench/run.sh [--routes me,household,timeline,notify]
 #
 # Routes (sections), in this order:
 #   me         GET /v1/me as admin@alfi.demo, against bench/me.pgbench
 #   household  GET /v1/households/{id} as claire.martin@alfi.demo, a random household among
 #              BENCH_HOUSEHOLDS generated ones (bench/households.sql), against
 #              bench/household.pgbench (wrk draws the ids with bench/household.lua)
+#   timeline   GET /v1/households/{id}/timeline (the first page), same reader and households,
+#              against bench/timeline.pgbench (wrk draws the ids with bench/timeline.lua)
 #   notify     webhook deliveries of the outbox's dispatcher to a local sink (bench/notify.py):
 #              deliveries/s for BENCH_NOTIFY_EVENTS events inserted at once, and the delay
 #              from an event's commit to its delivery at a steady BENCH_NOTIFY_RATE; against
@@ -18,13 +20,15 @@
 #              last: it stops the hub before pgbench, whose queue the dispatcher would drain.
 #
 # Settings (environment):
-#   BENCH_ROUTES (me,household,notify)  the sections to run; --routes on the command line wins
+#   BENCH_ROUTES (me,household,timeline,notify)  the sections to run; --routes on the command
+#                           line wins
 #   BENCH_CONNECTIONS (16)  wrk connections = pgbench clients
 #   BENCH_THREADS (2)       wrk threads = pgbench -j
 #   BENCH_DURATION (20)     seconds measured, for each tool
 #   BENCH_WARMUP (5)        seconds run first and thrown away, for each tool
-#   BENCH_HOUSEHOLDS (10000) generated households for the household route; generated once
-#                           and reused while the database holds that many
+#   BENCH_HOUSEHOLDS (10000) generated households (with their paths) for the household and
+#                           timeline routes; generated once and reused while the database holds
+#                           that many, made by the same bench/households.sql
 #   BENCH_NOTIFY_EVENTS (5000) events inserted in one statement for the notify throughput,
 #                           and deliveries drained by each pgbench run (rounded up to 16s)
 #   BENCH_NOTIFY_RATE (50)  events per second, one INSERT each, for the notify latency
@@ -35,7 +39,8 @@
 #   HUB_NOTIFY_POLL_MS      passed on to the hub (its dispatcher's poll interval; 2000 if unset)
 #   BENCH_RESET (0)         1: drop and recreate the bench database first (needed when an
 #                           applied migration was edited: `hub migrate` refuses it; or to
-#                           change BENCH_HOUSEHOLDS)
+#                           change BENCH_HOUSEHOLDS or regenerate after bench/households.sql
+#                           changed)
 #
 # The cluster lives in .hub/bench (data kept between runs, so later runs skip initdb and
 # the household generation). It is stopped on exit if this run started it; if it was
@@ -52,29 +57,35 @@ cd "$ROOT"
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: FAIL: $*" >&2; exit 1; }
 
-ROUTES=${BENCH_ROUTES:-me,household,notify}
+ROUTES=${BENCH_ROUTES:-me,household,timeline,notify}
 while (($# > 0)); do
     case $1 in
-        --routes) (($# >= 2)) || die "--routes needs a value (a list of me, household, notify)"; ROUTES=$2; shift 2 ;;
+        --routes) (($# >= 2)) || die "--routes needs a value (a list of me, household, timeline, notify)"
+            ROUTES=$2; shift 2 ;;
         --routes=*) ROUTES=${1#--routes=}; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument '$1' (usage: bash bench/run.sh [--routes me,household,notify])" ;;
+        *) die "unknown argument '$1' (usage: bash bench/run.sh [--routes me,household,timeline,notify])" ;;
     esac
 done
 RUN_ME=0
 RUN_HOUSEHOLD=0
+RUN_TIMELINE=0
 RUN_NOTIFY=0
 IFS=, read -ra route_list <<<"$ROUTES"
 for route in "${route_list[@]}"; do
     case ${route// /} in
         me) RUN_ME=1 ;;
         household | households) RUN_HOUSEHOLD=1 ;;
+        timeline) RUN_TIMELINE=1 ;;
         notify) RUN_NOTIFY=1 ;;
         "") ;;
-        *) die "unknown route '$route' in '$ROUTES' (known: me, household, notify)" ;;
+        *) die "unknown route '$route' in '$ROUTES' (known: me, household, timeline, notify)" ;;
     esac
 done
-((RUN_ME + RUN_HOUSEHOLD + RUN_NOTIFY > 0)) || die "no route selected by '$ROUTES' (known: me, household, notify)"
+((RUN_ME + RUN_HOUSEHOLD + RUN_TIMELINE + RUN_NOTIFY > 0)) ||
+    die "no route selected by '$ROUTES' (known: me, household, timeline, notify)"
+# Both household routes read the generated households, as the same reader.
+NEED_HOUSEHOLDS=$((RUN_HOUSEHOLD | RUN_TIMELINE))
 
 # shellcheck source=deploy/pg.sh
 source deploy/pg.sh
@@ -103,8 +114,10 @@ ME_EMAIL=admin@alfi.demo
 HH_EMAIL=claire.martin@alfi.demo
 # SessionPolicy.idleTimeout, as `authenticate` passes it to auth_session.
 IDLE_SECONDS=1800
-# When the generated households were made, and how long it took (kept between runs).
+# When the generated households were made, and how long it took (kept between runs), and
+# the SHA-256 of the bench/households.sql that made them.
 GENERATED_NOTE=$PGDIR/households-generated
+GENERATED_SHA=$PGDIR/households-generated.sha256
 
 started_at=$(date +%s)
 OUT=$PGDIR/out/$(date +%Y%m%d-%H%M%S)
@@ -174,7 +187,7 @@ if [[ ${BENCH_RESET:-0} == 1 ]]; then
     # empty database.
     log "BENCH_RESET=1: recreating the bench database"
     pg_psql_super "$PGDIR" -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS hub WITH (FORCE)'
-    rm -f "$GENERATED_NOTE"
+    rm -f "$GENERATED_NOTE" "$GENERATED_SHA"
     pg_start "$PGDIR" "$HUB_DB_PORT"
 fi
 "$BIN" migrate >&2 ||
@@ -195,11 +208,25 @@ PG_VERSION=$(owner_psql -c 'SHOW server_version')
 [[ -n $ORG_ID ]] || die "organisation $ORGANISATION not found after seeding"
 
 GENERATION="-"
-if [[ $RUN_HOUSEHOLD == 1 ]]; then
+if [[ $NEED_HOUSEHOLDS == 1 ]]; then
     # Generated households are the `B-%` references (bench/households.sql). It inserts them
     # in one transaction, so a database holds all of a generation or none of it.
+    generator_sha=$(sha256sum bench/households.sql | cut -c1-64)
     have=$(owner_psql -c "SELECT count(*) FROM households WHERE reference LIKE 'B-%'")
     if [[ $have == "$HOUSEHOLDS" ]]; then
+        # Reused only if made by this bench/households.sql: an older one would measure other
+        # data (before the paths, the households had no meetings, aid, flats...).
+        if [[ -f $GENERATED_SHA ]]; then
+            [[ $(cat "$GENERATED_SHA") == "$generator_sha" ]] ||
+                die "bench/households.sql changed since the bench database's households were generated;" \
+                    "rerun with BENCH_RESET=1 to generate them again"
+        else
+            paths=$(owner_psql -c "SELECT count(*) FROM meetings m JOIN households h ON h.id = m.household_id
+                                   WHERE h.reference LIKE 'B-%'")
+            ((paths > 0)) ||
+                die "the bench database's households were generated by an older bench/households.sql" \
+                    "(no paths: no meetings); rerun with BENCH_RESET=1 to generate them again"
+        fi
         GENERATION="reused ($HOUSEHOLDS already in the bench database"
         if [[ -f $GENERATED_NOTE ]]; then
             GENERATION+="; generated $(cat "$GENERATED_NOTE"))"
@@ -208,12 +235,13 @@ if [[ $RUN_HOUSEHOLD == 1 ]]; then
         fi
         log "households: $GENERATION"
     elif [[ $have == 0 ]]; then
-        log "generating $HOUSEHOLDS households (bench/households.sql)..."
+        log "generating $HOUSEHOLDS households and their paths (bench/households.sql)..."
         gen_start=$(date +%s.%N)
         owner_psql -v households="$HOUSEHOLDS" -f bench/households.sql >&2 ||
             die "bench/households.sql failed"
         gen_seconds=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
         echo "${gen_seconds}s on $(date -Is)" >"$GENERATED_NOTE"
+        echo "$generator_sha" >"$GENERATED_SHA"
         GENERATION="${gen_seconds}s in this run"
         log "households: generated $HOUSEHOLDS in ${gen_seconds}s"
     else
@@ -231,6 +259,31 @@ SQL
     [[ $(wc -l <"$HH_IDS") == "$HOUSEHOLDS" ]] ||
         die "only $(wc -l <"$HH_IDS") of the $HOUSEHOLDS ids md5('bench-' || n) name a generated household"
     HH_FIRST=$(head -n 1 "$HH_IDS")
+
+    # What the generation holds: households by state, and the rows of their paths.
+    HH_STATES=$(owner_psql -F ' ' -c "SELECT string_agg(status || ' ' || c, ', ' ORDER BY c DESC) FROM
+        (SELECT status, count(*) AS c FROM households WHERE reference LIKE 'B-%' GROUP BY status) s")
+    read -r PATH_TRANSITIONS PATH_CONTRACTS PATH_MEETINGS PATH_NOTES PATH_AIDS PATH_FLATS PATH_PROPOSALS \
+        PATH_ANSWERS PATH_CAL PATH_LEASES PATH_ALERTS PATH_OUTCOMES < <(owner_psql -F ' ' <<'SQL'
+CREATE TEMP TABLE b AS SELECT id FROM households WHERE reference LIKE 'B-%';
+SELECT (SELECT count(*) FROM path_transitions WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM contracts WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM meetings WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM meeting_notes WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM aids WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM flats WHERE reference LIKE 'B-%'),
+       (SELECT count(*) FROM proposals WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM proposal_answers WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM cal_decisions WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM leases WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM alerts WHERE household_id IN (SELECT id FROM b)),
+       (SELECT count(*) FROM outcomes WHERE household_id IN (SELECT id FROM b));
+SQL
+    )
+    log "households: by state: $HH_STATES"
+    log "households: rows: $PATH_TRANSITIONS path transitions, $PATH_CONTRACTS contracts, $PATH_MEETINGS meetings" \
+        "($PATH_NOTES notes), $PATH_AIDS aids, $PATH_FLATS flats, $PATH_PROPOSALS proposals ($PATH_ANSWERS answers)," \
+        "$PATH_CAL CAL decisions, $PATH_LEASES leases, $PATH_ALERTS alerts, $PATH_OUTCOMES outcomes"
 fi
 audit_rows() { owner_psql -c 'SELECT count(*) FROM audit_log'; }
 
@@ -302,7 +355,7 @@ PY
     printf -v "${prefix}_BOUND" '%s' "$bound"
 }
 [[ $RUN_ME == 0 ]] || sign_in "$ME_EMAIL" ME
-[[ $RUN_HOUSEHOLD == 0 ]] || sign_in "$HH_EMAIL" HH
+[[ $NEED_HOUSEHOLDS == 0 ]] || sign_in "$HH_EMAIL" HH
 
 export PGPASSWORD=$HUB_DB_PASSWORD  # pgbench below connects as hub_app
 PGBENCH_BASE=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
@@ -442,6 +495,113 @@ SQL
           die "household pgbench outside the door failed for another reason"; }
     log "check: household pgbench -t 1 ok, 1 audit row; outside the door it fails as it should"
     HH_PGBENCH+=(-D "roles=$HH_ROLES")
+fi
+
+if [[ $RUN_TIMELINE == 1 ]]; then
+    # The audit levels timeline.pgbench passes follow from n (bench/households.sql): every
+    # generated row of the path is at `partners` but aid (`secret`), and a household has
+    # (n / 7) % 4 aids, the first within its first page. Check those facts on the whole
+    # generation, then the hub's own records for one household of each kind.
+    read -r rule_aid rule_level < <(owner_psql -F ' ' -v households="$HOUSEHOLDS" <<'SQL'
+SELECT (SELECT count(*) FROM generate_series(1, :households) AS n
+        WHERE ((n / 7) % 4 > 0) <> EXISTS (SELECT 1 FROM aids WHERE household_id = md5('bench-' || n)::uuid)),
+       (SELECT count(*) FROM (
+            SELECT household_id, level FROM contracts UNION ALL SELECT household_id, level FROM meetings
+            UNION ALL SELECT household_id, level FROM proposals UNION ALL SELECT household_id, level FROM proposal_answers
+            UNION ALL SELECT household_id, level FROM cal_decisions UNION ALL SELECT household_id, level FROM leases
+            UNION ALL SELECT household_id, level FROM alerts UNION ALL SELECT household_id, level FROM outcomes
+            UNION ALL SELECT household_id, CASE level WHEN 'secret' THEN 'partners' ELSE level END FROM aids) r
+        JOIN households h ON h.id = r.household_id AND h.reference LIKE 'B-%' WHERE r.level <> 'partners');
+SQL
+    )
+    [[ $rule_aid == 0 && $rule_level == 0 ]] ||
+        die "timeline: the generated data does not follow timeline.pgbench's audit levels: $rule_aid households" \
+            "with aid other than (n / 7) % 4 > 0, $rule_level rows of the path at another level"
+
+    # timeline_check N: the hub's first page of household n against the psql dry run of
+    # timeline.pgbench for the same n (the same entries, in the same order; a next page
+    # exactly when the SQL found 51), and the hub's one audit record against the one the
+    # script writes. Sets TL_REQUEST_ID.
+    timeline_check() {
+        local n=$1 id status before after record expected levels hub_page sql_page rows next
+        id=$(sed -n "${n}p" "$HH_IDS")
+        before=$(audit_rows)
+        status=$(curl -s -D "$OUT/timeline-$n.headers" -o "$OUT/timeline-$n.json" -w '%{http_code}' \
+            -H "Authorization: Bearer $HH_TOKEN" "$URL/v1/households/$id/timeline")
+        [[ $status == 200 ]] ||
+            { cat "$OUT/timeline-$n.json" >&2; die "GET /v1/households/$id/timeline answered $status, not 200"; }
+        TL_REQUEST_ID=$(awk -F': *' 'tolower($1) == "x-request-id" { sub(/\r$/, "", $2); print $2 }' \
+            "$OUT/timeline-$n.headers")
+        [[ -n $TL_REQUEST_ID ]] || die "GET /v1/households/$id/timeline: no X-Request-Id header"
+        after=$(audit_rows)
+        ((after == before + 1)) || die "GET /v1/households/$id/timeline added $((after - before)) audit rows, not 1"
+        levels='{partners}'
+        (((n / 7) % 4 > 0)) && levels='{partners,secret}'
+        record=$(owner_psql -c "SELECT chain, household_ids, action, levels, outcome FROM audit_log
+                                WHERE request_id = '$TL_REQUEST_ID'")
+        expected="household:$id|{$id}|timeline.read|$levels|disclosed"
+        [[ $record == "$expected" ]] ||
+            die "the hub's audit record for the timeline of n=$n is '$record', not '$expected' as timeline.pgbench writes it"
+
+        # The dry run: pgbench's `:var` becomes psql's `:'var'`, n is fixed, and pgbench's
+        # `\if EXPR` becomes a query whose boolean psql's `\if` reads.
+        perl -pe 's/^\\set n random\(.*$/\\set n '"$n"'/; s/(?<![:\w]):([a-z_]\w*)/:'"'"'$1'"'"'/g;
+                  s/^\\if (.*)$/SELECT ($1) AS pgbench_if \\gset\n\\if :pgbench_if/' \
+            bench/timeline.pgbench >"$OUT/timeline-dryrun-$n.sql"
+        before=$(audit_rows)
+        # shellcheck disable=SC2153  # HH_* are set by sign_in (printf -v)
+        app_psql -At -v households="$HOUSEHOLDS" -v tokenhash="\\x$HH_TOKEN_HASH" -v idle="$IDLE_SECONDS" \
+            -v user_id="$HH_USER_ID" -v org_id="$HH_ORG_ID" -v roles="$HH_ROLES" -v bound="$HH_BOUND" \
+            -v request_id="$TL_REQUEST_ID" -f "$OUT/timeline-dryrun-$n.sql" >"$OUT/timeline-dryrun-$n.txt" 2>&1 ||
+            { cat "$OUT/timeline-dryrun-$n.txt" >&2; die "psql dry run of timeline.pgbench (n=$n) failed"; }
+        after=$(audit_rows)
+        ((after == before + 1)) || die "the psql dry run of timeline.pgbench added $((after - before)) audit rows, not 1"
+        # id|kind of each entry, and the page's summary: the hub's, then the SQL's (its first
+        # 50 rows; a 51st means a next page).
+        hub_page=$(python3 - "$OUT/timeline-$n.json" <<'PY'
+import json, sys
+page = json.load(open(sys.argv[1]))
+for item in page["items"]:
+    print(f'{item["id"].lower()}|{item["kind"]}')
+print("next" if page.get("nextCursor") else "last")
+PY
+        )
+        rows=$(awk -F'|' 'NF == 7 { print $1 "|" $2 }' "$OUT/timeline-dryrun-$n.txt")
+        next=last
+        (($(wc -l <<<"$rows") > 50)) && next=next
+        sql_page=$(head -n 50 <<<"$rows"; echo "$next")
+        [[ $hub_page == "$sql_page" ]] ||
+            { diff <(echo "$hub_page") <(echo "$sql_page") >&2
+              die "timeline of n=$n: the hub's page and timeline.pgbench's rows differ (above: < hub, > SQL)"; }
+        TL_CHECKED+=("n=$n: $(($(wc -l <<<"$hub_page") - 1)) entries ($next page), audit levels $levels")
+    }
+    TL_CHECKED=()
+    timeline_check 1
+    ((HOUSEHOLDS < 7)) || timeline_check 7
+    printf -v checked '%s; ' "${TL_CHECKED[@]}"
+    log "check: the hub's timeline pages are timeline.pgbench's rows, its audit records the script's:" \
+        "${checked%; }"
+
+    TL_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/timeline.pgbench -D "households=$HOUSEHOLDS"
+        -D "tokenhash=\\x$HH_TOKEN_HASH" -D "user_id=$HH_USER_ID" -D "org_id=$HH_ORG_ID"
+        -D "bound=$HH_BOUND" -D "request_id=$TL_REQUEST_ID")
+    before=$(audit_rows)
+    "${TL_PGBENCH[@]}" -D "roles=$HH_ROLES" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/timeline-pgbench-check.txt" 2>&1 ||
+        { cat "$OUT/timeline-pgbench-check.txt" >&2; die "timeline pgbench -t 1 failed"; }
+    grep -q 'actually processed: 1/1$' "$OUT/timeline-pgbench-check.txt" ||
+        { cat "$OUT/timeline-pgbench-check.txt" >&2; die "timeline pgbench -t 1 did not complete its transaction"; }
+    after=$(audit_rows)
+    ((after == before + 1)) || die "timeline pgbench -t 1 added $((after - before)) audit rows, not 1"
+    # Outside the door (orgAdmin only) the facts' \gset must stop pgbench, as the hub answers 404.
+    if "${TL_PGBENCH[@]}" -D "roles=orgAdmin" -c 1 -t 1 "$HUB_DB_NAME" \
+        >"$OUT/timeline-pgbench-negative.txt" 2>&1; then
+        die "timeline pgbench outside the door succeeded: timeline.pgbench no longer notices empty results"
+    fi
+    grep -q 'expected one row, got 0' "$OUT/timeline-pgbench-negative.txt" ||
+        { cat "$OUT/timeline-pgbench-negative.txt" >&2
+          die "timeline pgbench outside the door failed for another reason"; }
+    log "check: timeline pgbench -t 1 ok, 1 audit row; outside the door it fails as it should"
+    TL_PGBENCH+=(-D "roles=$HH_ROLES")
 fi
 
 if [[ $RUN_NOTIFY == 1 ]]; then
@@ -617,6 +777,31 @@ if [[ $RUN_HOUSEHOLD == 1 ]]; then
     WRK_ARGS=(-- "$HH_IDS")
     measure household "$URL/v1/households/" "$HH_TOKEN" HH_PGBENCH -s bench/household.lua
     HH_AUDIT_AFTER=$(audit_rows)
+fi
+if [[ $RUN_TIMELINE == 1 ]]; then
+    # Entries per household (every row the timeline's union reads for it, before the page's
+    # limit): how much the database sorts to give the first 50.
+    read -r TL_P50 TL_P90 TL_MAX TL_PAGED TL_AUDIT < <(owner_psql -F ' ' <<'SQL'
+WITH e AS (
+    SELECT household_id FROM path_transitions UNION ALL SELECT household_id FROM diagnostics WHERE status = 'validated'
+    UNION ALL SELECT household_id FROM contracts UNION ALL SELECT household_id FROM meetings
+    UNION ALL SELECT household_id FROM aids UNION ALL SELECT household_id FROM proposals
+    UNION ALL SELECT household_id FROM proposal_answers UNION ALL SELECT household_id FROM cal_decisions
+    UNION ALL SELECT household_id FROM leases
+    UNION ALL SELECT household_id FROM leases WHERE entry_inspection_on IS NOT NULL
+    UNION ALL SELECT household_id FROM leases WHERE slid_on IS NOT NULL
+    UNION ALL SELECT household_id FROM alerts UNION ALL SELECT household_id FROM alerts WHERE resolved_on IS NOT NULL
+    UNION ALL SELECT household_id FROM outcomes),
+c AS (SELECT count(*) AS n FROM e JOIN households h ON h.id = e.household_id AND h.reference LIKE 'B-%'
+      GROUP BY e.household_id)
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n), percentile_disc(0.9) WITHIN GROUP (ORDER BY n), max(n),
+       count(*) FILTER (WHERE n > 50), (SELECT count(*) FROM audit_log)
+FROM c;
+SQL
+    )
+    WRK_ARGS=(-- "$HH_IDS")
+    measure timeline "$URL/v1/households/" "$HH_TOKEN" TL_PGBENCH -s bench/timeline.lua
+    TL_AUDIT_AFTER=$(audit_rows)
 fi
 
 if [[ $RUN_NOTIFY == 1 ]]; then
@@ -860,6 +1045,27 @@ if [[ $RUN_HOUSEHOLD == 1 ]]; then
     if awk -v r="$household_ratio" 'BEGIN { exit !(r < 0.5) }'; then
         echo
         echo "  NOTE: the hub serves less than half of pgbench's transactions on this route (ratio $household_ratio)."
+    fi
+fi
+if [[ $RUN_TIMELINE == 1 ]]; then
+    table "GET /v1/households/{id}/timeline: hub vs the same transaction on PostgreSQL" timeline \
+        "hub GET /v1/households/{id}/timeline (wrk)" \
+        "reader:      $HH_EMAIL ($HH_ROLES, bound by secret: $HH_BOUND); a random household per request," \
+        "             the first page (50 entries, 51 rows asked for)" \
+        "data:        $HOUSEHOLDS generated households, by state now:" \
+        "             $HH_STATES" \
+        "paths:       $PATH_TRANSITIONS path transitions, $PATH_CONTRACTS contracts, $PATH_MEETINGS meetings" \
+        "             ($PATH_NOTES notes), $PATH_AIDS aids, $PATH_FLATS flats, $PATH_PROPOSALS proposals" \
+        "             ($PATH_ANSWERS answers), $PATH_CAL CAL decisions, $PATH_LEASES leases, $PATH_ALERTS alerts," \
+        "             $PATH_OUTCOMES outcomes" \
+        "timeline:    entries per household p50 $TL_P50, p90 $TL_P90, max $TL_MAX; $TL_PAGED of $HOUSEHOLDS have" \
+        "             more than one page; $TL_AUDIT audit rows before the run ($TL_AUDIT_AFTER after)" \
+        "generation:  $GENERATION"
+    # shellcheck disable=SC2154  # set by measure (printf -v)
+    timeline_ratio=$(ratio "$timeline_WRK_RPS" "$timeline_PGB_TPS")
+    if awk -v r="$timeline_ratio" 'BEGIN { exit !(r < 0.5) }'; then
+        echo
+        echo "  NOTE: the hub serves less than half of pgbench's transactions on this route (ratio $timeline_ratio)."
     fi
 fi
 if [[ $RUN_NOTIFY == 1 ]]; then

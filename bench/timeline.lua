@@ -1,0 +1,38 @@
+-- wrk script for GET /v1/households/{id}/timeline (the first page): every request names a
+-- household drawn at random among the generated ones (bench/households.sql), as
+-- timeline.pgbench does with `\set n random(1, :households)`.
+--
+--   wrk ... -s bench/timeline.lua http://HOST:PORT/ -- IDS_FILE
+--
+-- IDS_FILE holds one household id per line; bench/run.sh writes it with psql
+-- (md5('bench-' || n)::uuid for n in 1..N: Lua has no md5). The Authorization header
+-- comes from wrk's -H, which wrk.format adds to every request.
+
+local threads = 0
+
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+
+function init(args)
+    local path = args[1]
+    if path == nil then
+        error("usage: wrk -s bench/timeline.lua URL -- IDS_FILE")
+    end
+    ids = {}
+    for line in io.lines(path) do
+        if line ~= "" then
+            ids[#ids + 1] = line
+        end
+    end
+    if #ids == 0 then
+        error("no household id in " .. path)
+    end
+    -- One sequence per thread, not the same one twice.
+    math.randomseed(os.time() * 100 + (thread_number or 0))
+end
+
+function request()
+    return wrk.format(nil, "/v1/households/" .. ids[math.random(#ids)] .. "/timeline")
+end
