@@ -1,8 +1,9 @@
--- wrk script for GET /v1/households/{id}: every request names a household drawn at random
--- among the generated ones (bench/households.sql), as household.pgbench does with
+-- wrk script for GET /v1/households/{id} (or one of its routes, e.g. /timeline): every
+-- request names a household drawn at random among the generated ones
+-- (bench/households.sql), as household.pgbench and timeline.pgbench do with
 -- `\set n random(1, :households)`.
 --
---   wrk ... -s bench/household.lua http://HOST:PORT/ -- IDS_FILE
+--   wrk ... -s bench/household.lua http://HOST:PORT/ -- IDS_FILE [SUFFIX]
 --
 -- IDS_FILE holds one household id per line; bench/run.sh writes it with psql
 -- (md5('bench-' || n)::uuid for n in 1..N: Lua has no md5). The Authorization header
@@ -18,8 +19,9 @@ end
 function init(args)
     local path = args[1]
     if path == nil then
-        error("usage: wrk -s bench/household.lua URL -- IDS_FILE")
+        error("usage: wrk -s bench/household.lua URL -- IDS_FILE [SUFFIX]")
     end
+    suffix = args[2] or ""
     ids = {}
     for line in io.lines(path) do
         if line ~= "" then
@@ -34,5 +36,5 @@ function init(args)
 end
 
 function request()
-    return wrk.format(nil, "/v1/households/" .. ids[math.random(#ids)])
+    return wrk.format(nil, "/v1/households/" .. ids[math.random(#ids)] .. suffix)
 end

@@ -12,7 +12,7 @@
 #              BENCH_HOUSEHOLDS generated ones (bench/households.sql), against
 #              bench/household.pgbench (wrk draws the ids with bench/household.lua)
 #   timeline   GET /v1/households/{id}/timeline (the first page), same reader and households,
-#              against bench/timeline.pgbench (wrk draws the ids with bench/timeline.lua)
+#              against bench/timeline.pgbench (wrk draws the ids with bench/household.lua)
 #   notify     webhook deliveries of the outbox's dispatcher to a local sink (bench/notify.py):
 #              deliveries/s for BENCH_NOTIFY_EVENTS events inserted at once, and the delay
 #              from an event's commit to its delivery at a steady BENCH_NOTIFY_RATE; against
@@ -799,8 +799,8 @@ SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n), percentile_disc(0.9) WITH
 FROM c;
 SQL
     )
-    WRK_ARGS=(-- "$HH_IDS")
-    measure timeline "$URL/v1/households/" "$HH_TOKEN" TL_PGBENCH -s bench/timeline.lua
+    WRK_ARGS=(-- "$HH_IDS" /timeline)
+    measure timeline "$URL/v1/households/" "$HH_TOKEN" TL_PGBENCH -s bench/household.lua
     TL_AUDIT_AFTER=$(audit_rows)
 fi
 
