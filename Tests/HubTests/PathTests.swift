@@ -382,6 +382,54 @@ import Testing
         }
     }
 
+    /// Steps sent at once are taken once: the path is read with the household's row locked,
+    /// and a meeting is completed only while it is still planned.
+    @Test func stepsTakenAtOnceAreTakenOnce() async throws {
+        try await withApp(configure: { $0.database.poolSize = 4 }) { client in
+            let world = try await HouseholdWorld.make(client)
+            let oriented = try await client.execute(
+                uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret),
+                body: json(HouseholdWorld.orientation(programme: world.programme)))
+            let household = try #require(oriented.object["id"] as? String)
+            let meeting = try await client.execute(
+                uri: "/v1/households/\(world.household)/meetings", method: .post, headers: world.headers(.leadBound),
+                body: json(SocialWorkTests.meeting(status: "planned", duration: nil)))
+            let meetingID = try #require(meeting.object["id"] as? String)
+            let requests: [(String, HTTPRequest.Method, ByteBuffer)] =
+                Array(
+                    repeating: (
+                        "/v1/households/\(household)/accept", .post,
+                        json(["referentUserId": world.people[.leadBound]!.user.id.uuidString])
+                    ), count: 4)
+                + Array(
+                    repeating: (
+                        "/v1/households/\(world.household)/meetings/\(meetingID)", .patch,
+                        json(["status": "held", "durationMinutes": 30])
+                    ), count: 4)
+            let statuses = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                for (uri, method, body) in requests {
+                    group.addTask {
+                        let answer = try await client.execute(
+                            uri: uri, method: method, headers: world.headers(.leadBound), body: body)
+                        return (uri, Int(answer.status.code))
+                    }
+                }
+                var statuses: [String: [Int]] = [:]
+                for try await (uri, code) in group { statuses[uri, default: []].append(code) }
+                return statuses
+            }
+            for (uri, codes) in statuses {
+                #expect(codes.sorted() == [200, 409, 409, 409], "\(uri)")
+            }
+            let accepted = try await withOwner { owner in
+                try await owner.query(
+                    "SELECT count(*) FROM notify_events WHERE topic = 'householdAccepted' AND household_id = \(UUID(uuidString: household)!)"
+                ).decode(Int.self).first { _ in true } ?? 0
+            }
+            #expect(accepted == 1)
+        }
+    }
+
     /// The database refuses a skipped stage and writes another organisation's records for
     /// nobody, whatever the Swift code does.
     @Test func theDatabaseKeepsThePathAndTheAuthorsApart() async throws {

@@ -18,7 +18,7 @@ struct ContractsController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "contract.read", context: context) { connection, _, _ in
             let contracts = try await ContractStore.list(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: contracts), .disclosed("contract.read", id, levels: [.partners]))
+            return (ItemList(items: contracts), .disclosed([.partners]))
         }
     }
 
@@ -34,7 +34,7 @@ struct ContractsController {
             }
             let contract = try await ContractStore.create(
                 body, household: id, by: actor, on: connection, logger: context.logger)
-            return (contract, .changed("contract.create", id))
+            return (contract, .changed())
         }
         return EditedResponse(status: .created, response: contract)
     }

@@ -81,12 +81,14 @@ struct MeetingOutcomeRequest: ClosedJSONObject {
 
 /// Meetings' SQL; RLS hides what the reader may not see, the note apart from the meeting.
 enum MeetingStore {
-    static func list(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Meeting] {
+    static func list(
+        of household: UUID, only id: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Meeting] {
         let rows = try await connection.query(
             """
             SELECT m.id, m.kind, m.status, m.starts_at, m.duration_minutes, m.author_organisation_id, n.body, n.level
             FROM meetings m LEFT JOIN meeting_notes n ON n.meeting_id = m.id
-            WHERE m.household_id = \(household)
+            WHERE m.household_id = \(household) AND (\(id)::uuid IS NULL OR m.id = \(id))
             ORDER BY m.starts_at DESC, m.id DESC
             """, logger: logger)
         var meetings: [Meeting] = []

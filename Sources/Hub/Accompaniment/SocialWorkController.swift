@@ -28,7 +28,7 @@ struct SocialWorkController {
         return try await gate.run(id, action: "meeting.read", context: context) { connection, _, _ in
             let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
             let levels = Set([Level.partners] + meetings.compactMap { $0.note.flatMap { Level(rawValue: $0.level) } })
-            return (ItemList(items: meetings), .disclosed("meeting.read", id, levels: levels))
+            return (ItemList(items: meetings), .disclosed(levels))
         }
     }
 
@@ -41,7 +41,7 @@ struct SocialWorkController {
             let meeting = try await MeetingStore.create(
                 body, noteLevel: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
             return (
-                meeting, .changed("meeting.add", id, levels: body.note == nil ? [.partners] : [.partners, noteLevel])
+                meeting, .changed(body.note == nil ? [.partners] : [.partners, noteLevel])
             )
         }
         return EditedResponse(status: .created, response: meeting)
@@ -56,8 +56,9 @@ struct SocialWorkController {
         return try await gate.run(id, action: "meeting.complete", context: context) { connection, actor, facts in
             try requireSocialWork(actor, facts)
             guard
-                let meeting = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
-                    .first(where: { $0.id == meetingID })
+                let meeting = try await MeetingStore.list(
+                    of: id, only: meetingID, on: connection, logger: context.logger
+                ).first
             else { throw Problem.notFound }
             guard meeting.authorOrganisationId == actor.organisationID else {
                 throw Problem.forbidden("Seule l'organisation qui a planifié ce rendez-vous le complète.")
@@ -72,10 +73,11 @@ struct SocialWorkController {
             try await MeetingStore.complete(
                 meetingID, household: id, body, on: connection, logger: context.logger)
             guard
-                let completed = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
-                    .first(where: { $0.id == meetingID })
+                let completed = try await MeetingStore.list(
+                    of: id, only: meetingID, on: connection, logger: context.logger
+                ).first
             else { throw Problem.internal }
-            return (completed, .changed("meeting.complete", id))
+            return (completed, .changed())
         }
     }
 
@@ -85,7 +87,7 @@ struct SocialWorkController {
             let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
             return (
                 ItemList(items: aids),
-                .disclosed("aid.read", id, levels: Set(aids.compactMap { Level(rawValue: $0.level) }))
+                .disclosed(Set(aids.compactMap { Level(rawValue: $0.level) }))
             )
         }
     }
@@ -98,7 +100,7 @@ struct SocialWorkController {
             try requireSocialWork(actor, facts)
             let aid = try await AidStore.create(
                 body, amount: amount, level: level, household: id, by: actor, on: connection, logger: context.logger)
-            return (aid, .changed("aid.add", id, levels: [level]))
+            return (aid, .changed([level]))
         }
         return EditedResponse(status: .created, response: aid)
     }

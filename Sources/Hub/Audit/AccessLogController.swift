@@ -41,7 +41,7 @@ struct AccessLogController {
             }
             let entries = try await Self.entries(
                 of: id, before: before, limit: page.fetchLimit, on: connection, context: context)
-            return (entries, .disclosed("accessLog.read", id, levels: [.partners]))
+            return (entries, .disclosed([.partners]))
         }
         return page.page(entries) { String($0.id) }
     }
@@ -147,7 +147,7 @@ struct AccessLogController {
                 .union(notes.compactMap { Level(rawValue: $0.level) })
                 .union(path.compactMap { Level(rawValue: $0.level) })
                 .union(meetings.compactMap { $0.note.flatMap { Level(rawValue: $0.level) } })
-            return (export, .disclosed("household.export", id, levels: levels))
+            return (export, .disclosed(levels))
         }
         if format == "markdown" {
             return Response(

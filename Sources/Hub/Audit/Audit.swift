@@ -13,10 +13,6 @@ struct AuditRecord: Sendable {
     var levels: Set<Level>
     var outcome: Outcome
 
-    static func disclosed(_ action: String, _ household: UUID, levels: Set<Level>) -> AuditRecord {
-        AuditRecord(action: action, households: [household], levels: levels, outcome: .disclosed)
-    }
-
     static func changed(_ action: String, _ household: UUID, levels: Set<Level> = [.partners]) -> AuditRecord {
         AuditRecord(action: action, households: [household], levels: levels, outcome: .changed)
     }
@@ -39,6 +35,13 @@ extension PostgresConnection {
     }
 }
 
+/// What a request on one household disclosed (the levels it read) or changed; the gate
+/// records it under the request's action.
+enum Disclosure: Sendable {
+    case disclosed(Set<Level>)
+    case changed(Set<Level> = [.partners])
+}
+
 /// A request on one household: loads who may see it, refuses (404, exactly as a missing
 /// household: R7) when the reader is not through the door, and writes the audit record of
 /// what the body disclosed or changed — or of the denial — in the same transaction.
@@ -47,7 +50,7 @@ struct HouseholdGate: Sendable {
 
     func run<Result: Sendable>(
         _ householdID: UUID, action: String, context: HubRequestContext,
-        _ body: @Sendable (PostgresConnection, Actor, HouseholdFacts) async throws -> (Result, AuditRecord)
+        _ body: @Sendable (PostgresConnection, Actor, HouseholdFacts) async throws -> (Result, Disclosure)
     ) async throws -> Result {
         let actor = try context.requireActor()
         let outcome: Swift.Result<Result, Problem> = try await client.withActor(actor, logger: context.logger) {
@@ -55,7 +58,14 @@ struct HouseholdGate: Sendable {
             let facts = try await HouseholdFacts.load(householdID, on: connection, logger: context.logger)
             do {
                 guard let facts, AccessRules.passesDoor(actor, facts) else { throw Problem.notFound }
-                let (result, record) = try await body(connection, actor, facts)
+                let (result, disclosure) = try await body(connection, actor, facts)
+                let record =
+                    switch disclosure {
+                    case .disclosed(let levels):
+                        AuditRecord(action: action, households: [householdID], levels: levels, outcome: .disclosed)
+                    case .changed(let levels):
+                        AuditRecord(action: action, households: [householdID], levels: levels, outcome: .changed)
+                    }
                 try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
                 return .success(result)
             } catch let problem as Problem where [.notFound, .forbidden].contains(problem.status) {

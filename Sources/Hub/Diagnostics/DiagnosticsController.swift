@@ -33,7 +33,7 @@ struct DiagnosticsController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "diagnostic.history", context: context) { connection, _, _ in
             let versions = try await DiagnosticStore.history(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: versions), .disclosed("diagnostic.history", id, levels: [.partners]))
+            return (ItemList(items: versions), .disclosed([.partners]))
         }
     }
 
@@ -46,7 +46,7 @@ struct DiagnosticsController {
                 let diagnostic = try await DiagnosticStore.load(
                     diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)
             else { throw Problem.notFound }
-            return (diagnostic, .disclosed("diagnostic.read", id, levels: diagnostic.levels))
+            return (diagnostic, .disclosed(diagnostic.levels))
         }
         return try withETag(diagnostic, request: request, context: context)
     }
@@ -61,7 +61,7 @@ struct DiagnosticsController {
                 id, by: actor, referentName: referent, on: connection, logger: context.logger)
             let draft = try await DiagnosticStore.load(
                 draftID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
-            return (draft, .changed("diagnostic.start", id, levels: draft.levels))
+            return (draft, .changed(draft.levels))
         }
         var response = try withETag(diagnostic, request: request, context: context, status: .created)
         response.headers[.location] = "/v1/households/\(id)/diagnostics/\(diagnostic.id)"
@@ -84,7 +84,7 @@ struct DiagnosticsController {
                 on: connection, logger: context.logger)
             let draft = try await DiagnosticStore.load(
                 diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
-            return (draft, .changed("diagnostic.update", id, levels: Set(entries.map(\.level)).union([.partners])))
+            return (draft, .changed(Set(entries.map(\.level)).union([.partners])))
         }
         return try withETag(diagnostic, request: request, context: context)
     }
@@ -109,7 +109,7 @@ struct DiagnosticsController {
             }
             let validated = try await DiagnosticStore.load(
                 diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!
-            return (validated, .changed("diagnostic.validate", id))
+            return (validated, .changed())
         }
         return try withETag(diagnostic, request: request, context: context)
     }

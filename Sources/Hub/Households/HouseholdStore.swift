@@ -171,12 +171,13 @@ enum HouseholdStore {
 
     // MARK: Path
 
-    static func status(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
-        -> (status: String, programme: UUID, reference: String)
+    /// The opaque reference notifications carry (R13).
+    static func reference(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> String
     {
         let rows = try await connection.query(
-            "SELECT status, programme_id, reference FROM households WHERE id = \(household)", logger: logger)
-        for try await row in rows.decode((String, UUID, String).self) { return row }
+            "SELECT reference FROM households WHERE id = \(household)", logger: logger)
+        for try await reference in rows.decode(String.self) { return reference }
         throw Problem.notFound
     }
 

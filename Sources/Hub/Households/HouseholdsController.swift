@@ -129,7 +129,7 @@ struct HouseholdsController {
                 household.currentDiagnostic = diagnostic
                 levels.formUnion(diagnostic.levels)
             }
-            return (household, .disclosed("household.read", id, levels: levels))
+            return (household, .disclosed(levels))
         }
     }
 
@@ -137,10 +137,9 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
         return try await gate.run(id, action: "household.accept", context: context) { connection, actor, _ in
-            let (status, programme, reference) = try await HouseholdStore.status(
-                of: id, on: connection, logger: context.logger)
-            try await requireOperator(actor, programme: programme, on: connection, context: context)
-            try advance(.accept, from: status)
+            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            try await requireOperator(actor, programme: path.programme, on: connection, context: context)
+            _ = try PathStore.take(.accept, from: path.facts)
             guard
                 let referentName = try await HouseholdStore.referentName(
                     body.referentUserId, of: actor.organisationID, on: connection, logger: context.logger)
@@ -152,10 +151,10 @@ struct HouseholdsController {
                 id, by: actor, referent: body.referentUserId, referentName: referentName, on: connection,
                 logger: context.logger)
             try await Outbox.record(
-                .household(.householdAccepted, id, reference: reference, by: actor), on: connection,
+                .household(.householdAccepted, id, reference: path.reference, by: actor), on: connection,
                 logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
-            return (household, .changed("household.accept", id))
+            return (household, .changed())
         }
     }
 
@@ -166,24 +165,16 @@ struct HouseholdsController {
             (1...2000).contains(body.reason.trimmed.count), field: "reason",
             "Le motif du refus doit être précisé (2000 caractères au plus).")
         return try await gate.run(id, action: "household.decline", context: context) { connection, actor, _ in
-            let (status, programme, reference) = try await HouseholdStore.status(
-                of: id, on: connection, logger: context.logger)
-            try await requireOperator(actor, programme: programme, on: connection, context: context)
-            try advance(.decline, from: status)
+            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            try await requireOperator(actor, programme: path.programme, on: connection, context: context)
+            _ = try PathStore.take(.decline, from: path.facts)
             try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
             try await Outbox.record(
-                .household(.householdDeclined, id, reference: reference, by: actor), on: connection,
+                .household(.householdDeclined, id, reference: path.reference, by: actor), on: connection,
                 logger: context.logger)
             let household = try await HouseholdStore.find(id, on: connection, logger: context.logger)!
-            return (household, .changed("household.decline", id))
+            return (household, .changed())
         }
-    }
-
-    /// The path's rules decide whether `step` may follow `status`; a refusal is a 409 with
-    /// their sentence.
-    func advance(_ step: PathStep, from status: String) throws {
-        guard let state = PathState(rawValue: status) else { throw Problem.internal }
-        _ = try PathStore.take(step, from: PathFacts(state: state))
     }
 
     /// Acceptance and decline belong to the programme's opérateur.
@@ -203,7 +194,7 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "careTeam.read", context: context) { connection, _, _ in
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: members), .disclosed("careTeam.read", id, levels: [.partners]))
+            return (ItemList(items: members), .disclosed([.partners]))
         }
     }
 
@@ -228,7 +219,7 @@ struct HouseholdsController {
             try await HouseholdStore.addToCareTeam(
                 body.organisationId, household: id, on: connection, logger: context.logger)
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: members), .changed("careTeam.add", id))
+            return (ItemList(items: members), .changed())
         }
     }
 
@@ -247,7 +238,7 @@ struct HouseholdsController {
                 try await HouseholdStore.removeFromCareTeam(
                     organisation, household: id, on: connection, logger: context.logger)
             else { throw Problem.notFound }
-            return (.noContent, .changed("careTeam.remove", id))
+            return (.noContent, .changed())
         }
     }
 
@@ -257,7 +248,7 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "consent.read", context: context) { connection, _, _ in
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: consents), .disclosed("consent.read", id, levels: [.partners]))
+            return (ItemList(items: consents), .disclosed([.partners]))
         }
     }
 
@@ -284,7 +275,7 @@ struct HouseholdsController {
                 consent, recipient: body.recipientOrganisationId, household: id, by: actor, on: connection,
                 logger: context.logger)
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: consents), .changed("consent.give", id))
+            return (ItemList(items: consents), .changed())
         }
         return EditedResponse(status: .created, response: consents)
     }
@@ -304,13 +295,13 @@ struct HouseholdsController {
                 let recipient = try await HouseholdStore.withdrawConsent(
                     consentID, household: id, by: actor, on: connection, logger: context.logger)
             else { throw Problem.notFound }
-            let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let reference = try await HouseholdStore.reference(of: id, on: connection, logger: context.logger)
             // Told to the organisation losing the consent (R5: it takes effect at once).
             try await Outbox.record(
                 .household(.consentWithdrawn, id, reference: reference, by: actor, to: [recipient]),
                 on: connection, logger: context.logger)
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: consents), .changed("consent.withdraw", id))
+            return (ItemList(items: consents), .changed())
         }
     }
 
@@ -325,7 +316,7 @@ struct HouseholdsController {
                 of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
             let readable = rows.filter { $0.isReadable(by: actor, facts) }
             let levels = Set(readable.prefix(page.limit).compactMap { Level(rawValue: $0.level) })
-            return (readable, .disclosed("note.read", id, levels: levels))
+            return (readable, .disclosed(levels))
         }
         return page.page(notes) { TimeCursor.encode($0.writtenAt, $0.id) }
     }
@@ -340,7 +331,7 @@ struct HouseholdsController {
         let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
             let note = try await HouseholdStore.addNote(
                 body.body.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
-            return (note, .changed("note.add", id, levels: [noteLevel]))
+            return (note, .changed([noteLevel]))
         }
         return EditedResponse(status: .created, response: note)
     }
@@ -374,13 +365,13 @@ struct HouseholdsController {
                 """, logger: context.logger)
             var expiresAt = Date()
             for try await at in rows.decode(Date.self) { expiresAt = at }
-            let (_, _, reference) = try await HouseholdStore.status(of: id, on: connection, logger: context.logger)
+            let reference = try await HouseholdStore.reference(of: id, on: connection, logger: context.logger)
             try await Outbox.record(
                 .household(.breakGlassUsed, id, reference: reference, by: actor), on: connection, logger: context.logger
             )
             return (
                 BreakGlassResponse(id: breakID, expiresAt: expiresAt),
-                .changed("breakGlass.open", id, levels: [.secret])
+                .changed([.secret])
             )
         }
         return EditedResponse(status: .created, response: opened)

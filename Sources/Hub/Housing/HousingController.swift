@@ -44,7 +44,7 @@ struct HousingController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "proposal.read", context: context) { connection, _, _ in
             let proposals = try await CandidacyStore.proposals(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: proposals), .disclosed("proposal.read", id, levels: [.partners]))
+            return (ItemList(items: proposals), .disclosed([.partners]))
         }
     }
 
@@ -68,7 +68,7 @@ struct HousingController {
             let shown = try await CandidacyStore.proposals(
                 of: id, only: proposal, on: connection, logger: context.logger)
             guard let shown = shown.first else { throw Problem.internal }
-            return (shown, .changed("proposal.add", id))
+            return (shown, .changed())
         }
         return EditedResponse(status: .created, response: proposal)
     }
@@ -104,7 +104,7 @@ struct HousingController {
             let answered = try await CandidacyStore.proposals(
                 of: id, only: proposalID, on: connection, logger: context.logger)
             guard let answered = answered.first else { throw Problem.internal }
-            return (answered, .changed("proposal.answer", id))
+            return (answered, .changed())
         }
     }
 
@@ -114,7 +114,7 @@ struct HousingController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "calDecision.read", context: context) { connection, _, _ in
             let decisions = try await CandidacyStore.decisions(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: decisions), .disclosed("calDecision.read", id, levels: [.partners]))
+            return (ItemList(items: decisions), .disclosed([.partners]))
         }
     }
 
@@ -147,7 +147,7 @@ struct HousingController {
             try await Outbox.record(
                 .household(.calDecisionRecorded, id, reference: path.reference, by: actor), on: connection,
                 logger: context.logger)
-            return (decision, .changed("calDecision.add", id))
+            return (decision, .changed())
         }
         return EditedResponse(status: .created, response: decision)
     }
@@ -158,7 +158,7 @@ struct HousingController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "alert.read", context: context) { connection, _, _ in
             let alerts = try await AlertStore.list(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: alerts), .disclosed("alert.read", id, levels: [.partners]))
+            return (ItemList(items: alerts), .disclosed([.partners]))
         }
     }
 
@@ -185,7 +185,7 @@ struct HousingController {
             guard
                 let shown = try await AlertStore.list(of: id, only: alert, on: connection, logger: context.logger).first
             else { throw Problem.internal }
-            return (shown, .changed("alert.add", id))
+            return (shown, .changed())
         }
         return EditedResponse(status: .created, response: alert)
     }
@@ -213,7 +213,7 @@ struct HousingController {
                 let shown = try await AlertStore.list(of: id, only: alertID, on: connection, logger: context.logger)
                     .first
             else { throw Problem.internal }
-            return (shown, .changed("alert.resolve", id))
+            return (shown, .changed())
         }
     }
 }

@@ -37,7 +37,7 @@ struct PathController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "lease.read", context: context) { connection, _, _ in
             let leases = try await LeaseStore.list(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: leases), .disclosed("lease.read", id, levels: [.partners]))
+            return (ItemList(items: leases), .disclosed([.partners]))
         }
     }
 
@@ -59,7 +59,7 @@ struct PathController {
             guard
                 let shown = try await LeaseStore.list(of: id, only: lease, on: connection, logger: context.logger).first
             else { throw Problem.internal }
-            return (shown, .changed("lease.sign", id))
+            return (shown, .changed())
         }
         return EditedResponse(status: .created, response: lease)
     }
@@ -102,7 +102,7 @@ struct PathController {
                 let shown = try await LeaseStore.list(of: id, only: leaseID, on: connection, logger: context.logger)
                     .first
             else { throw Problem.internal }
-            return (shown, .changed("lease.entry", id))
+            return (shown, .changed())
         }
     }
 
@@ -129,7 +129,7 @@ struct PathController {
                 let shown = try await LeaseStore.list(of: id, only: leaseID, on: connection, logger: context.logger)
                     .first
             else { throw Problem.internal }
-            return (shown, .changed("lease.slide", id))
+            return (shown, .changed())
         }
     }
 
@@ -150,7 +150,7 @@ struct PathController {
                 let shown = try await OutcomeStore.list(of: id, only: outcome, on: connection, logger: context.logger)
                     .first
             else { throw Problem.internal }
-            return (shown, .changed("path.end", id))
+            return (shown, .changed())
         }
         return EditedResponse(status: .created, response: outcome)
     }
@@ -168,7 +168,7 @@ struct PathController {
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             let next = try PathStore.take(.withdraw, from: path.facts)
             try await PathStore.move(id, to: next, on: connection, logger: context.logger)
-            return (PathStatus(status: next.rawValue), .changed("path.withdraw", id))
+            return (PathStatus(status: next.rawValue), .changed())
         }
     }
 
@@ -185,7 +185,7 @@ struct PathController {
                     "Ce ménage n'a jamais été accompagné : il est orienté à nouveau plutôt que rouvert.")
             }
             try await PathStore.move(id, to: next, on: connection, logger: context.logger)
-            return (PathStatus(status: next.rawValue), .changed("path.reopen", id))
+            return (PathStatus(status: next.rawValue), .changed())
         }
     }
 
@@ -195,7 +195,7 @@ struct PathController {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "outcome.read", context: context) { connection, _, _ in
             let outcomes = try await OutcomeStore.list(of: id, on: connection, logger: context.logger)
-            return (ItemList(items: outcomes), .disclosed("outcome.read", id, levels: [.partners]))
+            return (ItemList(items: outcomes), .disclosed([.partners]))
         }
     }
 
@@ -233,7 +233,7 @@ struct PathController {
                     of: id, only: outcomeID, on: connection, logger: context.logger
                 ).first
             else { throw Problem.internal }
-            return (shown, .changed("outcome.stay", id))
+            return (shown, .changed())
         }
     }
 
@@ -247,7 +247,7 @@ struct PathController {
             let entries = try await TimelineStore.page(
                 of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
             let levels = Set(entries.prefix(page.limit).compactMap { Level(rawValue: $0.level) })
-            return (entries, .disclosed("timeline.read", id, levels: levels.union([.partners])))
+            return (entries, .disclosed(levels.union([.partners])))
         }
         return page.page(entries, key: \.cursor)
     }
