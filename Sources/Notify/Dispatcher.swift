@@ -25,7 +25,7 @@ public struct DispatcherConfiguration: Sendable {
     /// No e-mail channel without an SMTP relay.
     public var smtp: SMTPConfiguration?
     /// How often the hub looks for consents expiring within 30 days.
-    public var consentScanInterval: Duration = .seconds(3600)
+    public var dueEventsScanInterval: Duration = .seconds(3600)
 
     public init(publicURL: String) {
         self.publicURL = publicURL
@@ -95,9 +95,9 @@ public struct Dispatcher: Service {
         var lastScan: ContinuousClock.Instant?
         while !Task.isCancelled, await !doorbell.isStopping {
             do {
-                if lastScan.map({ $0.duration(to: .now) >= configuration.consentScanInterval }) ?? true {
+                if lastScan.map({ $0.duration(to: .now) >= configuration.dueEventsScanInterval }) ?? true {
                     lastScan = .now
-                    try await raiseConsentsExpiring()
+                    try await raiseDueEvents()
                 }
                 _ = try await drain(until: { await doorbell.isStopping })
             } catch {
@@ -142,9 +142,12 @@ public struct Dispatcher: Service {
         return report
     }
 
-    public func raiseConsentsExpiring() async throws {
+    /// The events the hub raises itself, each once: consents ending within 30 days, and
+    /// comité actions due.
+    public func raiseDueEvents() async throws {
         try await client.withConnection { connection in
             try await connection.perform("SELECT notify_raise_consents_expiring()", logger: logger)
+            try await connection.perform("SELECT notify_raise_actions_due()", logger: logger)
         }
     }
 

@@ -211,4 +211,10 @@ public enum FrenchDay {
         let parts = Calendar.utc.dateComponents([.day, .month, .year], from: date)
         return String(format: "%02d/%02d/%04d", parts.day!, parts.month!, parts.year!)
     }
+
+    /// The API's and the database's form, AAAA-MM-JJ.
+    public static func iso(_ date: Date) -> String {
+        let parts = Calendar.utc.dateComponents([.day, .month, .year], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
 }

@@ -515,8 +515,8 @@ import Testing
             }
             try await withRuntime { runtime in
                 let dispatcher = Self.dispatcher(runtime)
-                try await dispatcher.raiseConsentsExpiring()
-                try await dispatcher.raiseConsentsExpiring()
+                try await dispatcher.raiseDueEvents()
+                try await dispatcher.raiseDueEvents()
                 try await dispatcher.drain()
             }
             let topics = try await Self.inbox(client, world.token(.leadBound)!).compactMap { $0["topic"] as? String }

@@ -71,6 +71,8 @@ func addRoutes(
     FlatsController(client: client).addRoutes(to: v1)
     HousingController(client: client).addRoutes(to: v1)
     PathController(client: client).addRoutes(to: v1)
+    CellsController(client: client).addRoutes(to: v1)
+    ComitesController(client: client).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }

@@ -61,9 +61,9 @@ enum OutcomeStore {
     }
 
     static func record(
-        _ request: EndRequest, household: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger
+        _ request: EndRequest, household: UUID, id: UUID = UUID(), by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> UUID {
-        let id = UUID()
         try await connection.perform(
             """
             INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on)

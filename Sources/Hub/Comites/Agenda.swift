@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Tenancy
+
+/// One piece of a frozen fiche de synthèse, with the level and author organisation of the
+/// item it was copied from.
+struct SheetEntry: Encodable, Sendable {
+    let section: String
+    let code: String
+    let value: JSONFragment
+    let level: Level
+    let authorOrganisationId: UUID
+}
+
+struct SummarySheet: Encodable, Sendable {
+    let itemId: UUID
+    let householdId: UUID
+    let reference: String
+    let publishedAt: Date
+    let entries: [SheetEntry]
+}
+
+/// A JSON value read from the database as it is (a sheet entry's facts).
+indirect enum JSONFragment: Codable, Sendable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case text(String)
+    case array([JSONFragment])
+    case object([String: JSONFragment])
+
+    init(json: String) throws {
+        self = try JSONDecoder().decode(JSONFragment.self, from: Data(json.utf8))
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .text(value)
+        } else if let value = try? container.decode([JSONFragment].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONFragment].self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .text(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+struct NewAgendaItemRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["householdId", "reason"]
+    let householdId: UUID
+    let reason: String
+}
+
+struct AgendaOrderRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["itemIds"]
+    let itemIds: [UUID]
+}
+
+/// The agenda's SQL. Items and sheets are read under the reader's settings (each through its
+/// household's door and level); the rules' facts and the freezing go through the
+/// facilitator-only functions of sql/0008.
+enum AgendaStore {
+    static func items(
+        of comite: UUID, only item: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [AgendaItem] {
+        let rows = try await connection.query(
+            """
+            SELECT i.id, i.household_id, x.reference, i.position, i.reasons::text, i.added_by
+            FROM agenda_items i JOIN households x ON x.id = i.household_id
+            WHERE i.comite_id = \(comite) AND (\(item)::uuid IS NULL OR i.id = \(item))
+            ORDER BY i.position, i.id
+            """, logger: logger)
+        var items: [AgendaItem] = []
+        for try await row in rows.decode((UUID, UUID, String, Int, String, String).self) {
+            let reasons = try JSONDecoder().decode([AgendaItem.Reason].self, from: Data(row.4.utf8))
+            items.append(
+                AgendaItem(
+                    id: row.0, householdId: row.1, reference: row.2, position: row.3, reasons: reasons,
+                    addedBy: row.5))
+        }
+        return items
+    }
+
+    /// The days of the cell's comités held before `day`: the rules' "previous comité".
+    static func earlierHeld(in cell: UUID, before day: String, on connection: PostgresConnection, logger: Logger)
+        async throws -> [Date]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT held_on::text FROM comites
+            WHERE cell_id = \(cell) AND held_on < \(day)::date
+              AND status IN ('held', 'minutesValidated', 'minutesDiffused')
+            """, logger: logger)
+        var days: [Date] = []
+        for try await text in rows.decode(String.self) { days.append(Day.date(text)!) }
+        return days
+    }
+
+    /// Every followed situation's facts, keyed by the situation (never the household).
+    static func facts(of comite: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [(UUID, SituationFacts)]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT situation_id, accompanied_since::text, contract_ends_on::text,
+                   ARRAY(SELECT d::text FROM unnest(alerts_on) d), ARRAY(SELECT d::text FROM unnest(cal_decisions_on) d),
+                   end_proposed_on::text, requests::text, ARRAY(SELECT d::text FROM unnest(reviewed_on) d)
+            FROM comite_situation_facts(\(comite))
+            """, logger: logger)
+        struct Request: Decodable {
+            let organisationId: UUID
+            let reason: String
+        }
+        var facts: [(UUID, SituationFacts)] = []
+        for try await row in rows.decode(
+            (UUID, String?, String?, [String], [String], String?, String, [String]).self)
+        {
+            let requests = try JSONDecoder().decode([Request].self, from: Data(row.6.utf8))
+            facts.append(
+                (
+                    row.0,
+                    SituationFacts(
+                        accompaniedSince: row.1.flatMap(Day.date), contractEndsOn: row.2.flatMap(Day.date),
+                        alertsReportedOn: row.3.compactMap(Day.date), calDecisionsOn: row.4.compactMap(Day.date),
+                        endProposedOn: row.5.flatMap(Day.date),
+                        partnerRequests: requests.map { .init(organisationID: $0.organisationId, reason: $0.reason) },
+                        reviewedAt: row.7.compactMap(Day.date))
+                ))
+        }
+        return facts
+    }
+
+    /// Replaces the rule items with `placed`, in that order, after the facilitator's own.
+    static func place(
+        _ placed: [(situation: UUID, reasons: [AgendaItem.Reason])], in comite: UUID,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int? {
+        let encoder = JSONEncoder()
+        let reasons = try placed.map { String(decoding: try encoder.encode($0.reasons), as: UTF8.self) }
+        let rows = try await connection.query(
+            "SELECT comite_place_rule_items(\(comite), \(placed.map(\.situation)), \(reasons)::jsonb[])",
+            logger: logger)
+        for try await count in rows.decode(Int?.self) { return count }
+        return nil
+    }
+
+    /// The followed situation of a household, as the reader sees it.
+    static func situation(of household: UUID, in cell: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> UUID?
+    {
+        try await CellStore.situations(
+            of: cell, only: household, after: nil, limit: 1, on: connection, logger: logger
+        ).first?.id
+    }
+
+    /// The facilitator's own item, first on the agenda; nil if the situation is already on it.
+    static func add(
+        situation: UUID, reason: String, to comite: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID? {
+        let id = UUID()
+        let reasons = try JSONEncoder().encode([AgendaItem.Reason(kind: "facilitator", detail: reason)])
+        let rows = try await connection.query(
+            """
+            INSERT INTO agenda_items (id, comite_id, situation_id, position, reasons, added_by)
+            SELECT \(id), \(comite), \(situation),
+                   coalesce((SELECT min(position) FROM agenda_items WHERE comite_id = \(comite)), 1) - 1,
+                   \(String(decoding: reasons, as: UTF8.self))::jsonb, 'facilitator'
+            ON CONFLICT (comite_id, situation_id) DO NOTHING RETURNING 1
+            """, logger: logger)
+        for try await _ in rows.decode(Int.self) { return id }
+        return nil
+    }
+
+    static func remove(_ item: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(
+            "DELETE FROM agenda_items WHERE id = \(item) RETURNING 1", logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
+    /// Numbers the given items 1, 2, 3… in that order.
+    static func order(_ items: [UUID], in comite: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.perform(
+            """
+            UPDATE agenda_items i SET position = o.n
+            FROM unnest(\(items)::uuid[]) WITH ORDINALITY AS o (id, n)
+            WHERE i.id = o.id AND i.comite_id = \(comite)
+            """, logger: logger)
+    }
+
+    /// Freezes the sheets and publishes; nil if the comité cannot be published.
+    static func publish(_ comite: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int? {
+        let rows = try await connection.query("SELECT comite_publish(\(comite))", logger: logger)
+        for try await count in rows.decode(Int?.self) { return count }
+        return nil
+    }
+
+    /// The sheet's entries the reader may read (R1–R4 at read time).
+    static func sheet(of item: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [SheetEntry] {
+        let rows = try await connection.query(
+            """
+            SELECT section, code, value::text, level, author_organisation_id FROM summary_sheet_entries
+            WHERE item_id = \(item) ORDER BY position
+            """, logger: logger)
+        var entries: [SheetEntry] = []
+        for try await row in rows.decode((String, String, String, String, UUID).self) {
+            entries.append(
+                SheetEntry(
+                    section: row.0, code: row.1, value: try JSONFragment(json: row.2), level: Level(rawValue: row.3)!,
+                    authorOrganisationId: row.4))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// A request on one comité: loads the comité and its cell as the reader sees them (members
+/// of the cell only: anyone else gets 404, exactly as a comité that does not exist), runs
+/// the body and records what it disclosed or changed, or the denial, in the same
+/// transaction (R11). The comité's row is locked for the request when `locked`, so that two
+/// facilitators' clicks cannot move it twice.
+struct ComiteGate: Sendable {
+    let client: PostgresClient
+
+    /// What the body tells the audit: the households it disclosed or changed, and the levels.
+    struct Touched: Sendable {
+        var households: [UUID]
+        var levels: Set<Level>
+        var outcome: AuditRecord.Outcome
+
+        static func disclosed(_ households: [UUID], _ levels: Set<Level> = [.partners]) -> Touched {
+            Touched(households: households, levels: levels, outcome: .disclosed)
+        }
+
+        static func changed(_ households: [UUID] = [], _ levels: Set<Level> = [.partners]) -> Touched {
+            Touched(households: households, levels: levels, outcome: .changed)
+        }
+    }
+
+    func run<Result: Sendable>(
+        _ comiteID: UUID, action: String, locked: Bool = false, context: HubRequestContext,
+        _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Touched)
+    ) async throws -> Result {
+        let actor = try context.requireActor()
+        let outcome: Swift.Result<Result, Problem> = try await client.withActor(actor, logger: context.logger) {
+            connection in
+            do {
+                guard
+                    let comite = try await ComiteStore.find(
+                        comiteID, forUpdate: locked, on: connection, logger: context.logger),
+                    let cell = try await CellStore.find(comite.cellId, on: connection, logger: context.logger)
+                else { throw Problem.notFound }
+                let (result, touched) = try await body(connection, actor, comite, cell)
+                let record = AuditRecord(
+                    action: action, households: touched.households, levels: touched.levels, outcome: touched.outcome)
+                try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
+                return .success(result)
+            } catch let problem as Problem where [.notFound, .forbidden].contains(problem.status) {
+                let denied = AuditRecord(action: action, households: [], levels: [], outcome: .denied)
+                try await connection.append(denied, actor: actor, requestID: context.id, logger: context.logger)
+                return .failure(problem)
+            }
+        }
+        return try outcome.get()
+    }
+}
+
+extension CoordinationCell {
+    var isVeille: Bool { kind == "veilleSociale" }
+
+    /// Only the cell's assigned facilitator runs its comités.
+    func requireFacilitator(_ actor: Actor) throws {
+        guard facilitator.userId == actor.userID, organisationId == actor.organisationID else {
+            throw Problem.forbidden("Seul l'animateur de la cellule prépare, tient et diffuse ses comités.")
+        }
+    }
+}
+
+extension Comite {
+    /// A 409 unless the comité is at `required`.
+    func require(_ required: ComiteStatus, to action: String) throws {
+        if let refusal = stage.refusal(toward: required, action: action) { throw Problem.conflict(refusal) }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+import Notify
+import PostgresNIO
+import Tenancy
+
+/// A comité de suivi of a cell (or a session of a veille sociale) and its stage.
+struct Comite: Encodable, Sendable {
+    let id: UUID
+    let cellId: UUID
+    let reference: String
+    let kind: String
+    let heldOn: String
+    let status: String
+    @Null var reason: String?
+    @Null var emergency: String?
+    @Null var requestedByOrganisationId: UUID?
+    @Null var publishedAt: Date?
+    @Null var heldAt: Date?
+    @Null var validatedAt: Date?
+    @Null var diffusedAt: Date?
+    let minutesVersion: Int
+    let createdAt: Date
+    /// The agenda as the reader may see it; only on the comité's own route.
+    var agenda: [AgendaItem]?
+
+    var stage: ComiteStatus { ComiteStatus(rawValue: status)! }
+}
+
+/// An item of the agenda: a situation, through its household's door, and why it is there.
+struct AgendaItem: Encodable, Sendable {
+    struct Reason: Codable, Sendable {
+        let kind: String
+        let detail: String
+        /// The organisation that asked, for a partner's request.
+        var organisationId: UUID? = nil
+    }
+
+    let id: UUID
+    let householdId: UUID
+    let reference: String
+    let position: Int
+    let reasons: [Reason]
+    let addedBy: String
+}
+
+struct NewComiteRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["heldOn", "reason", "emergency"]
+    let heldOn: String
+    let reason: String
+    let emergency: String?
+
+    func validated(veille: Bool) throws -> String {
+        guard let day = Day.date(heldOn), day >= Calendar.utc.startOfDay(for: Date()),
+            day <= Date(timeIntervalSinceNow: 366 * 86400)
+        else {
+            throw Problem.unprocessable(
+                "Date attendue au format AAAA-MM-JJ, du jour ou à venir, dans l'année.", field: "heldOn")
+        }
+        guard let reason = try optionalText(reason, field: "reason") else {
+            throw Problem.unprocessable("Une séance extraordinaire est demandée avec un motif.", field: "reason")
+        }
+        if veille {
+            guard let emergency else {
+                throw Problem.unprocessable(
+                    "Une séance d'urgence de la veille sociale précise l'urgence : death, violence, socialEmergency.",
+                    field: "emergency")
+            }
+            try checkCode(emergency, in: VeilleEmergency.allCases.map(\.rawValue), field: "emergency")
+        } else {
+            try check(
+                emergency == nil, field: "emergency", "Seule la veille sociale tient des séances d'urgence.")
+        }
+        return reason
+    }
+}
+
+/// The comités' SQL, under the reader's settings: members of the cell see its comités.
+enum ComiteStore {
+    static let columns = """
+        c.id, c.cell_id, c.reference, c.kind, c.held_on::text, c.status, c.reason, c.emergency,
+        c.requested_by_organisation_id, c.published_at, c.held_at, c.validated_at, c.diffused_at, c.minutes_version,
+        c.created_at
+        """
+
+    typealias Row = (
+        UUID, UUID, String, String, String, String, String?, String?, UUID?, Date?, Date?, Date?, Date?,
+        Int, Date
+    )
+
+    static func comite(_ row: Row) -> Comite {
+        Comite(
+            id: row.0, cellId: row.1, reference: row.2, kind: row.3, heldOn: row.4, status: row.5, reason: row.6,
+            emergency: row.7, requestedByOrganisationId: row.8, publishedAt: row.9, heldAt: row.10,
+            validatedAt: row.11, diffusedAt: row.12, minutesVersion: row.13, createdAt: row.14)
+    }
+
+    /// The comité, locked for the request when `forUpdate`.
+    static func find(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection, logger: Logger)
+        async throws -> Comite?
+    {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: columns) FROM comites c WHERE c.id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
+            logger: logger)
+        for try await row in rows.decode(Row.self) { return comite(row) }
+        return nil
+    }
+
+    /// A cell's comités, most recent day first.
+    static func list(
+        of cell: UUID, after: (String, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Comite] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: columns) FROM comites c
+            WHERE c.cell_id = \(cell)
+              AND (\(after?.0)::date IS NULL OR (c.held_on, c.id) < (\(after?.0)::date, \(after?.1)::uuid))
+            ORDER BY c.held_on DESC, c.id DESC LIMIT \(limit)
+            """, logger: logger)
+        var comites: [Comite] = []
+        for try await row in rows.decode(Row.self) { comites.append(comite(row)) }
+        return comites
+    }
+
+    /// Schedules the cell's monthly comités on `days` (each once) and invites the cell's
+    /// people to each new one.
+    static func scheduleMonthly(
+        _ days: [Date], cell: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for day in days {
+            let id = UUID()
+            let rows = try await connection.query(
+                """
+                INSERT INTO comites (id, cell_id, reference, kind, held_on)
+                VALUES (\(id), \(cell), \(newReference()), 'monthly', \(FrenchDay.iso(day))::date)
+                ON CONFLICT (cell_id, held_on) WHERE kind = 'monthly' DO NOTHING RETURNING reference
+                """, logger: logger)
+            for try await reference in rows.decode(String.self) {
+                try await invite(
+                    .comiteScheduled, comite: id, reference: reference, cell: cell, by: actor,
+                    on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// An extraordinary session (or a veille's emergency), requested by a member organisation.
+    static func request(
+        _ body: NewComiteRequest, reason: String, veille: Bool, cell: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID {
+        let id = UUID()
+        let reference = newReference()
+        try await connection.perform(
+            """
+            INSERT INTO comites (id, cell_id, reference, kind, held_on, reason, emergency, requested_by_organisation_id)
+            VALUES (\(id), \(cell), \(reference), \(veille ? "emergency" : "extraordinary"), \(body.heldOn)::date,
+                    \(reason), \(body.emergency), \(actor.organisationID))
+            """, logger: logger)
+        try await invite(
+            .comiteScheduled, comite: id, reference: reference, cell: cell, by: actor, on: connection,
+            logger: logger)
+        return id
+    }
+
+    /// Tells the cell's people (R13: the comité's opaque reference and a link, nothing else).
+    static func invite(
+        _ topic: Topic, comite: UUID, reference: String, cell: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let rows = try await connection.query(
+            "SELECT user_id FROM cell_people WHERE cell_id = \(cell)", logger: logger)
+        var people: [UUID] = []
+        for try await user in rows.decode(UUID.self) { people.append(user) }
+        try await Outbox.record(
+            Event(
+                topic: topic, organisationID: actor.organisationID, actorUserID: actor.userID, householdID: nil,
+                reference: reference, linkPath: "/v1/comites/\(comite.uuidString.lowercased())", userIDs: people),
+            on: connection, logger: logger)
+    }
+
+    /// Moves the comité one stage forward, stamping when.
+    static func advance(_ comite: Comite, on connection: PostgresConnection, logger: Logger) async throws {
+        guard let next = comite.stage.next else { return }
+        let stamp =
+            switch next {
+            case .planned: ""
+            case .agendaPublished: ", published_at = now()"
+            case .held: ", held_at = now()"
+            case .minutesValidated: ", validated_at = now(), minutes_version = 1"
+            case .minutesDiffused: ", diffused_at = now()"
+            }
+        try await connection.perform(
+            "UPDATE comites SET status = \(next.rawValue) \(unescaped: stamp) WHERE id = \(comite.id)",
+            logger: logger)
+    }
+
+    static func newReference() -> String {
+        "CS-" + String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10))
+    }
+}
