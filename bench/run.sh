@@ -4,7 +4,7 @@
 # The ratio is the cost of everything that is not the database: HTTP, routing, JSON, the
 # connection pool, the hub's own Swift work. See bench/README.md for how to read it.
 #
-#   bash bench/run.sh [--routes me,household,timeline,notify]
+#   bash bench/run.sh [--routes me,household,timeline,agenda,minutes,notify]
 #
 # Routes (sections), in this order:
 #   me         GET /v1/me as admin@alfi.demo, against bench/me.pgbench
@@ -13,6 +13,14 @@
 #              bench/household.pgbench (wrk draws the ids with bench/household.lua)
 #   timeline   GET /v1/households/{id}/timeline (the first page), same reader and households,
 #              against bench/timeline.pgbench (wrk draws the ids with bench/household.lua)
+#   agenda     POST /v1/comites/{id}/agenda/build, then POST /v1/comites/{id}/publish, as the cell's
+#              facilitator karim.haddad@alfi.demo, on BENCH_COMITES fresh planned comités of a cell
+#              following BENCH_SITUATIONS situations (bench/comites.sql): latency per operation (each is
+#              one-shot), against bench/agenda-build.pgbench and bench/agenda-publish.pgbench run by
+#              two pgbench sessions kept open, the hub's and the SQL's operations taking turns
+#   minutes    GET /v1/comites/{id}/minutes of the cell's first comité (every situation on its agenda)
+#              as thomas.leroy@essonne.demo, a partner's social worker who passes the door of a third of
+#              its households, against bench/minutes.pgbench
 #   notify     webhook deliveries of the outbox's dispatcher to a local sink (bench/notify.py):
 #              deliveries/s for BENCH_NOTIFY_EVENTS events inserted at once, and the delay
 #              from an event's commit to its delivery at a steady BENCH_NOTIFY_RATE; against
@@ -20,15 +28,20 @@
 #              last: it stops the hub before pgbench, whose queue the dispatcher would drain.
 #
 # Settings (environment):
-#   BENCH_ROUTES (me,household,timeline,notify)  the sections to run; --routes on the command
-#                           line wins
+#   BENCH_ROUTES (me,household,timeline,agenda,minutes,notify)  the sections to run; --routes on
+#                           the command line wins
 #   BENCH_CONNECTIONS (16)  wrk connections = pgbench clients
 #   BENCH_THREADS (2)       wrk threads = pgbench -j
 #   BENCH_DURATION (20)     seconds measured, for each tool
 #   BENCH_WARMUP (5)        seconds run first and thrown away, for each tool
 #   BENCH_HOUSEHOLDS (10000) generated households (with their paths) for the household and
 #                           timeline routes; generated once and reused while the database holds
-#                           that many, made by the same bench/households.sql
+#                           that many, made by the same bench/households.sql (the agenda and
+#                           minutes sections need them too)
+#   BENCH_SITUATIONS (500)  situations the comités' cell follows (bench/comites.sql), made once and
+#                           reused while made by the same bench/comites.sql for that many
+#   BENCH_COMITES (20)      agenda: planned comités built and published, per side, measured
+#   BENCH_COMITES_WARMUP (2) agenda: comités built and published first, per side, not counted
 #   BENCH_NOTIFY_EVENTS (5000) events inserted in one statement for the notify throughput,
 #                           and deliveries drained by each pgbench run (rounded up to 16s)
 #   BENCH_NOTIFY_RATE (50)  events per second, one INSERT each, for the notify latency
@@ -40,7 +53,7 @@
 #   BENCH_RESET (0)         1: drop and recreate the bench database first (needed when an
 #                           applied migration was edited: `hub migrate` refuses it; or to
 #                           change BENCH_HOUSEHOLDS or regenerate after bench/households.sql
-#                           changed)
+#                           changed; bench/comites.sql is rerun by itself when it changed)
 #
 # The cluster lives in .hub/bench (data kept between runs, so later runs skip initdb and
 # the household generation). It is stopped on exit if this run started it; if it was
@@ -57,19 +70,22 @@ cd "$ROOT"
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: FAIL: $*" >&2; exit 1; }
 
-ROUTES=${BENCH_ROUTES:-me,household,timeline,notify}
+ROUTES=${BENCH_ROUTES:-me,household,timeline,agenda,minutes,notify}
+KNOWN_ROUTES="me, household, timeline, agenda, minutes, notify"
 while (($# > 0)); do
     case $1 in
-        --routes) (($# >= 2)) || die "--routes needs a value (a list of me, household, timeline, notify)"
+        --routes) (($# >= 2)) || die "--routes needs a value (a list of $KNOWN_ROUTES)"
             ROUTES=$2; shift 2 ;;
         --routes=*) ROUTES=${1#--routes=}; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument '$1' (usage: bash bench/run.sh [--routes me,household,timeline,notify])" ;;
+        *) die "unknown argument '$1' (usage: bash bench/run.sh [--routes me,household,timeline,agenda,minutes,notify])" ;;
     esac
 done
 RUN_ME=0
 RUN_HOUSEHOLD=0
 RUN_TIMELINE=0
+RUN_AGENDA=0
+RUN_MINUTES=0
 RUN_NOTIFY=0
 IFS=, read -ra route_list <<<"$ROUTES"
 for route in "${route_list[@]}"; do
@@ -77,15 +93,20 @@ for route in "${route_list[@]}"; do
         me) RUN_ME=1 ;;
         household | households) RUN_HOUSEHOLD=1 ;;
         timeline) RUN_TIMELINE=1 ;;
+        agenda) RUN_AGENDA=1 ;;
+        minutes) RUN_MINUTES=1 ;;
         notify) RUN_NOTIFY=1 ;;
         "") ;;
-        *) die "unknown route '$route' in '$ROUTES' (known: me, household, timeline, notify)" ;;
+        *) die "unknown route '$route' in '$ROUTES' (known: $KNOWN_ROUTES)" ;;
     esac
 done
-((RUN_ME + RUN_HOUSEHOLD + RUN_TIMELINE + RUN_NOTIFY > 0)) ||
-    die "no route selected by '$ROUTES' (known: me, household, timeline, notify)"
-# Both household routes read the generated households, as the same reader.
-NEED_HOUSEHOLDS=$((RUN_HOUSEHOLD | RUN_TIMELINE))
+((RUN_ME + RUN_HOUSEHOLD + RUN_TIMELINE + RUN_AGENDA + RUN_MINUTES + RUN_NOTIFY > 0)) ||
+    die "no route selected by '$ROUTES' (known: $KNOWN_ROUTES)"
+# Both household routes read the generated households, as the same reader (HH_*). The
+# comités' cell follows some of them (bench/comites.sql).
+HH_READER=$((RUN_HOUSEHOLD | RUN_TIMELINE))
+NEED_COMITES=$((RUN_AGENDA | RUN_MINUTES))
+NEED_HOUSEHOLDS=$((HH_READER | NEED_COMITES))
 
 # shellcheck source=deploy/pg.sh
 source deploy/pg.sh
@@ -101,7 +122,11 @@ NOTIFY_EVENTS=${BENCH_NOTIFY_EVENTS:-5000}
 NOTIFY_RATE=${BENCH_NOTIFY_RATE:-50}
 NOTIFY_SECONDS=${BENCH_NOTIFY_SECONDS:-20}
 NOTIFY_CLIENTS=${BENCH_NOTIFY_CLIENTS:-1}
-for v in NOTIFY_EVENTS NOTIFY_RATE NOTIFY_SECONDS NOTIFY_CLIENTS; do
+SITUATIONS=${BENCH_SITUATIONS:-500}
+COMITES=${BENCH_COMITES:-20}
+COMITES_WARMUP=${BENCH_COMITES_WARMUP:-2}
+[[ $COMITES_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_COMITES_WARMUP must be a non-negative integer, not '$COMITES_WARMUP'"
+for v in NOTIFY_EVENTS NOTIFY_RATE NOTIFY_SECONDS NOTIFY_CLIENTS SITUATIONS COMITES; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, not '${!v}'"
 done
 PGDIR=$ROOT/.hub/bench
@@ -115,9 +140,18 @@ HH_EMAIL=claire.martin@alfi.demo
 # SessionPolicy.idleTimeout, as `authenticate` passes it to auth_session.
 IDLE_SECONDS=1800
 # When the generated households were made, and how long it took (kept between runs), and
-# the SHA-256 of the bench/households.sql that made them.
+# the SHA-256 of the bench/households.sql that made them; the same for the comités' fixture
+# (bench/comites.sql, with the number of situations).
 GENERATED_NOTE=$PGDIR/households-generated
 GENERATED_SHA=$PGDIR/households-generated.sha256
+COMITES_NOTE=$PGDIR/comites-generated
+COMITES_SHA=$PGDIR/comites-generated.sha256
+# The comités' readers: the cell's facilitator (ALFI, the lead organisation of every generated
+# household), and a partner's social worker (the département's ASE educator, in the care team
+# of a third of the cell's households with a `partners` consent: bench/comites.sql).
+FAC_EMAIL=karim.haddad@alfi.demo
+PARTNER_EMAIL=thomas.leroy@essonne.demo
+PARTNER_ORGANISATION="Conseil départemental de l'Essonne"
 
 started_at=$(date +%s)
 OUT=$PGDIR/out/$(date +%Y%m%d-%H%M%S)
@@ -187,7 +221,7 @@ if [[ ${BENCH_RESET:-0} == 1 ]]; then
     # empty database.
     log "BENCH_RESET=1: recreating the bench database"
     pg_psql_super "$PGDIR" -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS hub WITH (FORCE)'
-    rm -f "$GENERATED_NOTE" "$GENERATED_SHA"
+    rm -f "$GENERATED_NOTE" "$GENERATED_SHA" "$COMITES_NOTE" "$COMITES_SHA"
     pg_start "$PGDIR" "$HUB_DB_PORT"
 fi
 "$BIN" migrate >&2 ||
@@ -285,6 +319,89 @@ SQL
         "($PATH_NOTES notes), $PATH_AIDS aids, $PATH_FLATS flats, $PATH_PROPOSALS proposals ($PATH_ANSWERS answers)," \
         "$PATH_CAL CAL decisions, $PATH_LEASES leases, $PATH_ALERTS alerts, $PATH_OUTCOMES outcomes"
 fi
+super_psql() { pg_psql_super "$PGDIR" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+# The comités' cell: md5('bench-cell'), its four past comités md5('bench-comite-<c>')
+# (bench/comites.sql); the bench's planned comités are created and removed by the agenda section.
+CELL_ID=$(owner_psql -c "SELECT md5('bench-cell')::uuid")
+COMITES_GENERATION="-"
+if [[ $NEED_COMITES == 1 ]]; then
+    comites_sha=$(cat bench/households.sql bench/comites.sql | sha256sum | cut -c1-64)
+    comites_key="$comites_sha $SITUATIONS"
+    have=$(owner_psql -c "SELECT count(*) FROM cell_situations WHERE cell_id = '$CELL_ID'")
+    if [[ $have == "$SITUATIONS" && -f $COMITES_SHA && $(cat "$COMITES_SHA") == "$comites_key" ]]; then
+        COMITES_GENERATION="reused ($SITUATIONS situations already in the bench database"
+        if [[ -f $COMITES_NOTE ]]; then
+            COMITES_GENERATION+="; made $(cat "$COMITES_NOTE"))"
+        else
+            COMITES_GENERATION+=")"
+        fi
+        log "comités: $COMITES_GENERATION"
+    else
+        # Another number of situations, or an older bench/comites.sql (or households.sql): the
+        # fixture is removed and made again. As the superuser, with the triggers off
+        # (session_replication_role): sql/0008's lifecycle triggers refuse to delete a
+        # published agenda or a held comité's decisions, whoever asks.
+        log "comités: (re)making the cell, $SITUATIONS situations and their comités (bench/comites.sql)..."
+        super_psql -v cell="$CELL_ID" >&2 <<'SQL' || die "removing the earlier comités fixture failed"
+BEGIN;
+SET LOCAL session_replication_role = replica;
+CREATE TEMP TABLE bc AS SELECT id FROM comites WHERE cell_id = :'cell';
+CREATE TEMP TABLE bi AS SELECT id FROM agenda_items WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM comite_errata WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM comite_actions WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM comite_objections WHERE item_id IN (SELECT id FROM bi);
+DELETE FROM comite_discussions WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM comite_decisions WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM comite_attendance WHERE comite_id IN (SELECT id FROM bc);
+DELETE FROM summary_sheet_entries WHERE item_id IN (SELECT id FROM bi);
+DELETE FROM comite_requests WHERE comite_id IN (SELECT id FROM bc)
+    OR household_id IN (SELECT household_id FROM cell_situations WHERE cell_id = :'cell');
+DELETE FROM agenda_items WHERE id IN (SELECT id FROM bi);
+DELETE FROM comites WHERE id IN (SELECT id FROM bc);
+DELETE FROM cell_situations WHERE cell_id = :'cell';
+DELETE FROM cell_people WHERE cell_id = :'cell';
+DELETE FROM cell_organisations WHERE cell_id = :'cell';
+DELETE FROM coordination_cells WHERE id = :'cell';
+DELETE FROM consents WHERE purpose = 'Suivi du jeune majeur sorti de l''ASE en cellule de coordination';
+DELETE FROM care_team c USING organisations o, households h
+WHERE o.id = c.organisation_id AND o.name = 'Conseil départemental de l''Essonne'
+  AND h.id = c.household_id AND h.reference LIKE 'B-%';
+COMMIT;
+SQL
+        rm -f "$COMITES_NOTE" "$COMITES_SHA"
+        gen_start=$(date +%s.%N)
+        owner_psql -v situations="$SITUATIONS" -f bench/comites.sql >&2 || die "bench/comites.sql failed"
+        gen_seconds=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        echo "in ${gen_seconds}s on $(date -Is)" >"$COMITES_NOTE"
+        echo "$comites_key" >"$COMITES_SHA"
+        COMITES_GENERATION="${gen_seconds}s in this run"
+        log "comités: made in ${gen_seconds}s"
+    fi
+    # What the fixture holds, for the tables (and a check that it is whole).
+    read -r CF_SITUATIONS CF_HELD CF_ITEMS CF_SHEETS CF_DECISIONS CF_DISCUSSIONS CF_ACTIONS CF_REQUESTS \
+        CF_PARTNER < <(owner_psql -F ' ' -v cell="$CELL_ID" <<'SQL'
+SELECT (SELECT count(*) FROM cell_situations WHERE cell_id = :'cell' AND removed_at IS NULL),
+       (SELECT count(*) FROM comites WHERE cell_id = :'cell' AND status IN ('held', 'minutesValidated', 'minutesDiffused')),
+       (SELECT count(*) FROM agenda_items i JOIN comites c ON c.id = i.comite_id WHERE c.cell_id = :'cell'),
+       (SELECT count(*) FROM summary_sheet_entries e JOIN agenda_items i ON i.id = e.item_id
+        JOIN comites c ON c.id = i.comite_id WHERE c.cell_id = :'cell'),
+       (SELECT count(*) FROM comite_decisions d JOIN comites c ON c.id = d.comite_id WHERE c.cell_id = :'cell'),
+       (SELECT count(*) FROM comite_discussions d JOIN comites c ON c.id = d.comite_id WHERE c.cell_id = :'cell'),
+       (SELECT count(*) FROM comite_actions a JOIN comites c ON c.id = a.comite_id WHERE c.cell_id = :'cell'),
+       (SELECT count(*) FROM comite_requests r JOIN cell_situations s ON s.household_id = r.household_id
+        WHERE s.cell_id = :'cell' AND r.comite_id IS NULL),
+       (SELECT count(*) FROM cell_situations s JOIN consents k ON k.household_id = s.household_id
+        JOIN organisations o ON o.id = k.recipient_organisation_id
+        WHERE s.cell_id = :'cell' AND o.name = 'Conseil départemental de l''Essonne'
+          AND k.withdrawn_at IS NULL AND k.expires_at > now());
+SQL
+    )
+    [[ $CF_SITUATIONS == "$SITUATIONS" && $CF_HELD == 4 ]] ||
+        die "the comités fixture holds $CF_SITUATIONS situations and $CF_HELD held comités, not $SITUATIONS and 4"
+    log "comités: $CF_SITUATIONS situations, $CF_HELD comités held ($CF_ITEMS agenda items, $CF_SHEETS sheet" \
+        "entries, $CF_DECISIONS decisions, $CF_DISCUSSIONS discussions, $CF_ACTIONS actions), $CF_REQUESTS pending" \
+        "requests; the partner passes the door of $CF_PARTNER households"
+fi
 audit_rows() { owner_psql -c 'SELECT count(*) FROM audit_log'; }
 
 if [[ $RUN_NOTIFY == 1 ]]; then
@@ -324,14 +441,14 @@ for _ in $(seq 1 300); do
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/health/ready") == 200 ]] || die "hub not ready after 60s"
 
-# sign_in EMAIL PREFIX: sets PREFIX_TOKEN, PREFIX_TOKEN_HASH, PREFIX_USER_ID, PREFIX_ORG_ID,
+# sign_in EMAIL PREFIX [ORGANISATION-ID]: signs in for ALFI, or the given organisation; sets PREFIX_TOKEN, PREFIX_TOKEN_HASH, PREFIX_USER_ID, PREFIX_ORG_ID,
 # PREFIX_ROLES and PREFIX_BOUND. Everything pgbench needs is taken from the sign-in
 # response, formatted as the hub formats it when it sets the actor (Actor.rolesSetting:
 # sorted roles joined by commas).
 sign_in() {
-    local email=$1 prefix=$2 status token user_id org_id roles bound
+    local email=$1 prefix=$2 organisation=${3:-$ORG_ID} status token user_id org_id roles bound
     status=$(curl -s -o "$OUT/session.json" -w '%{http_code}' -H 'Content-Type: application/json' \
-        --data "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"organisationId\":\"$ORG_ID\"}" \
+        --data "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"organisationId\":\"$organisation\"}" \
         "$URL/v1/sessions")
     [[ $status == 201 ]] || { cat "$OUT/session.json" >&2; die "sign-in of $email answered $status, not 201"; }
     { read -r token; read -r user_id; read -r org_id; read -r roles; read -r bound; } < <(
@@ -355,7 +472,13 @@ PY
     printf -v "${prefix}_BOUND" '%s' "$bound"
 }
 [[ $RUN_ME == 0 ]] || sign_in "$ME_EMAIL" ME
-[[ $NEED_HOUSEHOLDS == 0 ]] || sign_in "$HH_EMAIL" HH
+[[ $HH_READER == 0 ]] || sign_in "$HH_EMAIL" HH
+[[ $RUN_AGENDA == 0 ]] || sign_in "$FAC_EMAIL" FAC
+if [[ $RUN_MINUTES == 1 ]]; then
+    partner_org=$(owner_psql -v name="$PARTNER_ORGANISATION" <<<"SELECT id FROM organisations WHERE name = :'name'")
+    [[ -n $partner_org ]] || die "organisation $PARTNER_ORGANISATION not found after seeding"
+    sign_in "$PARTNER_EMAIL" PT "$partner_org"
+fi
 
 export PGPASSWORD=$HUB_DB_PASSWORD  # pgbench below connects as hub_app
 PGBENCH_BASE=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
@@ -604,6 +727,302 @@ PY
     TL_PGBENCH+=(-D "roles=$HH_ROLES")
 fi
 
+if [[ $RUN_MINUTES == 1 ]]; then
+    # The cell's first comité: every situation on its agenda, its minutes diffused, one
+    # erratum (bench/comites.sql). The partner passes the door of a third of its households.
+    MN_COMITE=$(owner_psql -c "SELECT md5('bench-comite-3')::uuid")
+    before=$(audit_rows)
+    status=$(curl -s -D "$OUT/minutes.headers" -o "$OUT/minutes.json" -w '%{http_code}' \
+        -H "Authorization: Bearer $PT_TOKEN" "$URL/v1/comites/$MN_COMITE/minutes")
+    [[ $status == 200 ]] ||
+        { head -c 2000 "$OUT/minutes.json" >&2; die "GET /v1/comites/$MN_COMITE/minutes answered $status, not 200"; }
+    MN_REQUEST_ID=$(awk -F': *' 'tolower($1) == "x-request-id" { sub(/\r$/, "", $2); print $2 }' "$OUT/minutes.headers")
+    [[ -n $MN_REQUEST_ID ]] || die "GET /v1/comites/$MN_COMITE/minutes: no X-Request-Id header"
+    after=$(audit_rows)
+    ((after == before + 1)) || die "GET /v1/comites/$MN_COMITE/minutes added $((after - before)) audit rows, not 1"
+    # What the hub showed: its items' households (in order) and levels, which the audit record
+    # names and minutes.pgbench passes; and how many of each piece, for the dry run.
+    { read -r MN_HOUSEHOLDS; read -r MN_LEVELS; read -r MN_ITEMS MN_DECISIONS MN_DISCUSSIONS MN_ACTIONS MN_ERRATA \
+        MN_ATTENDANCE MN_SECRET MN_VERSION; } < <(python3 - "$OUT/minutes.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+order = ["partners", "secret", "private"]
+items = m["items"]
+levels = {"partners"}
+discussions = secret = 0
+for i in items:
+    d = i.get("decision")
+    if d and d.get("discussion"):
+        discussions += 1
+        levels.add(d["discussion"]["level"])
+    for a in i["actions"]:
+        levels.add(a["level"])
+for e in m["errata"]:
+    levels.add(e["level"])
+pieces = [i["decision"]["discussion"]["level"] for i in items if i.get("decision") and i["decision"].get("discussion")]
+pieces += [a["level"] for i in items for a in i["actions"]] + [e["level"] for e in m["errata"]]
+print("{" + ",".join(i["householdId"].lower() for i in items) + "}")
+print("{" + ",".join(sorted(levels, key=order.index)) + "}")
+print(len(items), sum(1 for i in items if i.get("decision")), discussions, sum(len(i["actions"]) for i in items),
+      len(m["errata"]), len(m["attendance"]), sum(1 for p in pieces if p != "partners"), m["version"])
+PY
+    )
+    MN_BYTES=$(wc -c <"$OUT/minutes.json")
+    MN_CHAIN="organisation:${PT_ORG_ID,,}"
+    # What the partner may read, counted as the owner from R1–R4: the items whose household has
+    # the département in its care team with an active consent (`partners`), and of those, the
+    # decisions, the discussions and actions at `partners`, and the errata at `partners`.
+    read -r exp_items exp_decisions exp_discussions exp_actions exp_errata exp_all < <(owner_psql -F ' ' \
+        -v comite="$MN_COMITE" -v org="$PT_ORG_ID" <<'SQL'
+CREATE TEMP TABLE seen AS
+SELECT i.id, i.household_id FROM agenda_items i
+WHERE i.comite_id = :'comite'
+  AND EXISTS (SELECT 1 FROM care_team t WHERE t.household_id = i.household_id AND t.organisation_id = :'org'
+              AND t.removed_at IS NULL)
+  AND EXISTS (SELECT 1 FROM consents k WHERE k.household_id = i.household_id AND k.recipient_organisation_id = :'org'
+              AND k.withdrawn_at IS NULL AND k.expires_at > now());
+SELECT (SELECT count(*) FROM seen),
+       (SELECT count(*) FROM comite_decisions WHERE item_id IN (SELECT id FROM seen)),
+       (SELECT count(*) FROM comite_discussions WHERE item_id IN (SELECT id FROM seen) AND level = 'partners'),
+       (SELECT count(*) FROM comite_actions WHERE item_id IN (SELECT id FROM seen) AND level = 'partners'),
+       (SELECT count(*) FROM comite_errata WHERE comite_id = :'comite' AND level = 'partners'
+          AND (item_id IS NULL OR item_id IN (SELECT id FROM seen))),
+       (SELECT count(*) FROM agenda_items WHERE comite_id = :'comite');
+SQL
+    )
+    [[ "$MN_ITEMS $MN_DECISIONS $MN_DISCUSSIONS $MN_ACTIONS $MN_ERRATA" == \
+       "$exp_items $exp_decisions $exp_discussions $exp_actions $exp_errata" ]] ||
+        die "the minutes as $PARTNER_EMAIL show $MN_ITEMS items, $MN_DECISIONS decisions, $MN_DISCUSSIONS discussions," \
+            "$MN_ACTIONS actions, $MN_ERRATA errata; R1–R4 give $exp_items, $exp_decisions, $exp_discussions," \
+            "$exp_actions, $exp_errata"
+    ((MN_ITEMS > 0 && MN_ITEMS < exp_all)) ||
+        die "the partner sees $MN_ITEMS of the comité's $exp_all items: the door is not exercised"
+    MN_ALL_ITEMS=$exp_all
+    record=$(owner_psql -c "SELECT chain, household_ids, action, levels, outcome FROM audit_log
+                            WHERE request_id = '$MN_REQUEST_ID'")
+    expected="$MN_CHAIN|$MN_HOUSEHOLDS|comite.minutes.read|$MN_LEVELS|disclosed"
+    [[ $record == "$expected" ]] ||
+        die "the hub's audit record for the minutes is '${record:0:300}…', not '${expected:0:300}…' as minutes.pgbench writes it"
+    log "check: GET /v1/comites/$MN_COMITE/minutes as $PARTNER_EMAIL -> 200, v$MN_VERSION, $MN_ITEMS of" \
+        "$exp_all items, $MN_DECISIONS decisions, $MN_DISCUSSIONS discussions, $MN_ACTIONS actions, $MN_ERRATA" \
+        "errata, $MN_ATTENDANCE attendees ($MN_BYTES bytes); R1–R4 give the same; one audit record, levels $MN_LEVELS"
+
+    MN_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/minutes.pgbench -D "comite=$MN_COMITE"
+        -D "tokenhash=\\x$PT_TOKEN_HASH" -D "user_id=$PT_USER_ID" -D "org_id=$PT_ORG_ID"
+        -D "bound=$PT_BOUND" -D "request_id=$MN_REQUEST_ID" -D "chain=$MN_CHAIN"
+        -D "households=$MN_HOUSEHOLDS" -D "levels=$MN_LEVELS")
+    # Dry run of minutes.pgbench with psql, as hub_app: pgbench's `:var` becomes psql's `:'var'`.
+    perl -pe 's/(?<![:\w]):([a-z_]\w*)/:'"'"'$1'"'"'/g' bench/minutes.pgbench >"$OUT/minutes-dryrun.sql"
+    before=$(audit_rows)
+    # shellcheck disable=SC2153  # PT_* are set by sign_in (printf -v)
+    app_psql -P footer=on -v comite="$MN_COMITE" -v tokenhash="\\x$PT_TOKEN_HASH" -v idle="$IDLE_SECONDS" \
+        -v user_id="$PT_USER_ID" -v org_id="$PT_ORG_ID" -v roles="$PT_ROLES" -v bound="$PT_BOUND" \
+        -v request_id="$MN_REQUEST_ID" -v chain="$MN_CHAIN" -v households="$MN_HOUSEHOLDS" -v levels="$MN_LEVELS" \
+        -f "$OUT/minutes-dryrun.sql" >"$OUT/minutes-dryrun.txt" 2>&1 ||
+        { tail -n 20 "$OUT/minutes-dryrun.txt" >&2; die "psql dry run of minutes.pgbench failed"; }
+    after=$(audit_rows)
+    # Row counts in order: set_config, the comité again, items, decisions, actions, attendance,
+    # errata, audit_append.
+    counts=$(grep -oE '^\([0-9]+ rows?\)$' "$OUT/minutes-dryrun.txt" | tr -dc '0-9\n' | paste -sd' ')
+    [[ $counts == "1 1 $MN_ITEMS $MN_DECISIONS $MN_ACTIONS $MN_ATTENDANCE $MN_ERRATA 1" ]] ||
+        die "minutes dry run row counts '$counts', not '1 1 $MN_ITEMS $MN_DECISIONS $MN_ACTIONS $MN_ATTENDANCE" \
+            "$MN_ERRATA 1' (set_config, comité, items, decisions, actions, attendance, errata, audit_append:" \
+            "what the hub showed)"
+    ((after == before + 1)) || die "the psql dry run of minutes.pgbench added $((after - before)) audit rows, not 1"
+    log "check: psql dry run of minutes.pgbench as hub_app reads what the hub showed: $counts"
+    before=$(audit_rows)
+    "${MN_PGBENCH[@]}" -D "roles=$PT_ROLES" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/minutes-pgbench-check.txt" 2>&1 ||
+        { cat "$OUT/minutes-pgbench-check.txt" >&2; die "minutes pgbench -t 1 failed"; }
+    grep -q 'actually processed: 1/1$' "$OUT/minutes-pgbench-check.txt" ||
+        { cat "$OUT/minutes-pgbench-check.txt" >&2; die "minutes pgbench -t 1 did not complete its transaction"; }
+    after=$(audit_rows)
+    ((after == before + 1)) || die "minutes pgbench -t 1 added $((after - before)) audit rows, not 1"
+    # With the roles of an orgAdmin (no household work: not a member of the cell) the comité's
+    # \gset must stop pgbench, as the hub answers 404.
+    if "${MN_PGBENCH[@]}" -D "roles=orgAdmin" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/minutes-pgbench-negative.txt" 2>&1; then
+        die "minutes pgbench as an orgAdmin succeeded: minutes.pgbench no longer notices a hidden comité"
+    fi
+    grep -q 'expected one row, got 0' "$OUT/minutes-pgbench-negative.txt" ||
+        { cat "$OUT/minutes-pgbench-negative.txt" >&2; die "minutes pgbench as an orgAdmin failed for another reason"; }
+    log "check: minutes pgbench -t 1 ok, 1 audit row; as an orgAdmin it fails as it should"
+    MN_PGBENCH+=(-D "roles=$PT_ROLES")
+fi
+
+if [[ $RUN_AGENDA == 1 ]]; then
+    # The next comité's day, as bench/comites.sql counts it: one month after the last one held.
+    AG_DAY=$(owner_psql -c "SELECT ((current_date - 21) + interval '1 month')::date")
+    AG_CHAIN="organisation:${FAC_ORG_ID,,}"
+    AG_TAG="bench-agenda-$(date +%s)-"
+    # Each measured build and publish runs on a comité of its own, planned on AG_DAY:
+    # extraordinary, because a cell has one monthly comité a day (comites_monthly); build and
+    # publish do not look at the kind. The id is md5(AG_TAG || name), which the pgbench
+    # sessions derive from their counter.
+    ag_new_comite() {
+        owner_psql -v id="$AG_TAG$1" -v cell="$CELL_ID" -v day="$AG_DAY" -v org="$ORG_ID" <<'SQL'
+INSERT INTO comites (id, cell_id, reference, kind, held_on, reason, requested_by_organisation_id)
+VALUES (md5(:'id')::uuid, :'cell', 'CS-BQ' || left(md5(:'id'), 10), 'extraordinary', :'day',
+        'Comité de mesure de l''ordre du jour (bench)', :'org')
+RETURNING id;
+SQL
+    }
+    # ag_state ID: the comité's stage, its agenda (items, and a digest of their situations,
+    # positions, reasons and origin), its frozen sheets (entries, and a digest of them) and the
+    # requests it took up: "status items digest sheets digest requests".
+    ag_state() {
+        owner_psql -F ' ' -v c="$1" <<'SQL'
+SELECT c.status,
+       (SELECT count(*) FROM agenda_items WHERE comite_id = c.id),
+       (SELECT md5(coalesce(string_agg(situation_id || ':' || position || ':' || reasons::text || ':' || added_by, '|'
+                                       ORDER BY position), ''))
+        FROM agenda_items WHERE comite_id = c.id),
+       (SELECT count(*) FROM summary_sheet_entries e JOIN agenda_items i ON i.id = e.item_id WHERE i.comite_id = c.id),
+       (SELECT md5(coalesce(string_agg(i.situation_id || ':' || e.position || ':' || e.section || ':' || e.code || ':'
+                                       || e.value::text || ':' || e.level || ':' || e.author_organisation_id, '|'
+                                       ORDER BY i.position, e.position), ''))
+        FROM summary_sheet_entries e JOIN agenda_items i ON i.id = e.item_id WHERE i.comite_id = c.id),
+       (SELECT count(*) FROM comite_requests WHERE comite_id = c.id)
+FROM comites c WHERE c.id = :'c';
+SQL
+    }
+    # The requests a publication took up are pending again (so the next comité finds the
+    # same facts), and the bench's comités are removed with their agenda and sheets, as the
+    # superuser (the lifecycle triggers refuse to delete a published agenda); then vacuumed, so
+    # that every build and publication starts from the same tables.
+    ag_release() { owner_psql -v c="$1" <<<"UPDATE comite_requests SET comite_id = NULL WHERE comite_id = :'c'"; }
+    ag_cleanup() {
+        super_psql -v ids="{$(IFS=,; echo "$*")}" <<'SQL' >/dev/null
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE comite_requests SET comite_id = NULL WHERE comite_id = ANY (:'ids'::uuid[]);
+DELETE FROM summary_sheet_entries WHERE item_id IN (SELECT id FROM agenda_items WHERE comite_id = ANY (:'ids'::uuid[]));
+DELETE FROM agenda_items WHERE comite_id = ANY (:'ids'::uuid[]);
+DELETE FROM comites WHERE id = ANY (:'ids'::uuid[]);
+COMMIT;
+VACUUM agenda_items, summary_sheet_entries, comite_requests, comites;
+SQL
+    }
+    # Leftovers of an interrupted run.
+    leftovers=$(owner_psql -v cell="$CELL_ID" <<<"SELECT string_agg(id::text, ' ') FROM comites
+                                                  WHERE cell_id = :'cell' AND reference LIKE 'CS-BQ%'")
+    # shellcheck disable=SC2086
+    [[ -z $leftovers ]] || ag_cleanup $leftovers
+    # ag_hub PATH ID NAME: POST PATH of comité ID as the facilitator; the answer in
+    # agenda-NAME.json; prints "status milliseconds request-id". The time is curl's, from the
+    # connection made to the last byte received (the connection to 127.0.0.1 left out).
+    ag_hub() {
+        local out=$OUT/agenda-$3.json code connect total
+        read -r code connect total < <(curl -s -D "$out.headers" -o "$out" --data '' \
+            -w '%{http_code} %{time_connect} %{time_total}\n' -H "Authorization: Bearer $FAC_TOKEN" \
+            "$URL/v1/comites/$2/$1")
+        echo "$code $(awk -v c="$connect" -v t="$total" 'BEGIN { printf "%.3f", (t - c) * 1000 }')" \
+            "$(awk -F': *' 'tolower($1) == "x-request-id" { sub(/\r$/, "", $2); print $2 }' "$out.headers")"
+    }
+    audit_record() { owner_psql -c "SELECT chain, household_ids, action, levels, outcome FROM audit_log
+                                    WHERE request_id = '$1' ORDER BY id DESC LIMIT 1"; }
+
+    # The reference: one build and one publication through the hub. What it placed is what the
+    # SQL side places (agenda-build.pgbench); every later build and publication, on either side,
+    # must leave the same agenda and the same sheets.
+    c=$(ag_new_comite ref-hub)
+    before=$(audit_rows)
+    read -r status ms rid < <(ag_hub agenda/build "$c" build-ref)
+    [[ $status == 200 ]] ||
+        { head -c 2000 "$OUT/agenda-build-ref.json" >&2; die "POST /v1/comites/$c/agenda/build answered $status, not 200"; }
+    ((after = $(audit_rows), after == before + 1)) || die "the hub's build added $((after - before)) audit rows, not 1"
+    read -r AG_ITEMS AG_BUILD_BYTES < <(python3 - "$OUT/agenda-build-ref.json" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1]))
+print(len(c["agenda"]), os.path.getsize(sys.argv[1]))
+PY
+    )
+    read -r st items AG_DIGEST _ _ _ < <(ag_state "$c")
+    [[ $st == planned && $items == "$AG_ITEMS" ]] && ((AG_ITEMS > 0)) ||
+        die "after the hub's build the comité is $st with $items items, its answer $AG_ITEMS"
+    # The arrays the hub bound, read back in its order: the situations and their reasons (as
+    # PostgreSQL array literals), and the agenda's households, which its audit record names.
+    { read -r AG_SITUATIONS; read -r AG_REASONS; read -r AG_HOUSEHOLDS; read -r AG_PEOPLE; } < <(
+        owner_psql -v c="$c" -v cell="$CELL_ID" <<'SQL'
+SELECT array_agg(situation_id ORDER BY position)::text FROM agenda_items WHERE comite_id = :'c';
+SELECT array_agg(reasons::text ORDER BY position)::text FROM agenda_items WHERE comite_id = :'c';
+SELECT array_agg(household_id ORDER BY position, id)::text FROM agenda_items WHERE comite_id = :'c';
+SELECT array_agg(user_id)::text FROM cell_people WHERE cell_id = :'cell';
+SQL
+    )
+    ((${#AG_REASONS} < 120000)) ||
+        die "the reasons array is ${#AG_REASONS} bytes: too long for one pgbench -D argument (128 KiB)"
+    AG_REASON_KINDS=$(owner_psql -v c="$c" <<'SQL'
+SELECT string_agg(kind || ' ' || n, ', ' ORDER BY n DESC, kind) FROM (
+    SELECT r->>'kind' AS kind, count(*) AS n FROM agenda_items, jsonb_array_elements(reasons) r
+    WHERE comite_id = :'c' GROUP BY 1) k;
+SQL
+    )
+    record=$(audit_record "$rid")
+    [[ $record == "$AG_CHAIN|$AG_HOUSEHOLDS|comite.agenda.build|{partners}|changed" ]] ||
+        die "the hub's audit record of the build is '${record:0:300}…', not as agenda-build.pgbench writes it"
+    AG_BUILD_RID=$rid
+    before=$(audit_rows)
+    read -r status ms rid < <(ag_hub publish "$c" publish-ref)
+    [[ $status == 200 ]] ||
+        { head -c 2000 "$OUT/agenda-publish-ref.json" >&2; die "POST /v1/comites/$c/publish answered $status, not 200"; }
+    ((after = $(audit_rows), after == before + 1)) || die "the hub's publish added $((after - before)) audit rows, not 1"
+    AG_PUBLISH_BYTES=$(wc -c <"$OUT/agenda-publish-ref.json")
+    read -r st items digest AG_SHEETS AG_SHEETS_DIGEST AG_TAKEN < <(ag_state "$c")
+    [[ $st == agendaPublished && $items == "$AG_ITEMS" && $digest == "$AG_DIGEST" ]] && ((AG_SHEETS > 0)) ||
+        die "after the hub's publication the comité is $st with $items items and $AG_SHEETS sheet entries"
+    record=$(audit_record "$rid")
+    [[ $record == "$AG_CHAIN|$AG_HOUSEHOLDS|comite.publish|{partners}|changed" ]] ||
+        die "the hub's audit record of the publication is '${record:0:300}…', not as agenda-publish.pgbench writes it"
+    AG_PUBLISH_RID=$rid
+    ag_cleanup "$c"
+    log "check: the hub built an agenda of $AG_ITEMS items ($AG_REASON_KINDS) and published it:" \
+        "$AG_SHEETS sheet entries frozen, $AG_TAKEN requests taken up; one audit record each"
+
+    AG_COMMON=(-D "tokenhash=\\x$FAC_TOKEN_HASH" -D "user_id=$FAC_USER_ID" -D "org_id=$FAC_ORG_ID"
+        -D "bound=$FAC_BOUND" -D "chain=$AG_CHAIN" -D "households=$AG_HOUSEHOLDS" -D "idprefix=$AG_TAG" -D k=0)
+    AG_BUILD_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/agenda-build.pgbench "${AG_COMMON[@]}"
+        -D "situations=$AG_SITUATIONS" -D "reasons=$AG_REASONS" -D "request_id=$AG_BUILD_RID")
+    AG_PUBLISH_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/agenda-publish.pgbench "${AG_COMMON[@]}"
+        -D "people=$AG_PEOPLE" -D "request_id=$AG_PUBLISH_RID")
+    # The same once through pgbench, one transaction each (k=1: the next transaction is an
+    # operation, on the comité given): the same agenda, sheets, requests and audit records.
+    c=$(ag_new_comite ref-sql)
+    for op in build publish; do
+        var="AG_${op^^}_PGBENCH[@]"
+        before=$(audit_rows)
+        "${!var}" -D roles="$FAC_ROLES" -D k=1 -D comite="$c" -c 1 -t 1 "$HUB_DB_NAME" \
+            >"$OUT/agenda-$op-pgbench-check.txt" 2>&1 ||
+            { cat "$OUT/agenda-$op-pgbench-check.txt" >&2; die "agenda $op pgbench -t 1 failed"; }
+        grep -q 'actually processed: 1/1$' "$OUT/agenda-$op-pgbench-check.txt" ||
+            { cat "$OUT/agenda-$op-pgbench-check.txt" >&2; die "agenda $op pgbench -t 1 did not complete"; }
+        ((after = $(audit_rows), after == before + 1)) || die "agenda $op pgbench added $((after - before)) audit rows, not 1"
+    done
+    read -r st items digest sheets sheets_digest taken < <(ag_state "$c")
+    [[ "$st $items $digest $sheets $sheets_digest $taken" == \
+       "agendaPublished $AG_ITEMS $AG_DIGEST $AG_SHEETS $AG_SHEETS_DIGEST $AG_TAKEN" ]] ||
+        die "after pgbench's build and publication the comité is $st with $items items ($digest), $sheets sheet" \
+            "entries ($sheets_digest), $taken requests taken; the hub's: $AG_ITEMS ($AG_DIGEST), $AG_SHEETS" \
+            "($AG_SHEETS_DIGEST), $AG_TAKEN"
+    for op in build:comite.agenda.build:$AG_BUILD_RID publish:comite.publish:$AG_PUBLISH_RID; do
+        IFS=: read -r _ action hub_rid <<<"$op"
+        records=$(owner_psql -c "SELECT count(DISTINCT (chain, household_ids, action, levels, outcome)), count(*)
+                                 FROM audit_log WHERE request_id = '$hub_rid'" | tr '|' ' ')
+        [[ $records == "1 2" ]] ||
+            die "the hub's and pgbench's audit records of $action differ (distinct, rows: $records)"
+    done
+    # A reader outside the cell (an orgAdmin's roles: no household work) does not see the
+    # comité: the comité's \gset must stop pgbench, as the hub answers 404.
+    n=$(ag_new_comite negative)
+    if "${AG_BUILD_PGBENCH[@]}" -D roles=orgAdmin -D k=1 -D comite="$n" -c 1 -t 1 "$HUB_DB_NAME" \
+        >"$OUT/agenda-pgbench-negative.txt" 2>&1; then
+        die "agenda pgbench as an orgAdmin succeeded: agenda-build.pgbench no longer notices a hidden comité"
+    fi
+    grep -q 'expected one row, got 0' "$OUT/agenda-pgbench-negative.txt" ||
+        { cat "$OUT/agenda-pgbench-negative.txt" >&2; die "agenda pgbench as an orgAdmin failed for another reason"; }
+    ag_cleanup "$c" "$n"
+    log "check: pgbench's build and publication leave the same agenda, sheets, requests taken and audit" \
+        "records as the hub's; as an orgAdmin it fails as it should"
+fi
+
 if [[ $RUN_NOTIFY == 1 ]]; then
     # sink_get PATH FILE SECONDS: a control answer of the sink (JSON) into FILE.
     sink_get() {
@@ -802,6 +1221,125 @@ SQL
     WRK_ARGS=(-- "$HH_IDS" /timeline)
     measure timeline "$URL/v1/households/" "$HH_TOKEN" TL_PGBENCH -s bench/household.lua
     TL_AUDIT_AFTER=$(audit_rows)
+fi
+
+if [[ $RUN_AGENDA == 1 ]]; then
+    AG_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+    AG_STARTED=$(date +%s)
+    AG_TOTAL=$((COMITES_WARMUP + COMITES))
+    # Two pgbench sessions (build, publish), each kept open for every comité: -t 2N+1, an
+    # operation every other transaction, when this script says go (agenda-build.pgbench).
+    declare -A AG_PID AG_DONE AG_GO
+    ag_session_start() {
+        local op=$1 var="AG_${1^^}_PGBENCH[@]" done_fd go_fd line
+        rm -f "$OUT/agenda-$op.done" "$OUT/agenda-$op.go"
+        mkfifo "$OUT/agenda-$op.done" "$OUT/agenda-$op.go"
+        # Opened read-write, so that neither side blocks on open().
+        exec {done_fd}<>"$OUT/agenda-$op.done" {go_fd}<>"$OUT/agenda-$op.go"
+        AG_DONE[$op]=$done_fd
+        AG_GO[$op]=$go_fd
+        "${!var}" -D roles="$FAC_ROLES" -D donefifo="$OUT/agenda-$op.done" -D gofifo="$OUT/agenda-$op.go" \
+            -c 1 -j 1 -t $((2 * AG_TOTAL + 1)) --log --log-prefix="$OUT/agenda-$op-pgbench_log" "$HUB_DB_NAME" \
+            >"$OUT/agenda-$op-pgbench.txt" 2>&1 &
+        AG_PID[$op]=$!
+        ag_wait "$op" 1
+    }
+    # ag_wait OP I: the session says it is ready for operation I (so I - 1 is done).
+    ag_wait() {
+        local line=""
+        for _ in $(seq 1 900); do
+            read -r -t 1 -u "${AG_DONE[$1]}" line && break
+            kill -0 "${AG_PID[$1]}" 2>/dev/null ||
+                { cat "$OUT/agenda-$1-pgbench.txt" >&2; die "agenda: the pgbench $1 session ended early"; }
+        done
+        [[ $line == "$2" ]] || die "agenda: the pgbench $1 session said '$line', not $2"
+    }
+    ag_sql() { echo go >&"${AG_GO[$1]}"; ag_wait "$1" $(($2 + 1)); }
+    ag_session_start build
+    ag_session_start publish
+
+    log "agenda: $AG_TOTAL comités per side ($COMITES_WARMUP warm-up), build then publish, hub and SQL in turn..."
+    : >"$OUT/agenda-hub-ms.txt"
+    for ((i = 1; i <= AG_TOTAL; i++)); do
+        h=$(ag_new_comite "hub-$i")
+        q=$(ag_new_comite "$i")
+        # Who goes first alternates, so that neither side always finds the other's leftovers.
+        if ((i % 2)); then sides="hub sql"; else sides="sql hub"; fi
+        for op in build publish; do
+            for side in $sides; do
+                c=$q
+                [[ $side == sql ]] || c=$h
+                before=$(audit_rows)
+                if [[ $side == hub ]]; then
+                    path=agenda/build
+                    [[ $op == build ]] || path=publish
+                    read -r status ms _ < <(ag_hub "$path" "$h" "$op-$i")
+                    [[ $status == 200 ]] ||
+                        { head -c 2000 "$OUT/agenda-$op-$i.json" >&2; die "agenda: the hub's $op $i answered $status"; }
+                    echo "$i $op $ms" >>"$OUT/agenda-hub-ms.txt"
+                else
+                    ag_sql "$op" "$i"
+                fi
+                ((after = $(audit_rows), after == before + 1)) ||
+                    die "agenda: the $side $op $i added $((after - before)) audit rows, not 1"
+                read -r st items digest sheets sheets_digest taken < <(ag_state "$c")
+                if [[ $op == build ]]; then
+                    expected="planned $AG_ITEMS $AG_DIGEST 0"
+                    got="$st $items $digest $sheets"
+                else
+                    expected="agendaPublished $AG_ITEMS $AG_DIGEST $AG_SHEETS $AG_SHEETS_DIGEST $AG_TAKEN"
+                    got="$st $items $digest $sheets $sheets_digest $taken"
+                    # The requests go back to pending: the other side's publication takes them up too.
+                    ag_release "$c"
+                fi
+                [[ $got == "$expected" ]] ||
+                    die "agenda: after the $side $op $i the comité holds '$got', not '$expected' as the reference"
+            done
+        done
+        ag_cleanup "$h" "$q"
+        ((i % 5)) || log "agenda: $i of $AG_TOTAL comités"
+    done
+    for op in build publish; do
+        echo go >&"${AG_GO[$op]}"  # the last wait: the session ends
+        wait "${AG_PID[$op]}" || { cat "$OUT/agenda-$op-pgbench.txt" >&2; die "agenda: the pgbench $op session failed"; }
+        grep -q "actually processed: $((2 * AG_TOTAL + 1))/" "$OUT/agenda-$op-pgbench.txt" ||
+            { cat "$OUT/agenda-$op-pgbench.txt" >&2; die "agenda: the pgbench $op session did not run to its end"; }
+    done
+    # The operations' latencies (the even transactions of each session: transaction_no odd in
+    # the --log), the warm-up left out, against the hub's; p50, p99 (nearest rank: with fewer
+    # than 100 comités, the largest) and max, in ms; then the two together, per comité.
+    python3 - "$COMITES_WARMUP" "$OUT/agenda-hub-ms.txt" "$OUT"/agenda-build-pgbench_log.* \
+        "$OUT"/agenda-publish-pgbench_log.* >"$OUT/agenda-latency.txt" <<'PY'
+import math, re, sys
+warm = int(sys.argv[1])
+hub = {"build": [], "publish": []}
+for line in open(sys.argv[2]):
+    i, op, ms = line.split()
+    if int(i) > warm:
+        hub[op].append(float(ms))
+sql = {}
+for path in sys.argv[3:]:
+    op = "build" if "agenda-build-" in path else "publish"
+    ops = [int(l.split()[2]) / 1000 for l in open(path) if int(l.split()[1]) % 2 == 1]
+    sql[op] = ops[warm:]
+def stats(values):
+    v = sorted(values)
+    pct = lambda p: v[max(0, math.ceil(len(v) * p / 100) - 1)]
+    return f"{pct(50):.1f} {pct(99):.1f} {v[-1]:.1f} {sum(v) / len(v):.1f} {len(v)}"
+for side, series in (("hub", hub), ("sql", sql)):
+    for op in ("build", "publish"):
+        print(side, op, stats(series[op]))
+    print(side, "both", stats([a + b for a, b in zip(series["build"], series["publish"])]))
+PY
+    cat "$OUT/agenda-latency.txt" >&2
+    AG_TOOK=$(($(date +%s) - AG_STARTED))
+fi
+
+if [[ $RUN_MINUTES == 1 ]]; then
+    MN_AUDIT=$(audit_rows)
+    WRK_ARGS=()
+    measure minutes "$URL/v1/comites/$MN_COMITE/minutes" "$PT_TOKEN" MN_PGBENCH
+    MN_AUDIT_AFTER=$(audit_rows)
 fi
 
 if [[ $RUN_NOTIFY == 1 ]]; then
@@ -1067,6 +1605,49 @@ if [[ $RUN_TIMELINE == 1 ]]; then
         echo
         echo "  NOTE: the hub serves less than half of pgbench's transactions on this route (ratio $timeline_ratio)."
     fi
+fi
+if [[ $RUN_AGENDA == 1 ]]; then
+    arow() { printf "| %-17s | %22s | %22s | %9s |\n" "$@"; }
+    agenda_line() { grep "^$1 $2 " "$OUT/agenda-latency.txt" | cut -d' ' -f3-; }
+    echo
+    echo "POST /v1/comites/{id}/agenda/build, then /publish: hub vs the same SQL on PostgreSQL (one-shot, per operation)"
+    echo "  date:        $(date -Is); the section took ${AG_TOOK}s"
+    echo "  revision:    $revision"
+    echo "  machine:     $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
+        "load average before measuring $AG_LOAD"
+    echo "  PostgreSQL:  $PG_VERSION; HUB_DB_POOL_SIZE=$POOL; pgbench: one session per operation kind, kept open"
+    echo "  facilitator: $FAC_EMAIL ($FAC_ROLES, bound by secret: $FAC_BOUND), of ALFI, which runs the cell"
+    echo "  cell:        $CF_SITUATIONS situations followed; 4 comités held before (the first with all of them," \
+        "then about a third each);"
+    echo "               $CF_REQUESTS requests pending; each comité planned on $AG_DAY, one month after the last held"
+    echo "  agenda:      $AG_ITEMS items placed ($AG_REASON_KINDS);"
+    echo "               $AG_SHEETS summary-sheet entries frozen, $AG_TAKEN requests taken up at publication;" \
+        "answers: build $AG_BUILD_BYTES B, publish $AG_PUBLISH_BYTES B"
+    echo "  comités:     $COMITES measured per side after $COMITES_WARMUP warm-up, hub and SQL in turn, each on" \
+        "a fresh planned comité, removed afterwards"
+    echo "  fixture:     households $GENERATION; comités $COMITES_GENERATION"
+    echo "  (p99 is the nearest rank: with fewer than 100 comités, the largest)"
+    echo
+    arow "ms" "hub p50 / p99 / max" "SQL p50 / p99 / max" "ratio p50"
+    printf '|%s|%s|%s|%s|\n' "$(dashes 19)" "$(dashes 24)" "$(dashes 24)" "$(dashes 11)"
+    for op in build publish both; do
+        read -r hp50 hp99 hmax _ _ <<<"$(agenda_line hub $op)"
+        read -r sp50 sp99 smax _ _ <<<"$(agenda_line sql $op)"
+        label=$op
+        [[ $op != both ]] || label="build + publish"
+        arow "$label" "$hp50 / $hp99 / $hmax" "$sp50 / $sp99 / $smax" "$(ratio "$hp50" "$sp50")"
+    done
+fi
+if [[ $RUN_MINUTES == 1 ]]; then
+    table "GET /v1/comites/{id}/minutes: hub vs the same transaction on PostgreSQL" minutes \
+        "hub GET /v1/comites/{id}/minutes (wrk)" \
+        "reader:      $PARTNER_EMAIL ($PT_ROLES, bound by secret: $PT_BOUND), $PARTNER_ORGANISATION: in the care" \
+        "             team of $CF_PARTNER of the cell's households, with a \`partners\` consent" \
+        "comité:      the cell's first, minutes diffused, version $MN_VERSION: $MN_ALL_ITEMS items on its agenda;" \
+        "             the reader sees $MN_ITEMS, $MN_DECISIONS decisions, $MN_DISCUSSIONS discussions, $MN_ACTIONS" \
+        "             actions, $MN_ERRATA erratum, $MN_ATTENDANCE attendees ($MN_BYTES bytes of JSON); audit levels $MN_LEVELS" \
+        "fixture:     households $GENERATION; comités $COMITES_GENERATION" \
+        "audit:       $MN_AUDIT rows before the run ($MN_AUDIT_AFTER after)"
 fi
 if [[ $RUN_NOTIFY == 1 ]]; then
     # shellcheck disable=SC2154  # NOTIFY_PGB_* are set by printf -v

@@ -156,6 +156,7 @@ CREATE TABLE comite_discussions (
 
 CREATE TABLE comite_objections (
     item_id uuid NOT NULL REFERENCES agenda_items (id),
+    comite_id uuid NOT NULL REFERENCES comites (id),
     household_id uuid NOT NULL REFERENCES households (id),
     organisation_id uuid NOT NULL REFERENCES organisations (id),
     -- Copied: the reason is read with the organisation's name by partners who may not

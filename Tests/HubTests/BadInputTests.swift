@@ -36,7 +36,8 @@ import Testing
             // other write decodes one.
             let bodyless: Set<String> = [
                 "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable", "read",
-                "webhooks/{subscriptionId}", "rotate-secret", "replay", "reopen",
+                "webhooks/{subscriptionId}", "rotate-secret", "replay", "reopen", "agenda/build", "publish", "diffuse",
+                "items/{itemId}", "situations/{householdId}",
             ]
             var exercised: Set<String> = []
             for (method, path) in routes where method != .get {
@@ -51,7 +52,9 @@ import Testing
                         case "{diagnosticId}": diagnostic
                         case "{organisationId}": world.organisations["land"]!.id.uuidString
                         case "{userId}", "{consentId}", "{programmeId}", "{messageId}", "{subscriptionId}",
-                            "{deliveryId}", "{meetingId}", "{proposalId}", "{alertId}", "{leaseId}", "{outcomeId}":
+                            "{deliveryId}", "{meetingId}", "{proposalId}", "{alertId}", "{leaseId}", "{outcomeId}",
+                            "{cellId}",
+                            "{comiteId}", "{itemId}", "{actionId}":
                             UUID().uuidString
                         default: String(segment)
                         }
@@ -71,8 +74,10 @@ import Testing
             // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
             // note, break-glass, draft update, e-mail preferences, webhook subscription, contract,
             // meeting and its completion, aid, flat, proposal and its answer, CAL decision, alert
-            // and its resolution, lease with its entry and slide, end, stay in the flat.
-            #expect(exercised.count == 27, "\(exercised.sorted())")
+            // and its resolution, lease with its entry and slide, end, stay in the flat; a cell, its
+            // people, situations and extraordinary comités; a comité's agenda order and items, its
+            // holding, decisions, actions and their follow-up, errata; a request to the comité.
+            #expect(exercised.count == 39, "\(exercised.sorted())")
         }
     }
 }

@@ -6,8 +6,10 @@ import Tenancy
 /// A request on one comité: loads the comité and its cell as the reader sees them (members
 /// of the cell only: anyone else gets 404, exactly as a comité that does not exist), runs
 /// the body and records what it disclosed or changed, or the denial, in the same
-/// transaction (R11). The comité's row is locked for the request when `locked`, so that two
-/// facilitators' clicks cannot move it twice.
+/// transaction (R11). Routes that compose or run the comité are the cell's facilitator's
+/// (`facilitatorOnly`: 403 for other members); they lock the comité's row for the request, so
+/// that two clicks cannot move it twice. (The lock comes after the check: under RLS, `FOR
+/// UPDATE` sees only rows the reader may update, and would answer a member 404.)
 struct ComiteGate: Sendable {
     let client: PostgresClient
 
@@ -27,18 +29,24 @@ struct ComiteGate: Sendable {
     }
 
     func run<Result: Sendable>(
-        _ comiteID: UUID, action: String, locked: Bool = false, context: HubRequestContext,
+        _ comiteID: UUID, action: String, facilitatorOnly: Bool = false, context: HubRequestContext,
         _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Touched)
     ) async throws -> Result {
         let actor = try context.requireActor()
         let outcome: Swift.Result<Result, Problem> = try await client.withActor(actor, logger: context.logger) {
             connection in
             do {
-                guard
-                    let comite = try await ComiteStore.find(
-                        comiteID, forUpdate: locked, on: connection, logger: context.logger),
+                guard var comite = try await ComiteStore.find(comiteID, on: connection, logger: context.logger),
                     let cell = try await CellStore.find(comite.cellId, on: connection, logger: context.logger)
                 else { throw Problem.notFound }
+                if facilitatorOnly {
+                    try cell.requireFacilitator(actor)
+                    guard
+                        let locked = try await ComiteStore.find(
+                            comiteID, forUpdate: true, on: connection, logger: context.logger)
+                    else { throw Problem.notFound }
+                    comite = locked
+                }
                 let (result, touched) = try await body(connection, actor, comite, cell)
                 let record = AuditRecord(
                     action: action, households: touched.households, levels: touched.levels, outcome: touched.outcome)

@@ -92,7 +92,7 @@ struct ComiteDecisionRequest: ClosedJSONObject, Sendable {
         let objections: [(organisationId: UUID, reason: String)]
     }
 
-    func validated(veille: Bool) throws -> Checked {
+    func validated(veille: Bool, bound: Bool) throws -> Checked {
         try checkCode(decision, in: ComiteDecisionKind.allCases.map(\.rawValue), field: "decision")
         let kind = ComiteDecisionKind(rawValue: decision)!
         let detail = try optionalText(detail, field: "detail")
@@ -101,9 +101,7 @@ struct ComiteDecisionRequest: ClosedJSONObject, Sendable {
         var discussion: (String, Level)?
         if let body = try optionalText(self.discussion, limit: 20000, field: "discussion") {
             let chosen = try level(discussionLevel, default: .partners, field: "discussionLevel")
-            try check(
-                veille || chosen != .private, field: "discussionLevel",
-                "Le niveau « private » est réservé à la veille sociale d'une organisation.")
+            try checkWritable(chosen, veille: veille, bound: bound, field: "discussionLevel")
             discussion = (body, chosen)
         } else {
             try check(
@@ -145,7 +143,7 @@ struct NewActionRequest: ClosedJSONObject, Sendable {
     let dueOn: String
     let level: String?
 
-    func validated(veille: Bool) throws -> (description: String, level: Level) {
+    func validated(veille: Bool, bound: Bool) throws -> (description: String, level: Level) {
         guard let text = try optionalText(description, field: "description") else {
             throw Problem.unprocessable("L'action est décrite.", field: "description")
         }
@@ -155,11 +153,21 @@ struct NewActionRequest: ClosedJSONObject, Sendable {
             throw Problem.unprocessable("Échéance attendue au format AAAA-MM-JJ, dans les trois ans.", field: "dueOn")
         }
         let chosen = try Hub.level(level, default: .partners, field: "level")
-        try check(
-            veille || chosen != .private, field: "level",
-            "Le niveau « private » est réservé à la veille sociale d'une organisation.")
+        try checkWritable(chosen, veille: veille, bound: bound, field: "level")
         return (text, chosen)
     }
+}
+
+/// What a comité's record may be classified: `private` only in a veille sociale (a cell's
+/// comité gathers several organisations), and above `partners` only by a professional bound
+/// by secrecy, who may read what they write.
+func checkWritable(_ level: Level, veille: Bool, bound: Bool, field: String) throws {
+    try check(
+        veille || level != .private, field: field,
+        "Le niveau « private » est réservé à la veille sociale d'une organisation.")
+    try check(
+        bound || level == .partners, field: field,
+        "Seul un professionnel tenu au secret rédige un contenu de niveau « secret » ou « private ».")
 }
 
 struct ActionUpdateRequest: ClosedJSONObject, Sendable {
@@ -295,9 +303,9 @@ enum ComiteMeetingStore {
         for objection in checked.objections {
             try await connection.perform(
                 """
-                INSERT INTO comite_objections (item_id, household_id, organisation_id, organisation_name, reason,
-                                               author_organisation_id)
-                SELECT \(item.id), \(item.householdId), o.id, o.name, \(objection.reason), \(actor.organisationID)
+                INSERT INTO comite_objections (item_id, comite_id, household_id, organisation_id, organisation_name,
+                                               reason, author_organisation_id)
+                SELECT \(item.id), \(comite), \(item.householdId), o.id, o.name, \(objection.reason), \(actor.organisationID)
                 FROM organisations o WHERE o.id = \(objection.organisationId)
                 """, logger: logger)
         }

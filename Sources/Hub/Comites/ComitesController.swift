@@ -65,9 +65,8 @@ struct ComitesController {
     /// the previous rule items and keeping the facilitator's own.
     @Sendable func build(_ request: Request, context: HubRequestContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.agenda.build", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.agenda.build", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.planned, to: "composer l'ordre du jour")
             let window = ComiteWindow(
                 on: Day.date(comite.heldOn)!,
@@ -103,9 +102,8 @@ struct ComitesController {
     @Sendable func order(_ request: Request, context: HubRequestContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: AgendaOrderRequest.self, context: context)
-        return try await gate.run(id, action: "comite.agenda.order", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.agenda.order", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.planned, to: "composer l'ordre du jour")
             let visible = try await AgendaStore.items(of: id, on: connection, logger: context.logger).map(\.id)
             try check(
@@ -123,9 +121,8 @@ struct ComitesController {
         guard let reason = try optionalText(body.reason, field: "reason") else {
             throw Problem.unprocessable("Le point ajouté à l'ordre du jour est motivé.", field: "reason")
         }
-        let comite = try await gate.run(id, action: "comite.agenda.add", locked: true, context: context) {
+        let comite = try await gate.run(id, action: "comite.agenda.add", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.planned, to: "composer l'ordre du jour")
             guard
                 let situation = try await AgendaStore.situation(
@@ -146,10 +143,9 @@ struct ComitesController {
     @Sendable func removeItem(_ request: Request, context: HubRequestContext) async throws -> Response {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
-        try await gate.run(id, action: "comite.agenda.remove", locked: true, context: context) {
+        try await gate.run(id, action: "comite.agenda.remove", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
-            try cell.requireFacilitator(actor)
             try comite.require(.planned, to: "composer l'ordre du jour")
             guard try await AgendaStore.remove(itemID, on: connection, logger: context.logger) else {
                 throw Problem.notFound
@@ -162,9 +158,8 @@ struct ComitesController {
     /// Freezes every item's summary sheet and tells the cell's people.
     @Sendable func publish(_ request: Request, context: HubRequestContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.publish", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.publish", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.planned, to: "publier l'ordre du jour")
             guard try await AgendaStore.publish(id, on: connection, logger: context.logger) != nil else {
                 throw Problem.internal
@@ -200,9 +195,8 @@ struct ComitesController {
     @Sendable func hold(_ request: Request, context: HubRequestContext) async throws -> Minutes {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
-        return try await gate.run(id, action: "comite.hold", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.agendaPublished, to: "tenir le comité")
             let invited = Set(cell.people.map(\.userId))
             var presence: [UUID: Bool] = [:]
@@ -231,12 +225,11 @@ struct ComitesController {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         let body = try await request.decodeJSON(as: ComiteDecisionRequest.self, context: context)
-        let decision = try await gate.run(id, action: "comite.decision", locked: true, context: context) {
+        let decision = try await gate.run(id, action: "comite.decision", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
-            try cell.requireFacilitator(actor)
             try comite.require(.held, to: "enregistrer une décision")
-            let checked = try body.validated(veille: cell.isVeille)
+            let checked = try body.validated(veille: cell.isVeille, bound: actor.boundBySecret)
             guard try await !ComiteMeetingStore.isDecided(itemID, on: connection, logger: context.logger) else {
                 throw Problem.conflict("La décision du comité sur ce point est déjà enregistrée.")
             }
@@ -301,12 +294,11 @@ struct ComitesController {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         let body = try await request.decodeJSON(as: NewActionRequest.self, context: context)
-        let action = try await gate.run(id, action: "comite.action.add", locked: true, context: context) {
+        let action = try await gate.run(id, action: "comite.action.add", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
-            try cell.requireFacilitator(actor)
             try comite.require(.held, to: "décider une action")
-            let (description, level) = try body.validated(veille: cell.isVeille)
+            let (description, level) = try body.validated(veille: cell.isVeille, bound: actor.boundBySecret)
             try check(
                 cell.organisationIds.contains(body.ownerOrganisationId), field: "ownerOrganisationId",
                 "L'action est confiée à une organisation membre de la cellule.")
@@ -450,9 +442,8 @@ struct ComitesController {
 
     @Sendable func validate(_ request: Request, context: HubRequestContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.minutes.validate", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.minutes.validate", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.held, to: "valider le compte-rendu")
             try await ComiteStore.advance(comite, on: connection, logger: context.logger)
             guard let shown = try await ComiteStore.find(id, on: connection, logger: context.logger) else {
@@ -464,9 +455,8 @@ struct ComitesController {
 
     @Sendable func diffuse(_ request: Request, context: HubRequestContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.minutes.diffuse", locked: true, context: context) {
+        return try await gate.run(id, action: "comite.minutes.diffuse", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.minutesValidated, to: "diffuser le compte-rendu")
             try await ComiteStore.advance(comite, on: connection, logger: context.logger)
             try await ComiteStore.invite(
@@ -488,14 +478,11 @@ struct ComitesController {
         guard let text = try optionalText(body.body, limit: 20000, field: "body") else {
             throw Problem.unprocessable("L'erratum dit ce qu'il corrige.", field: "body")
         }
-        let erratum = try await gate.run(id, action: "comite.erratum", locked: true, context: context) {
+        let erratum = try await gate.run(id, action: "comite.erratum", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
-            try cell.requireFacilitator(actor)
             try comite.require(.minutesDiffused, to: "corriger le compte-rendu par un erratum")
             let chosen = try level(body.level, default: .partners, field: "level")
-            try check(
-                cell.isVeille || chosen != .private, field: "level",
-                "Le niveau « private » est réservé à la veille sociale d'une organisation.")
+            try checkWritable(chosen, veille: cell.isVeille, bound: actor.boundBySecret, field: "level")
             var item: AgendaItem?
             if let itemID = body.itemId {
                 item = try await AgendaStore.items(of: id, only: itemID, on: connection, logger: context.logger).first
