@@ -164,9 +164,9 @@ SELECT d.id, d.comite_id, d.household_id,
             WHEN d.dr % 4 = 0 THEN 'Poursuite de l''accompagnement, prochain point dans trois mois.' END,
        d.dr >= 6, ids.alfi, ids.karim, d.held_on + time '12:00' + d.position * interval '1 minute'
 FROM decided d, ids WHERE d.dr >= 4;
-INSERT INTO comite_objections (item_id, household_id, organisation_id, organisation_name, reason,
+INSERT INTO comite_objections (item_id, comite_id, household_id, organisation_id, organisation_name, reason,
     author_organisation_id)
-SELECT d.id, d.household_id, ids.antin, 'Antin Résidences',
+SELECT d.id, d.comite_id, d.household_id, ids.antin, 'Antin Résidences',
        'Le bailleur souhaite le maintien de l''accompagnement tant que le plan d''apurement court.', ids.alfi
 FROM decided d, ids WHERE d.dr BETWEEN 4 AND 5;
 INSERT INTO comite_discussions (item_id, comite_id, household_id, body, level, author_organisation_id)

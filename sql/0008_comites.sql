@@ -200,7 +200,9 @@ CREATE TABLE comite_errata (
     author_organisation_id uuid NOT NULL REFERENCES organisations (id),
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (comite_id, version),
-    CHECK ((item_id IS NULL) = (household_id IS NULL))
+    CHECK ((item_id IS NULL) = (household_id IS NULL)),
+    -- Without an item there is no household to read it through: partners-level only.
+    CHECK (item_id IS NOT NULL OR level = 'partners')
 );
 
 -- A partner asks for a situation to be reviewed, or the référent proposes an end of
@@ -357,6 +359,9 @@ BEGIN
     IF c.id IS NULL OR c.status <> 'planned' OR NOT app_cell_facilitator(c.cell_id) THEN
         RETURN NULL;
     END IF;
+    -- A situation the cell stopped following since it was placed leaves the agenda.
+    DELETE FROM agenda_items i USING cell_situations s
+    WHERE i.comite_id = p_comite AND s.id = i.situation_id AND s.removed_at IS NOT NULL;
     WITH items AS (
         SELECT i.id AS item_id, i.household_id FROM agenda_items i WHERE i.comite_id = p_comite
     ), latest_diagnostic AS (

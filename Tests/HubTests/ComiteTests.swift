@@ -18,7 +18,7 @@ import Testing
     struct CellWorld {
         let world: HouseholdWorld
         let cell: String
-        /// The planned monthly comités, soonest first.
+        /// Today's extraordinary comité, then the planned monthly ones, soonest first.
         let comites: [String]
         /// The cell's facilitator: bound by secrecy, of the lead organisation (HouseholdWorld's
         /// `.facilitator` seat, unbound, is a mere member of the cell).
@@ -78,8 +78,16 @@ import Testing
         let comites = listed.items.sorted { ($0["heldOn"] as! String) < ($1["heldOn"] as! String) }
         #expect(comites.count == ComiteCalendar.ahead)
         #expect(comites.allSatisfy { $0["status"] as? String == "planned" && $0["kind"] as? String == "monthly" })
+        // A partner asks for a session today: the one the tests hold.
+        let today = try await client.execute(
+            uri: "/v1/cells/\(cell)/comites", method: .post, headers: world.headers(.partnerSecret),
+            body: json(["heldOn": PathTests.day(0), "reason": "Situation à examiner sans attendre"]))
+        #expect(today.status == .created)
+        #expect(today.object["kind"] as? String == "extraordinary")
         return CellWorld(
-            world: world, cell: cell, comites: comites.compactMap { $0["id"] as? String }, facilitator: token,
+            world: world, cell: cell,
+            comites: [try #require(today.object["id"] as? String)] + comites.compactMap { $0["id"] as? String },
+            facilitator: token,
             facilitatorID: facilitator, client: client)
     }
 
@@ -169,6 +177,19 @@ import Testing
             try await Self.publish(w)
             let next = try await w.call(.post, "\(w.comite(1))/agenda/build")
             #expect((next.object["agenda"] as? [[String: Any]])?.isEmpty == true)
+
+            // A situation the cell no longer follows leaves a planned agenda at publication.
+            let kept = try await w.call(
+                .post, "\(w.comite(2))/items", nil, ["householdId": w.world.household.uuidString, "reason": "Suivi"])
+            #expect(kept.status == .created)
+            let household = w.world.household
+            #expect(
+                try await w.call(.delete, "/v1/cells/\(w.cell)/situations/\(household)", .leadBound).status
+                    == .noContent)
+            try await w.call(.delete, "/v1/cells/\(w.cell)/situations/\(household)", .leadBound).expectProblem(
+                .notFound)
+            let published = try await w.call(.post, "\(w.comite(2))/publish")
+            #expect((published.object["agenda"] as? [[String: Any]])?.isEmpty == true)
         }
     }
 
@@ -353,6 +374,11 @@ import Testing
             try await w.call(.post, "\(comite)/publish", .leadBound).expectProblem(.forbidden)
             try await Self.publish(w)
             try await w.call(.post, "\(comite)/publish").expectProblem(.conflict)
+            // A monthly comité is held on its day, not before.
+            try await Self.publish(w, 1)
+            let early = try await w.call(.post, "\(w.comite(1))/hold", nil, ["attendance": []])
+            early.expectProblem(.conflict)
+            #expect((early.object["detail"] as? String)?.contains("ne peut pas être tenu avant") == true)
             let item = try #require(
                 (try await w.call(.get, comite).object["agenda"] as? [[String: Any]])?.first?["id"] as? String)
             try await w.call(.post, "\(comite)/items/\(item)/decision", nil, ["decision": "continue"])
@@ -412,6 +438,8 @@ import Testing
             try await w.call(.post, "\(comite)/items/\(item)/decision", nil, ["decision": "continue"])
                 .expectProblem(.conflict)
             try await w.call(.post, "\(comite)/minutes/validate").expectProblem(.conflict)
+            try await w.call(.post, "\(comite)/errata", nil, ["body": "Secret sans point", "level": "secret"])
+                .expectProblem(.unprocessableContent, field: "level")
             let erratum = try await w.call(
                 .post, "\(comite)/errata", nil, ["body": "Lire « assurance » et non « quittance »."])
             #expect(erratum.status == .created)
@@ -475,7 +503,8 @@ import Testing
                 for try await topic in rows.decode(String.self) { topics.append(topic) }
                 return topics
             }
-            #expect(topics.filter { $0 == "agendaPublished" }.count == 1)
+            // Two agendas published (today's and the next monthly one), one diffusion and its erratum.
+            #expect(topics.filter { $0 == "agendaPublished" }.count == 2)
             #expect(topics.filter { $0 == "minutesDiffused" }.count == 2)
             #expect(topics.filter { $0 == "comiteScheduled" }.count >= ComiteCalendar.ahead)
         }
@@ -523,6 +552,11 @@ import Testing
             try await Self.hold(w, present: [])
             let item = try #require(
                 (try await w.call(.get, w.comite()).object["agenda"] as? [[String: Any]])?.first?["id"] as? String)
+            // The end of an accompaniment is the comité de suivi's, not the veille's.
+            try await w.call(
+                .post, "\(w.comite())/items/\(item)/decision", nil,
+                ["decision": "endAccompaniment", "end": ["outcome": "other", "endedOn": PathTests.day(0)]]
+            ).expectProblem(.unprocessableContent, field: "decision")
             // A veille may hold private items and action plans.
             let decided = try await w.call(
                 .post, "\(w.comite())/items/\(item)/decision", nil,

@@ -105,7 +105,8 @@ struct ComiteDecisionRequest: ClosedJSONObject, Sendable {
             discussion = (body, chosen)
         } else {
             try check(
-                discussionLevel == nil, field: "discussionLevel", "Un niveau accompagne le résumé de la discussion.")
+                discussionLevel == nil, field: "discussionLevel",
+                "Un niveau n'accompagne qu'un résumé de la discussion.")
         }
         var objections: [(UUID, String)] = []
         for (index, objection) in (self.objections ?? []).enumerated() {
@@ -150,7 +151,8 @@ struct NewActionRequest: ClosedJSONObject, Sendable {
         guard let due = Day.date(dueOn), due > Date(timeIntervalSinceNow: -366 * 86400),
             due < Date(timeIntervalSinceNow: 3 * 366 * 86400)
         else {
-            throw Problem.unprocessable("Échéance attendue au format AAAA-MM-JJ, dans les trois ans.", field: "dueOn")
+            throw Problem.unprocessable(
+                "Échéance attendue au format AAAA-MM-JJ, entre un an passé et trois ans à venir.", field: "dueOn")
         }
         let chosen = try Hub.level(level, default: .partners, field: "level")
         try checkWritable(chosen, veille: veille, bound: bound, field: "level")

@@ -198,6 +198,10 @@ struct ComitesController {
         return try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.agendaPublished, to: "tenir le comité")
+            guard let day = Day.date(comite.heldOn), day <= Date() else {
+                throw Problem.conflict(
+                    "Le comité se tient le \(MinutesDocument.day(comite.heldOn)) : il ne peut pas être tenu avant.")
+            }
             let invited = Set(cell.people.map(\.userId))
             var presence: [UUID: Bool] = [:]
             for (index, entry) in body.attendance.enumerated() {
@@ -230,6 +234,9 @@ struct ComitesController {
             let item = try await item(itemID, of: comite, on: connection, context: context)
             try comite.require(.held, to: "enregistrer une décision")
             let checked = try body.validated(veille: cell.isVeille, bound: actor.boundBySecret)
+            try check(
+                !cell.isVeille || checked.kind != .endAccompaniment, field: "decision",
+                "La fin de l'accompagnement se décide en comité de suivi, avec les partenaires, non en veille sociale.")
             guard try await !ComiteMeetingStore.isDecided(itemID, on: connection, logger: context.logger) else {
                 throw Problem.conflict("La décision du comité sur ce point est déjà enregistrée.")
             }
@@ -483,6 +490,9 @@ struct ComitesController {
             try comite.require(.minutesDiffused, to: "corriger le compte-rendu par un erratum")
             let chosen = try level(body.level, default: .partners, field: "level")
             try checkWritable(chosen, veille: cell.isVeille, bound: actor.boundBySecret, field: "level")
+            try check(
+                body.itemId != nil || chosen == .partners, field: "level",
+                "Un erratum qui ne porte sur aucun point est de niveau « partners » : tous les membres le lisent.")
             var item: AgendaItem?
             if let itemID = body.itemId {
                 item = try await AgendaStore.items(of: id, only: itemID, on: connection, logger: context.logger).first
