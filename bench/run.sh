@@ -1338,7 +1338,9 @@ fi
 if [[ $RUN_MINUTES == 1 ]]; then
     MN_AUDIT=$(audit_rows)
     WRK_ARGS=()
-    measure minutes "$URL/v1/comites/$MN_COMITE/minutes" "$PT_TOKEN" MN_PGBENCH
+    # Each request takes hundreds of milliseconds, more than a second with 16 in flight: wrk's
+    # default 2 s timeout would count the slowest as socket errors.
+    measure minutes "$URL/v1/comites/$MN_COMITE/minutes" "$PT_TOKEN" MN_PGBENCH --timeout 30s
     MN_AUDIT_AFTER=$(audit_rows)
 fi
 
