@@ -1305,7 +1305,7 @@ if [[ $RUN_AGENDA == 1 ]]; then
         grep -q "actually processed: $((2 * AG_TOTAL + 1))/" "$OUT/agenda-$op-pgbench.txt" ||
             { cat "$OUT/agenda-$op-pgbench.txt" >&2; die "agenda: the pgbench $op session did not run to its end"; }
     done
-    # The operations' latencies (the even transactions of each session: transaction_no odd in
+    # The operations' latencies (the even transactions of each session, numbered from 1 in
     # the --log), the warm-up left out, against the hub's; p50, p99 (nearest rank: with fewer
     # than 100 comités, the largest) and max, in ms; then the two together, per comité.
     python3 - "$COMITES_WARMUP" "$OUT/agenda-hub-ms.txt" "$OUT"/agenda-build-pgbench_log.* \
@@ -1320,7 +1320,7 @@ for line in open(sys.argv[2]):
 sql = {}
 for path in sys.argv[3:]:
     op = "build" if "agenda-build-" in path else "publish"
-    ops = [int(l.split()[2]) / 1000 for l in open(path) if int(l.split()[1]) % 2 == 1]
+    ops = [int(l.split()[2]) / 1000 for l in open(path) if int(l.split()[1]) % 2 == 0]
     sql[op] = ops[warm:]
 def stats(values):
     v = sorted(values)

@@ -408,6 +408,18 @@ import Testing
             #expect(action.status == .created)
             #expect((action.object["ownerName"] as? String)?.isEmpty == false)
             let actionID = try #require(action.object["id"] as? String)
+            // Due yesterday: the dispatcher's scan raises one reminder, however often it runs.
+            let reminders = try await withOwner { owner in
+                for _ in 0..<2 {
+                    _ = try await owner.query("SELECT notify_raise_actions_due()", logger: TestDatabase.logger)
+                }
+                let rows = try await owner.query(
+                    "SELECT count(*)::integer FROM notify_events WHERE dedup_key = \("actionDue:" + actionID.lowercased())",
+                    logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
+            #expect(reminders == 1)
 
             // The draft minutes, per reader: the secret discussion only for bound readers who may.
             for (seat, seesSecret) in [(Seat.leadBound, true), (.partnerSecret, true), (.housingOfficer, false)] {

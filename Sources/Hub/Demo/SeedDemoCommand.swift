@@ -102,6 +102,52 @@ enum DemoData {
         }
         try await loadHousehold(on: connection, logger: logger)
         try await loadFlats(on: connection, logger: logger)
+        try await loadCell(on: connection, logger: logger)
+    }
+
+    /// The programme's coordination cell, run by Karim Haddad, following the demo household,
+    /// with its next three monthly comités (the 15th).
+    static func loadCell(on connection: PostgresConnection, logger: Logger) async throws {
+        let exists = try await connection.query(
+            "SELECT 1 FROM coordination_cells WHERE name = 'Cellule Essonne'", logger: logger
+        )
+        .decode(Int.self).first { _ in true }
+        guard exists == nil else { return }
+        let cell = UUID()
+        try await connection.perform(
+            """
+            INSERT INTO coordination_cells (id, kind, programme_id, organisation_id, name, territory,
+                                            facilitator_user_id, facilitator_name, comite_day)
+            SELECT \(cell), 'coordination', p.id, alfi.id, 'Cellule Essonne', 'Essonne (91)', u.id, u.display_name, 15
+            FROM programmes p, organisations alfi, users u
+            WHERE p.name = \(programme) AND alfi.name = 'ALFI' AND u.email = 'karim.haddad@alfi.demo'
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO cell_organisations (cell_id, organisation_id)
+            SELECT \(cell), id FROM organisations
+            WHERE name IN ('ALFI', 'Antin Résidences', 'Croix-Rouge française', 'Conseil départemental de l''Essonne')
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO cell_people (cell_id, user_id, organisation_id, display_name)
+            SELECT \(cell), u.id, m.organisation_id, u.display_name
+            FROM users u JOIN memberships m ON m.user_id = u.id
+            WHERE u.email IN ('karim.haddad@alfi.demo', 'claire.martin@alfi.demo', 'julie.moreau@antin.demo',
+                              'nadia.benali@croix-rouge.demo', 'thomas.leroy@essonne.demo')
+            """, logger: logger)
+        try await connection.perform(
+            """
+            INSERT INTO cell_situations (id, cell_id, household_id, added_by_organisation_id)
+            SELECT \(UUID()), \(cell), x.id, x.lead_organisation_id FROM households x WHERE x.reference = 'M-DEMO00001'
+            """, logger: logger)
+        for day in ComiteCalendar.monthly(day: 15, after: Date()) {
+            try await connection.perform(
+                """
+                INSERT INTO comites (id, cell_id, reference, kind, held_on)
+                VALUES (\(UUID()), \(cell), \(ComiteStore.newReference()), 'monthly', \(FrenchDay.iso(day))::date)
+                """, logger: logger)
+        }
     }
 
     /// Two flats of Antin's stock for Julie Moreau to propose once a household is diagnosed.
