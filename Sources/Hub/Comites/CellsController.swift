@@ -35,6 +35,11 @@ struct CellsController {
 
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<CoordinationCell> {
         let actor = try context.requireActor()
+        // As GET /v1/households: an administrator or an evaluator has no cells to list.
+        guard AccessRules.worksOnHouseholds(actor) else {
+            throw Problem.forbidden(
+                "Les cellules de coordination réunissent les professionnels qui suivent les ménages.")
+        }
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
         let cells = try await client.withActor(actor, logger: context.logger) { connection in
