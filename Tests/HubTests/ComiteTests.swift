@@ -359,6 +359,17 @@ import Testing
             let outcomes = try await w.call(.get, "/v1/households/\(w.world.household)/outcomes", .leadBound)
             #expect(outcomes.items.first?["kind"] as? String == "rehousedInProgrammeStock")
             #expect(outcomes.items.first?["id"] as? String == adopted.object["outcomeId"] as? String)
+
+            // The household's right of access holds both comités and what they decided.
+            let export = try await w.call(.get, "/v1/households/\(w.world.household)/export", .leadBound)
+            let comites = try #require(export.object["comites"] as? [[String: Any]])
+            #expect(
+                comites.compactMap { ($0["decision"] as? [String: Any])?["adopted"] as? Bool } == [
+                    false, true,
+                ])
+            let document = try await w.call(
+                .get, "/v1/households/\(w.world.household)/export?format=markdown", .leadBound)
+            #expect(String(buffer: document.body).contains("fin de l'accompagnement — non adoptée"))
         }
     }
 

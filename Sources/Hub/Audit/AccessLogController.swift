@@ -80,6 +80,9 @@ struct AccessLogController {
         let leases: [Lease]
         let alerts: [Alert]
         let outcomes: [Outcome]
+        /// The comités de suivi that reviewed the household (issue 6), and the requests made for it.
+        let comites: [HouseholdComiteRecord]
+        let comiteRequests: [ComiteRequestRecord]
         let accessLog: [Access]
     }
 
@@ -130,6 +133,7 @@ struct AccessLogController {
                 log += page
                 before = page.count == 1000 ? page.last?.id : nil
             } while before != nil
+            let comites = try await ComiteMeetingStore.history(of: id, on: connection, logger: context.logger)
             let export = Export(
                 generatedAt: Date(), household: household,
                 careTeam: try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger),
@@ -142,11 +146,13 @@ struct AccessLogController {
                 leases: try await LeaseStore.list(of: id, on: connection, logger: context.logger),
                 alerts: try await AlertStore.list(of: id, on: connection, logger: context.logger),
                 outcomes: try await OutcomeStore.list(of: id, on: connection, logger: context.logger),
-                accessLog: log)
+                comites: comites.comites, comiteRequests: comites.requests, accessLog: log)
             let levels = diagnostics.reduce(into: Set<Level>([.partners])) { $0.formUnion($1.levels) }
                 .union(notes.compactMap { Level(rawValue: $0.level) })
                 .union(path.compactMap { Level(rawValue: $0.level) })
                 .union(meetings.compactMap { $0.note.flatMap { Level(rawValue: $0.level) } })
+                .union(comites.comites.compactMap { $0.decision?.discussion?.level })
+                .union(comites.comites.flatMap { $0.actions.map(\.level) })
             return (export, .disclosed(levels))
         }
         if format == "markdown" {

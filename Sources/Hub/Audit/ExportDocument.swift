@@ -150,6 +150,18 @@ enum ExportDocument {
             export.outcomes.map {
                 "\(on($0.endedOn)) : \($0.kind)\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")"
             })
+        section(
+            "Comités de suivi",
+            export.comites.map { record in
+                let decision = record.decision.map { decision in
+                    "décision : \(MinutesDocument.decisionLabel(decision))\(decision.discussion.map { ". \($0.body)" } ?? "")"
+                }
+                let actions = record.actions.map { "action : \($0.description), échéance le \(on($0.dueOn))" }
+                return
+                    (["Comité du \(on(record.heldOn)) (\(record.reference))"] + record.reasons.map(\.detail)
+                    + [decision].compactMap { $0 } + actions).joined(separator: " ; ")
+            }
+                + export.comiteRequests.map { "Demande d'examen en comité du \(day($0.requestedAt)) : \($0.reason)" })
         return lines
     }
 

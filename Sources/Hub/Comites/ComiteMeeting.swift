@@ -210,6 +210,18 @@ struct ComiteRequestRecord: Encodable, Sendable {
     @Null var comiteId: UUID?
 }
 
+/// A household's passage on a comité's agenda, for its right-of-access export (R12).
+struct HouseholdComiteRecord: Encodable, Sendable {
+    let comiteId: UUID
+    let reference: String
+    let kind: String
+    let heldOn: String
+    let status: String
+    let reasons: [AgendaItem.Reason]
+    @Null var decision: ItemDecision?
+    let actions: [ComiteAction]
+}
+
 /// The meeting's SQL: attendance, decisions and their discussions and objections, actions,
 /// errata, and the requests that put a situation on the agenda. Read under the reader's
 /// settings, each row through its household's door and level.
@@ -421,6 +433,46 @@ enum ComiteMeetingStore {
         try await connection.perform(
             "UPDATE comites SET minutes_version = \(version) WHERE id = \(comite.id)", logger: logger)
         return id
+    }
+
+    /// Every comité the household was on, as the reader may see it, with the decisions and
+    /// actions about it, and the requests made for it.
+    static func history(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> (comites: [HouseholdComiteRecord], requests: [ComiteRequestRecord])
+    {
+        let rows = try await connection.query(
+            """
+            SELECT i.id, c.id, c.reference, c.kind, c.held_on::text, c.status, i.reasons::text
+            FROM agenda_items i JOIN comites c ON c.id = i.comite_id
+            WHERE i.household_id = \(household) ORDER BY c.held_on, c.created_at, c.id
+            """, logger: logger)
+        var items: [(UUID, UUID, String, String, String, String, String)] = []
+        for try await row in rows.decode((UUID, UUID, String, String, String, String, String).self) {
+            items.append(row)
+        }
+        var comites: [HouseholdComiteRecord] = []
+        for (item, comite, reference, kind, heldOn, status, reasons) in items {
+            comites.append(
+                HouseholdComiteRecord(
+                    comiteId: comite, reference: reference, kind: kind, heldOn: heldOn, status: status,
+                    reasons: try JSONDecoder().decode([AgendaItem.Reason].self, from: Data(reasons.utf8)),
+                    decision: try await decisions(of: comite, only: item, on: connection, logger: logger)[item],
+                    actions: try await actions(of: comite, on: connection, logger: logger).filter { $0.itemId == item })
+            )
+        }
+        let requestRows = try await connection.query(
+            """
+            SELECT id, household_id, kind, reason, organisation_id, requested_at, comite_id FROM comite_requests
+            WHERE household_id = \(household) ORDER BY requested_at, id
+            """, logger: logger)
+        var requests: [ComiteRequestRecord] = []
+        for try await row in requestRows.decode((UUID, UUID, String, String, UUID, Date, UUID?).self) {
+            requests.append(
+                ComiteRequestRecord(
+                    id: row.0, householdId: row.1, kind: row.2, reason: row.3, organisationId: row.4,
+                    requestedAt: row.5, comiteId: row.6))
+        }
+        return (comites, requests)
     }
 
     static func request(
