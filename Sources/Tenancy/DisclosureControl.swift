@@ -1,0 +1,141 @@
+import Foundation
+
+/// ACCESS.md R9's disclosure control, for tables of household counts: no published cell
+/// between 1 and the threshold, and complementary suppression so that no hidden cell can be
+/// recomputed from what is published.
+///
+/// A table is cells (an id and a count) and the equations that bind them: a total equals the
+/// sum of its parts (a breakdown's margin, a year's quarters, a quarter's months). Whoever
+/// reads the published cells knows every equation; a hidden cell is recoverable exactly when
+/// the equations, with the published values put in, fix its value — when its unit vector is
+/// in the row space of the equations restricted to the hidden cells. The suppression below
+/// adds complementary cells until no hidden cell is in that case, and says why each cell is
+/// hidden.
+public struct CountTable: Sendable, Equatable {
+    public struct Equation: Sendable, Equatable {
+        public let total: String
+        public let parts: [String]
+
+        public init(total: String, parts: [String]) {
+            self.total = total
+            self.parts = parts
+        }
+
+        var members: [String] { [total] + parts }
+    }
+
+    public var cells: [String: Int]
+    public var equations: [Equation]
+
+    public init(cells: [String: Int], equations: [Equation]) {
+        self.cells = cells
+        self.equations = equations
+    }
+}
+
+public enum SuppressionReason: String, Sendable, Codable, Equatable {
+    /// Between 1 and the threshold: too few households to publish.
+    case belowThreshold
+    /// Hidden so that a hidden cell cannot be recomputed from totals or neighbouring periods.
+    case complementary
+
+    public var label: String {
+        switch self {
+        case .belowThreshold: "moins de ménages que le seuil de diffusion"
+        case .complementary: "masquée pour qu'une case masquée ne puisse pas être recalculée"
+        }
+    }
+}
+
+public enum DisclosureControl {
+    public static let defaultThreshold = 5
+
+    /// Every hidden cell of `table` and why. Deterministic: the same table gives the same
+    /// answer, so two requests cannot be played against each other.
+    public static func suppress(_ table: CountTable, threshold: Int) -> [String: SuppressionReason] {
+        var hidden: [String: SuppressionReason] = [:]
+        for (id, value) in table.cells where value >= 1 && value < threshold { hidden[id] = .belowThreshold }
+        while let more = complement(for: table, hidden: Set(hidden.keys)) {
+            hidden[more] = .complementary
+        }
+        return hidden
+    }
+
+    /// The next complementary cell, or nil when no hidden cell can be recomputed.
+    static func complement(for table: CountTable, hidden: Set<String>) -> String? {
+        // The usual case first: an equation with exactly one hidden member gives it away.
+        for equation in table.equations where equation.members.filter(hidden.contains).count == 1 {
+            if let pick = choose(in: equation, table, hidden) { return pick }
+        }
+        // Then any subtler combination of equations: hide one more cell of an equation that
+        // involves a recoverable cell.
+        let recoverable = determined(hidden: hidden, table: table)
+        for cell in recoverable.sorted() {
+            for equation in table.equations where equation.members.contains(cell) {
+                if let pick = choose(in: equation, table, hidden) { return pick }
+            }
+        }
+        if !recoverable.isEmpty {
+            for equation in table.equations where equation.members.contains(where: hidden.contains) {
+                if let pick = choose(in: equation, table, hidden) { return pick }
+            }
+        }
+        return nil
+    }
+
+    /// The cell to hide next in an equation: the smallest positive part, then a zero part,
+    /// then the total; ties broken by id.
+    static func choose(in equation: CountTable.Equation, _ table: CountTable, _ hidden: Set<String>) -> String? {
+        let open = equation.parts.filter { !hidden.contains($0) }
+        let value = { (id: String) in table.cells[id] ?? 0 }
+        if let part = open.filter({ value($0) > 0 }).min(by: { (value($0), $0) < (value($1), $1) }) { return part }
+        if let zero = open.sorted().first { return zero }
+        return hidden.contains(equation.total) ? nil : equation.total
+    }
+
+    /// The hidden cells whose value the published cells and the equations fix: those whose
+    /// unit vector lies in the row space of the equations restricted to the hidden cells,
+    /// which the reduced row echelon form shows as a row with a single non-zero entry.
+    public static func determined(hidden: Set<String>, table: CountTable) -> Set<String> {
+        let unknowns = hidden.sorted()
+        let index = Dictionary(uniqueKeysWithValues: unknowns.enumerated().map { ($1, $0) })
+        var rows: [[Double]] = table.equations.compactMap { equation in
+            var row = [Double](repeating: 0, count: unknowns.count)
+            var touches = false
+            for (member, sign) in [(equation.total, 1.0)] + equation.parts.map({ ($0, -1.0) }) {
+                if let column = index[member] {
+                    row[column] += sign
+                    touches = true
+                }
+            }
+            return touches ? row : nil
+        }
+        reduce(&rows)
+        var found: Set<String> = []
+        for row in rows {
+            let nonZero = row.indices.filter { abs(row[$0]) > 1e-9 }
+            if nonZero.count == 1 { found.insert(unknowns[nonZero[0]]) }
+        }
+        return found
+    }
+
+    /// Reduced row echelon form by Gauss–Jordan elimination; entries are small integers, so a
+    /// tolerance is exact enough at these sizes.
+    static func reduce(_ m: inout [[Double]]) {
+        guard let width = m.first?.count else { return }
+        var rank = 0
+        for column in 0..<width where rank < m.count {
+            guard let pivot = (rank..<m.count).max(by: { abs(m[$0][column]) < abs(m[$1][column]) }),
+                abs(m[pivot][column]) > 1e-9
+            else { continue }
+            m.swapAt(rank, pivot)
+            let scale = m[rank][column]
+            for k in column..<width { m[rank][k] /= scale }
+            for row in 0..<m.count where row != rank && abs(m[row][column]) > 1e-9 {
+                let factor = m[row][column]
+                for k in column..<width { m[row][k] -= factor * m[rank][k] }
+            }
+            rank += 1
+        }
+    }
+}
