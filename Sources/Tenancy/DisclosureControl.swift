@@ -26,10 +26,14 @@ public struct CountTable: Sendable, Equatable {
 
     public var cells: [String: Int]
     public var equations: [Equation]
+    /// The distinct households behind a cell, when it counts events (three meetings of one
+    /// household are one household): the threshold looks at them. The cell's value otherwise.
+    public var households: [String: Int]
 
-    public init(cells: [String: Int], equations: [Equation]) {
+    public init(cells: [String: Int], equations: [Equation], households: [String: Int] = [:]) {
         self.cells = cells
         self.equations = equations
+        self.households = households
     }
 }
 
@@ -38,11 +42,14 @@ public enum SuppressionReason: String, Sendable, Codable, Equatable {
     case belowThreshold
     /// Hidden so that a hidden cell cannot be recomputed from totals or neighbouring periods.
     case complementary
+    /// Computed from a hidden cell (an amount, an average, a share).
+    case derivedFromHidden
 
     public var label: String {
         switch self {
         case .belowThreshold: "moins de ménages que le seuil de diffusion"
         case .complementary: "masquée pour qu'une case masquée ne puisse pas être recalculée"
+        case .derivedFromHidden: "calculée à partir d'une case masquée"
         }
     }
 }
@@ -54,7 +61,10 @@ public enum DisclosureControl {
     /// answer, so two requests cannot be played against each other.
     public static func suppress(_ table: CountTable, threshold: Int) -> [String: SuppressionReason] {
         var hidden: [String: SuppressionReason] = [:]
-        for (id, value) in table.cells where value >= 1 && value < threshold { hidden[id] = .belowThreshold }
+        for (id, value) in table.cells {
+            let households = table.households[id] ?? value
+            if value >= 1 && households < threshold { hidden[id] = .belowThreshold }
+        }
         while let more = complement(for: table, hidden: Set(hidden.keys)) {
             hidden[more] = .complementary
         }

@@ -17,10 +17,14 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
     let router = buildRouter(
         client: client, migrator: migrator, session: configuration.session,
-        destinations: configuration.notify.webhookPolicy)
+        destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure)
     var services: [any Service] = [client]
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
+    }
+    if configuration.disclosure.refreshInterval > .zero {
+        services.append(
+            IndicatorRefresher(client: client, interval: configuration.disclosure.refreshInterval, logger: logger))
     }
 
     var app = Application(
@@ -37,12 +41,15 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
 }
 
 func buildRouter(
-    client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy
+    client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy,
+    disclosure: DisclosurePolicy
 ) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    addRoutes(to: router, client: client, migrator: migrator, session: session, destinations: destinations)
+    addRoutes(
+        to: router, client: client, migrator: migrator, session: session, destinations: destinations,
+        disclosure: disclosure)
     addMethodNotAllowed(to: router)
     return router
 }
@@ -51,7 +58,7 @@ func buildRouter(
 /// the document.
 func addRoutes(
     to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy,
-    destinations: DestinationPolicy = DestinationPolicy()
+    destinations: DestinationPolicy = DestinationPolicy(), disclosure: DisclosurePolicy = DisclosurePolicy()
 ) {
     let signIn = SignIn(client: client, policy: session)
     HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
@@ -73,6 +80,7 @@ func addRoutes(
     PathController(client: client).addRoutes(to: v1)
     CellsController(client: client).addRoutes(to: v1)
     ComitesController(client: client).addRoutes(to: v1)
+    IndicatorsController(client: client, policy: disclosure).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }

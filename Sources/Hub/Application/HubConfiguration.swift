@@ -17,6 +17,7 @@ struct HubConfiguration: Sendable {
     /// The outbox's dispatcher runs in every hub process unless turned off (tests drive it).
     var dispatcherEnabled = true
     var notify = DispatcherConfiguration(publicURL: "http://127.0.0.1:8080")
+    var disclosure = DisclosurePolicy()
 
     init(database: DatabaseConfiguration) {
         self.database = database
@@ -46,6 +47,18 @@ struct HubConfiguration: Sendable {
         }
         configuration.notify.publicURL = env["HUB_PUBLIC_URL"] ?? "http://\(configuration.host):\(configuration.port)"
         configuration.dispatcherEnabled = try flag(env, "HUB_NOTIFY_DISPATCHER", default: true)
+        if let raw = env["HUB_DISCLOSURE_THRESHOLD"] {
+            guard let threshold = Int(raw), (2...100).contains(threshold) else {
+                throw ConfigurationError.invalid("HUB_DISCLOSURE_THRESHOLD")
+            }
+            configuration.disclosure.threshold = threshold
+        }
+        if let raw = env["HUB_INDICATORS_REFRESH_SECONDS"] {
+            guard let seconds = Int(raw), seconds >= 0 else {
+                throw ConfigurationError.invalid("HUB_INDICATORS_REFRESH_SECONDS")
+            }
+            configuration.disclosure.refreshInterval = .seconds(seconds)
+        }
         configuration.notify.webhookPolicy = DestinationPolicy(
             allowLoopback: try flag(env, "HUB_WEBHOOK_ALLOW_LOOPBACK", default: false),
             allowPrivate: try flag(env, "HUB_WEBHOOK_ALLOW_PRIVATE", default: false))

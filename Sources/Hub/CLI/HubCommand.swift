@@ -12,7 +12,7 @@ struct HubCommand: AsyncParsableCommand {
         discussion: "La configuration vient des variables HUB_… (voir deploy/env.example).",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SeedDemoCommand.self, OrganisationCommand.self,
-            ProgrammeCommand.self, UserCommand.self, AuditCommand.self,
+            ProgrammeCommand.self, UserCommand.self, AuditCommand.self, IndicatorsCommand.self,
         ])
 }
 

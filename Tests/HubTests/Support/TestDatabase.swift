@@ -38,6 +38,8 @@ enum TestDatabase {
         configuration.logLevel = .warning
         // Tests drive the dispatcher themselves (NotifyTests), so that they know when it ran.
         configuration.dispatcherEnabled = false
+        // Likewise the indicators' roll-ups: IndicatorTests refreshes them when it needs to.
+        configuration.disclosure.refreshInterval = .zero
         return configuration
     }
 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Recomputes the indicators' roll-ups every `interval` while the hub serves. The refresh
+/// runs CONCURRENTLY: readers keep the previous figures until it commits.
+struct IndicatorRefresher: Service {
+    let client: PostgresClient
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await client.withConnection { connection in
+                    try await IndicatorStore.refresh(on: connection, logger: logger)
+                }
+            } catch {
+                logger.error("indicators: refresh failed", metadata: ["error": "\(type(of: error))"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// `hub indicators refresh`: recomputes the roll-ups now (after an import, a generation, or
+/// where the server's loop is off).
+struct IndicatorsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "indicators", abstract: "Indicateurs d'évaluation des programmes.", subcommands: [Refresh.self])
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recalcule les agrégats des indicateurs.")
+
+        func run() async throws {
+            let started = ContinuousClock.now
+            try await withOwnerClient { client in
+                try await client.withConnection { try await IndicatorStore.refresh(on: $0, logger: .cli) }
+            }
+            print("Agrégats recalculés en \(started.duration(to: .now)).")
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Tenancy
+
+/// The programme's figures for one period, after disclosure control (R9): counts, their
+/// predefined breakdowns, and the figures derived from them; each hidden cell says why.
+struct IndicatorReport: Encodable, Sendable {
+    struct Suppression: Encodable, Sendable, Equatable {
+        let reason: SuppressionReason
+        let label: String
+
+        init(_ reason: SuppressionReason) {
+            self.reason = reason
+            label = reason.label
+        }
+    }
+
+    struct Cell: Encodable, Sendable {
+        let category: String
+        @Null var value: Int?
+        @Null var suppressed: Suppression?
+    }
+
+    struct Breakdown: Encodable, Sendable {
+        let code: IndicatorBreakdown
+        let label: String
+        let cells: [Cell]
+    }
+
+    struct Counted: Encodable, Sendable {
+        let code: String
+        let label: String
+        let definition: String
+        let unit: IndicatorDefinition.Unit
+        @Null var value: Int?
+        @Null var suppressed: Suppression?
+        let breakdowns: [Breakdown]
+    }
+
+    struct Derived: Encodable, Sendable {
+        let code: String
+        let label: String
+        let definition: String
+        let unit: IndicatorDefinition.Unit
+        /// A decimal string (euros with cents, others with one decimal), never a float.
+        @Null var value: String?
+        @Null var suppressed: Suppression?
+    }
+
+    struct Period: Encodable, Sendable {
+        let code: String
+        let label: String
+        let from: String
+        let to: String
+    }
+
+    let programmeId: UUID
+    let programme: String
+    let period: Period
+    let threshold: Int
+    @Null var refreshedAt: Date?
+    let indicators: [Counted]
+    let derived: [Derived]
+    let hiddenCells: Int
+
+    /// Every figure of `period` from the year's event rows and the period's stock rows.
+    static func build(
+        programme: (id: UUID, name: String, yearlyCents: Int64), period: EvaluationPeriod, events: [IndicatorRow],
+        stocks: [IndicatorRow], threshold: Int, refreshedAt: Date?
+    ) -> IndicatorReport {
+        var counted: [Counted] = []
+        var published: [String: IndicatorRow] = [:]
+        var hiddenCells = 0
+        for definition in IndicatorCatalogue.counted {
+            let (rows, periods): ([IndicatorRow], [EvaluationPeriod]) =
+                switch definition.source {
+                case .events(let key):
+                    (events.filter { $0.indicator == key }, EvaluationPeriod.lattice(of: period.year))
+                case .stock(let key): (stocks.filter { $0.indicator == key }, [period])
+                }
+            let table = Self.table(definition, rows: rows, periods: periods)
+            let hidden = DisclosureControl.suppress(table.counts, threshold: threshold)
+            hiddenCells += hidden.keys.filter { $0.hasPrefix(period.code + "|") }.count
+            let totalID = Self.cellID(period, nil)
+            let total = rows.first { $0.period == period.code && $0.dimension == "total" }
+            if hidden[totalID] == nil, let total { published[definition.code] = total }
+            counted.append(
+                Counted(
+                    code: definition.code, label: definition.label, definition: definition.definition,
+                    unit: definition.unit, value: hidden[totalID] == nil ? table.counts.cells[totalID] ?? 0 : nil,
+                    suppressed: hidden[totalID].map(Suppression.init),
+                    breakdowns: definition.breakdowns.map { breakdown in
+                        Breakdown(
+                            code: breakdown, label: breakdown.label,
+                            cells: (table.categories[breakdown] ?? []).map { category in
+                                let id = Self.cellID(period, (breakdown, category))
+                                return Cell(
+                                    category: category,
+                                    value: hidden[id] == nil ? table.counts.cells[id] ?? 0 : nil,
+                                    suppressed: hidden[id].map(Suppression.init))
+                            })
+                    }))
+        }
+        // A figure whose count is hidden, or missing, is hidden too.
+        let derived = IndicatorCatalogue.derived.map { figure in
+            let value = Self.value(of: figure.formula, published, period: period, yearlyCents: programme.yearlyCents)
+            return Derived(
+                code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit,
+                value: value, suppressed: value == nil ? Suppression(.derivedFromHidden) : nil)
+        }
+        let (from, to) = period.bounds
+        return IndicatorReport(
+            programmeId: programme.id, programme: programme.name,
+            period: Period(
+                code: period.code, label: period.label, from: FrenchDay.iso(from),
+                to: FrenchDay.iso(Calendar.utc.date(byAdding: .day, value: -1, to: to)!)),
+            threshold: threshold, refreshedAt: refreshedAt, indicators: counted, derived: derived,
+            hiddenCells: hiddenCells)
+    }
+
+    static func cellID(_ period: EvaluationPeriod, _ category: (IndicatorBreakdown, String)?) -> String {
+        "\(period.code)|" + (category.map { "\($0.0.rawValue):\($0.1)" } ?? "total")
+    }
+
+    /// An indicator's cells over `periods` with their margins and, for the lattice, the sums
+    /// binding a year to its quarters and a quarter to its months.
+    static func table(_ definition: IndicatorDefinition, rows: [IndicatorRow], periods: [EvaluationPeriod])
+        -> (counts: CountTable, categories: [IndicatorBreakdown: [String]])
+    {
+        var cells: [String: Int] = [:]
+        var households: [String: Int] = [:]
+        var categories: [IndicatorBreakdown: [String]] = [:]
+        for breakdown in definition.breakdowns {
+            categories[breakdown] = Array(
+                Set(rows.filter { $0.dimension == breakdown.dimension }.map { $0.category ?? "nonRenseigne" })
+            ).sorted()
+        }
+        for row in rows {
+            if row.dimension == "total" {
+                let period = EvaluationPeriod(row.period)!
+                cells[cellID(period, nil)] = row.events
+                households[cellID(period, nil)] = row.households
+            }
+            for breakdown in definition.breakdowns where row.dimension == breakdown.dimension {
+                let id = cellID(EvaluationPeriod(row.period)!, (breakdown, row.category ?? "nonRenseigne"))
+                cells[id] = row.events
+                households[id] = row.households
+            }
+        }
+        var equations: [CountTable.Equation] = []
+        for period in periods {
+            cells[cellID(period, nil), default: 0] += 0
+            for (breakdown, names) in categories {
+                for name in names { cells[cellID(period, (breakdown, name)), default: 0] += 0 }
+                equations.append(
+                    .init(total: cellID(period, nil), parts: names.map { cellID(period, (breakdown, $0)) }))
+            }
+            guard periods.count > 1, !period.parts.isEmpty else { continue }
+            equations.append(.init(total: cellID(period, nil), parts: period.parts.map { cellID($0, nil) }))
+            for (breakdown, names) in categories {
+                for name in names {
+                    equations.append(
+                        .init(
+                            total: cellID(period, (breakdown, name)),
+                            parts: period.parts.map { cellID($0, (breakdown, name)) }))
+                }
+            }
+        }
+        return (CountTable(cells: cells, equations: equations, households: households), categories)
+    }
+
+    /// A derived figure from published totals, or nil.
+    static func value(
+        of formula: DerivedIndicator.Formula, _ published: [String: IndicatorRow], period: EvaluationPeriod,
+        yearlyCents: Int64
+    ) -> String? {
+        func decimal(_ number: Double, places: Int = 1) -> String { String(format: "%.\(places)f", number) }
+        switch formula {
+        case .amountEuros(let of):
+            return published[of].map { EuroAmount(cents: $0.amount).description }
+        case .months(let of):
+            return published[of].map { String($0.months) }
+        case .meanMonths(let of):
+            guard let row = published[of], row.events > 0 else { return nil }
+            return decimal(Double(row.amount) / Double(row.events) / 30.4375)
+        case .share(let numerator, let denominator):
+            guard let top = published[numerator], let bottom = published[denominator], bottom.households > 0 else {
+                return nil
+            }
+            return decimal(100 * Double(top.households) / Double(bottom.households))
+        case .autonomy:
+            // The stock's amount is the accompanied months, in hundredths.
+            guard let meetings = published["meetingsHeld"], let followed = published["followed"], followed.amount > 0
+            else { return nil }
+            return decimal(Double(meetings.events) / (Double(followed.amount) / 100), places: 2)
+        case .costPerHousehold:
+            guard let followed = published["followed"], followed.households > 0 else { return nil }
+            let cents = Double(yearlyCents) * Double(period.days) / 365 / Double(followed.households)
+            return EuroAmount(cents: Int64(cents.rounded())).description
+        }
+    }
+}
+
+/// The report as French spreadsheets open it: semicolons, decimal commas, UTF-8 with a BOM.
+enum IndicatorCSV {
+    static func document(_ report: IndicatorReport) -> String {
+        var lines = ["indicateur;libellé;ventilation;catégorie;valeur;unité;masquée;motif"]
+        func field(_ text: String) -> String {
+            text.contains(where: { ";\"\n\r".contains($0) })
+                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        func line(_ parts: [String]) { lines.append(parts.map(field).joined(separator: ";")) }
+        for figure in report.indicators {
+            line([
+                figure.code, figure.label, "", "", figure.value.map(String.init) ?? "", figure.unit.rawValue,
+                figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
+            ])
+            for breakdown in figure.breakdowns {
+                for cell in breakdown.cells {
+                    line([
+                        figure.code, figure.label, breakdown.code.rawValue, cell.category,
+                        cell.value.map(String.init) ?? "", figure.unit.rawValue, cell.suppressed == nil ? "non" : "oui",
+                        cell.suppressed?.label ?? "",
+                    ])
+                }
+            }
+        }
+        for figure in report.derived {
+            line([
+                figure.code, figure.label, "", "", figure.value?.replacingOccurrences(of: ".", with: ",") ?? "",
+                figure.unit.rawValue, figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
+            ])
+        }
+        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// What the State and the comité see of a programme as a whole (issue 7, ACCESS.md R9):
+/// `GET /v1/programmes/{id}/indicators?period=2025|2025-Q2|2025-03&format=json|csv`, for
+/// the programme's evaluators and for its members who work on households.
+struct IndicatorsController {
+    let client: PostgresClient
+    let policy: DisclosurePolicy
+
+    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+        group.get("programmes/:programmeId/indicators", use: report)
+    }
+
+    @Sendable func report(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.parameters.uuid("programmeId")
+        let query = request.uri.queryParameters
+        guard let raw = query["period"], let period = EvaluationPeriod(String(raw)) else {
+            throw Problem.badRequest(
+                "Le paramètre « period » est une année (2025), un trimestre (2025-Q2) ou un mois (2025-03).",
+                field: "period")
+        }
+        let format = query["format"].map(String.init) ?? "json"
+        guard ["json", "csv"].contains(format) else {
+            throw Problem.badRequest("Le paramètre « format » vaut json ou csv.", field: "format")
+        }
+        let report = try await client.withActor(actor, logger: context.logger) { connection in
+            // A programme the organisation is not a partner of does not exist for it (R7).
+            guard
+                let parts = try await HouseholdStore.programmeParts(
+                    id, for: actor.organisationID, on: connection, logger: context.logger), !parts.mine.isEmpty,
+                let programme = try await IndicatorStore.budget(of: id, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            guard (parts.mine.contains(.evaluator) && actor.has(.evaluator)) || AccessRules.worksOnHouseholds(actor)
+            else {
+                throw Problem.forbidden(
+                    "Les indicateurs d'un programme sont lus par ses évaluateurs et par ses partenaires qui suivent les ménages."
+                )
+            }
+            let report = IndicatorReport.build(
+                programme: (id, programme.name, programme.yearlyCents), period: period,
+                events: try await IndicatorStore.events(
+                    of: id, year: period.year, on: connection, logger: context.logger),
+                stocks: try await IndicatorStore.stocks(of: id, period: period, on: connection, logger: context.logger),
+                threshold: policy.threshold,
+                refreshedAt: try await IndicatorStore.refreshedAt(on: connection, logger: context.logger))
+            // Aggregates name no household; the read is recorded all the same.
+            try await connection.append(
+                AuditRecord(action: "indicators.read", households: [], levels: [], outcome: .disclosed), actor: actor,
+                requestID: context.id, logger: context.logger)
+            return report
+        }
+        if format == "csv" {
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"indicateurs-\(period.code).csv\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: IndicatorCSV.document(report))))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder.hub.encode(report))))
+    }
+}
+
+/// R9's threshold, per deployment (`HUB_DISCLOSURE_THRESHOLD`, default 5), and how often the
+/// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 600; 0 turns it off).
+struct DisclosurePolicy: Sendable {
+    var threshold = DisclosureControl.defaultThreshold
+    var refreshInterval: Duration = .seconds(600)
+}

@@ -1,0 +1,347 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// The evaluator aggregates (issue 7) on a generated programme of 60 households over 2025:
+/// every published figure equals a straightforward count over the raw rows, no published cell
+/// counts between 1 and the threshold's households, no breakdown hides a lone cell, and only
+/// the programme's evaluators and members read them.
+@Suite(.serialized) struct IndicatorTests {
+    struct Programme: Sendable {
+        let id: UUID
+        let evaluator: String
+        let member: String
+        let admin: String
+        let otherEvaluator: String
+    }
+
+    /// The programme, its people, and 60 households whose paths run through 2025.
+    static func programme() async throws -> Programme {
+        try await withOwner { owner in
+            let op = try await Fixtures.organisation(.supportOperator, on: owner)
+            let land = try await Fixtures.organisation(.socialLandlord, on: owner)
+            let state = try await Fixtures.organisation(.state, on: owner)
+            let otherState = try await Fixtures.organisation(.state, on: owner)
+            let programme = try await Fixtures.programme(
+                partners: [(op, .holder), (op, .operator), (land, .landlord), (state, .evaluator)], on: owner)
+            _ = try await Fixtures.programme(partners: [(otherState, .evaluator)], on: owner)
+            let worker = try await Fixtures.user(in: op, roles: [.socialWorker], bound: true, on: owner)
+            let officer = try await Fixtures.user(in: land, roles: [.housingOfficer], on: owner)
+            try await generate(
+                programme: programme, operator: op.id, worker: worker.id, landlord: land.id,
+                officer: officer.id, on: owner)
+            _ = try await owner.query("SELECT indicator_refresh()", logger: TestDatabase.logger).collect()
+            return Programme(
+                id: programme,
+                evaluator: try await Fixtures.token(
+                    for: try await Fixtures.user(in: state, roles: [.evaluator], on: owner), on: owner),
+                member: try await Fixtures.token(for: worker, on: owner),
+                admin: try await Fixtures.token(
+                    for: try await Fixtures.user(in: op, roles: [.orgAdmin], on: owner), on: owner),
+                otherEvaluator: try await Fixtures.token(
+                    for: try await Fixtures.user(in: otherState, roles: [.evaluator], on: owner), on: owner))
+        }
+    }
+
+    /// Household i is oriented on day 5i of 2025, accepted a week later (but one in ten),
+    /// proposed a flat, decided on by the CAL, housed, alerted, aided, diagnosed twice, ended.
+    static func generate(
+        programme: UUID, operator op: UUID, worker: UUID, landlord: UUID, officer: UUID, on owner: PostgresClient
+    ) async throws {
+        let statements: [PostgresQuery] = [
+            """
+            CREATE TEMP TABLE g ON COMMIT DROP AS
+            SELECT i, gen_random_uuid() AS id, date '2025-01-01' + 5 * i AS oriented_on,
+                   date '2025-01-01' + 5 * i + 7 AS accepted_on, i % 10 <> 0 AS accepted,
+                   i % 3 = 0 AND i % 10 <> 0 AS ended
+            FROM generate_series(1, 60) i
+            """,
+            """
+            INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
+                single_parent, current_situation, situation_since, public, dalo_recognised_on, dalo_departement,
+                action_logement_employee, resources_category)
+            SELECT g.id, 'M-IND' || left(replace(g.id::text, '-', ''), 8), \(programme),
+                   CASE WHEN g.ended THEN 'ended' WHEN g.accepted THEN 'accepted' ELSE 'oriented' END, \(op), \(op),
+                   g.i % 2 = 0, CASE WHEN g.i % 2 = 0 THEN 'hotel' ELSE 'chrs' END, date '2024-01-01',
+                   (ARRAY['hotelFamily', 'youngAdultLeavingAse', 'greatPrecarity'])[1 + g.i % 3],
+                   CASE WHEN g.i % 3 = 0 THEN date '2022-01-01' END, CASE WHEN g.i % 3 = 0 THEN '91' END,
+                   g.i % 4 = 0, 'none'
+            FROM g
+            """,
+            // The path as it happened, replacing what the trigger wrote today.
+            "DELETE FROM path_transitions WHERE household_id IN (SELECT id FROM g)",
+            """
+            INSERT INTO path_transitions (household_id, from_state, to_state, at)
+            SELECT id, NULL, 'oriented', oriented_on FROM g
+            UNION ALL SELECT id, 'oriented', 'accepted', accepted_on FROM g WHERE accepted
+            UNION ALL SELECT id, 'accepted', 'ended', accepted_on + 90 FROM g WHERE ended
+            """,
+            """
+            INSERT INTO flats (id, landlord_organisation_id, created_by, reference, commune, departement, flat_type,
+                               rent_cents, charges_cents, contingent, available_from)
+            SELECT gen_random_uuid(), \(landlord), \(officer), 'IND-' || d, 'Commune ' || d, d, 'T3', 50000, 8000,
+                   'landlord', date '2024-01-01'
+            FROM unnest(ARRAY['91', '92', '75']) d
+            """,
+            """
+            INSERT INTO proposals (id, household_id, flat_id, author_organisation_id, author_user_id, proposed_on)
+            SELECT gen_random_uuid(), g.id,
+                   (SELECT f.id FROM flats f WHERE f.landlord_organisation_id = \(landlord)
+                    AND f.departement = (ARRAY['91', '92', '75'])[1 + g.i % 3]), \(landlord), \(officer),
+                   g.accepted_on + 20
+            FROM g WHERE g.accepted AND g.i % 2 = 0
+            """,
+            """
+            INSERT INTO cal_decisions (id, household_id, proposal_id, author_organisation_id, author_user_id,
+                                       decided_on, decision, refusal_reason)
+            SELECT gen_random_uuid(), p.household_id, p.id, \(landlord), \(officer), p.proposed_on + 10,
+                   CASE WHEN g.i % 4 = 0 THEN 'attribution' ELSE 'refusal' END,
+                   CASE WHEN g.i % 4 <> 0 THEN
+                       (ARRAY['insufficientResources', 'incompleteFile', 'unsuitableType'])[1 + g.i % 3] END
+            FROM proposals p JOIN g ON g.id = p.household_id
+            """,
+            """
+            INSERT INTO leases (id, household_id, proposal_id, author_organisation_id, author_user_id, kind, signed_on,
+                                referent_attended)
+            SELECT gen_random_uuid(), d.household_id, d.proposal_id, \(op), \(worker), 'direct', d.decided_on + 10, true
+            FROM cal_decisions d JOIN g ON g.id = d.household_id WHERE d.decision = 'attribution'
+            """,
+            """
+            INSERT INTO alerts (id, household_id, author_organisation_id, author_user_id, kind, reported_on,
+                                arrears_cents, arrears_months, resolved_on, resolution)
+            SELECT gen_random_uuid(), g.id, \(landlord), \(officer), 'rentArrears', g.accepted_on + 30, 1000 * g.i,
+                   1 + g.i % 3, CASE WHEN g.i % 10 = 5 THEN g.accepted_on + 50 END,
+                   CASE WHEN g.i % 10 = 5 THEN 'Plan d''apurement respecté' END
+            FROM g WHERE g.accepted AND g.i % 5 = 0
+            """,
+            """
+            INSERT INTO aids (id, household_id, author_organisation_id, author_user_id, kind, amount_cents, status,
+                              requested_on, decided_on)
+            SELECT gen_random_uuid(), g.id, \(op), \(worker), 'fslAccess', 10000 + 100 * g.i, 'granted',
+                   g.accepted_on + 15, g.accepted_on + 25
+            FROM g WHERE g.accepted AND g.i % 3 = 0
+            """,
+            """
+            INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on,
+                                  in_flat_at_6_months)
+            SELECT gen_random_uuid(), g.id, \(op), \(worker),
+                   (ARRAY['rehousedInProgrammeStock', 'voluntaryDeparture', 'other'])[1 + (g.i / 3) % 3],
+                   g.accepted_on + 90, CASE WHEN g.i <= 30 THEN g.i % 2 = 0 END
+            FROM g WHERE g.ended
+            """,
+            """
+            INSERT INTO meetings (id, household_id, author_organisation_id, author_user_id, kind, status, starts_at,
+                                  duration_minutes)
+            SELECT gen_random_uuid(), g.id, \(op), \(worker), 'office', 'held',
+                   (g.accepted_on + k * 30)::timestamp AT TIME ZONE 'UTC', 60
+            FROM g CROSS JOIN generate_series(1, 3) k WHERE g.accepted
+            """,
+            """
+            INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name,
+                                     created_by, validated_at, validated_by)
+            SELECT gen_random_uuid(), g.id, v, 'validated', \(op), 'Référente', \(worker),
+                   (g.accepted_on + 5 + 55 * (v - 1))::timestamp AT TIME ZONE 'UTC', \(worker)
+            FROM g CROSS JOIN generate_series(1, 2) v WHERE g.accepted AND g.i % 2 = 1
+            """,
+            // Budget improves for one in two, upkeep worsens, neighbourhood holds.
+            """
+            INSERT INTO diagnostic_entries (diagnostic_id, household_id, author_organisation_id, kind, code, value,
+                                            level)
+            SELECT d.id, d.household_id, \(op), 'assessment', c.code,
+                   CASE c.code
+                       WHEN 'SH-3' THEN CASE WHEN d.version = 2 AND g.i % 4 = 1 THEN 'enCours' ELSE 'soutienNecessaire' END
+                       WHEN 'SH-1' THEN CASE WHEN d.version = 2 THEN 'enCours' ELSE 'acquis' END
+                       ELSE 'acquis' END,
+                   'partners'
+            FROM diagnostics d JOIN g ON g.id = d.household_id
+            CROSS JOIN (VALUES ('SH-3'), ('SH-1'), ('SE-1')) c (code)
+            """,
+        ]
+        try await owner.withTransaction(logger: TestDatabase.logger) { connection in
+            for statement in statements { try await connection.perform(statement, logger: TestDatabase.logger) }
+        }
+    }
+
+    /// Each counted indicator as a plain query over the raw rows: (household, category, day).
+    static let recomputations: [String: String] = [
+        "oriented": """
+        SELECT t.household_id h, x.public c, t.at::date d FROM path_transitions t
+        JOIN households x ON x.id = t.household_id WHERE x.programme_id = $1 AND t.to_state = 'oriented'
+        """,
+        "accepted": """
+        SELECT t.household_id h, x.public c, t.at::date d FROM path_transitions t
+        JOIN households x ON x.id = t.household_id WHERE x.programme_id = $1 AND t.to_state = 'accepted'
+        """,
+        "ended": """
+        SELECT t.household_id h, NULL c, t.at::date d FROM path_transitions t
+        JOIN households x ON x.id = t.household_id WHERE x.programme_id = $1 AND t.to_state = 'ended'
+        """,
+        "rehoused": """
+        SELECT l.household_id h, f.departement c, l.signed_on d FROM leases l JOIN households x ON x.id = l.household_id
+        JOIN proposals p ON p.id = l.proposal_id JOIN flats f ON f.id = p.flat_id WHERE x.programme_id = $1
+        """,
+        "flatsProposed": """
+        SELECT p.household_id h, f.departement c, p.proposed_on d FROM proposals p
+        JOIN households x ON x.id = p.household_id JOIN flats f ON f.id = p.flat_id WHERE x.programme_id = $1
+        """,
+        "flatsAttributed": """
+        SELECT d.household_id h, f.departement c, d.decided_on d FROM cal_decisions d
+        JOIN households x ON x.id = d.household_id JOIN proposals p ON p.id = d.proposal_id
+        JOIN flats f ON f.id = p.flat_id WHERE x.programme_id = $1 AND d.decision = 'attribution'
+        """,
+        "calRefusals": """
+        SELECT d.household_id h, d.refusal_reason c, d.decided_on d FROM cal_decisions d
+        JOIN households x ON x.id = d.household_id WHERE x.programme_id = $1 AND d.decision = 'refusal'
+        """,
+        "rentArrears": """
+        SELECT a.household_id h, x.public c, a.reported_on d FROM alerts a JOIN households x ON x.id = a.household_id
+        WHERE x.programme_id = $1 AND a.kind = 'rentArrears'
+        """,
+        "aidObtained": """
+        SELECT a.household_id h, NULL c, a.decided_on d FROM aids a JOIN households x ON x.id = a.household_id
+        WHERE x.programme_id = $1 AND a.status = 'granted'
+        """,
+        "outcomes": """
+        SELECT o.household_id h, o.kind c, o.ended_on d FROM outcomes o JOIN households x ON x.id = o.household_id
+        WHERE x.programme_id = $1
+        """,
+        "meetingsHeld": """
+        SELECT m.household_id h, NULL c, m.starts_at::date d FROM meetings m JOIN households x ON x.id = m.household_id
+        WHERE x.programme_id = $1 AND m.status = 'held'
+        """,
+    ]
+
+    /// (events, households) per category and in total ("") over [from, to).
+    static func recompute(
+        _ code: String, programme: UUID, period: EvaluationPeriod, on owner: PostgresClient
+    ) async throws -> [String: (events: Int, households: Int)] {
+        let (from, to) = period.bounds
+        let sql = """
+            SELECT coalesce(c, CASE WHEN GROUPING(c) = 1 THEN '' ELSE 'nonRenseigne' END), count(*)::integer,
+                   count(DISTINCT h)::integer
+            FROM (\(recomputations[code]!.replacingOccurrences(of: "$1", with: "'\(programme)'"))) b
+            WHERE d >= '\(FrenchDay.iso(from))' AND d < '\(FrenchDay.iso(to))' GROUP BY ROLLUP (c)
+            """
+        var counts: [String: (Int, Int)] = [:]
+        for try await (category, events, households) in try await owner.query(
+            PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger
+        ).decode((String, Int, Int).self) {
+            counts[category] = (events, households)
+        }
+        return counts
+    }
+
+    @Test func everyPublishedFigureIsARawCountAndNoSmallCellIsPublished() async throws {
+        let programme = try await Self.programme()
+        try await withApp { client in
+            for code in ["2025", "2025-Q2", "2025-03", "2025-11"] {
+                let period = EvaluationPeriod(code)!
+                let answer = try await client.execute(
+                    uri: "/v1/programmes/\(programme.id)/indicators?period=\(code)", method: .get,
+                    headers: bearer(programme.evaluator))
+                #expect(answer.status == .ok)
+                let report = answer.object
+                #expect(report["threshold"] as? Int == 5)
+                let indicators = try #require(report["indicators"] as? [[String: Any]])
+                #expect(indicators.count == IndicatorCatalogue.counted.count)
+                var checked = 0
+                for indicator in indicators {
+                    let code = try #require(indicator["code"] as? String)
+                    guard Self.recomputations[code] != nil else { continue }
+                    let raw = try await withOwner { owner in
+                        try await Self.recompute(code, programme: programme.id, period: period, on: owner)
+                    }
+                    func check(_ cell: [String: Any], _ key: String) {
+                        let truth = raw[key] ?? (0, 0)
+                        if let value = cell["value"] as? Int {
+                            #expect(value == truth.events, "\(code) \(key) \(period.code)")
+                            // Published: none, or at least the threshold's households.
+                            #expect(truth.households == 0 || truth.households >= 5, "\(code) \(key) publié")
+                            checked += 1
+                        } else {
+                            #expect(cell["suppressed"] is [String: Any], "\(code) \(key)")
+                        }
+                    }
+                    check(indicator, "")
+                    for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
+                        let cells = breakdown["cells"] as? [[String: Any]] ?? []
+                        for cell in cells { check(cell, cell["category"] as? String ?? "?") }
+                        // A breakdown never hides exactly one of its cells and its total.
+                        let hidden = (cells + [indicator]).filter { $0["value"] is NSNull }.count
+                        #expect(hidden != 1, "\(code) \(breakdown["code"] ?? "") \(period.code)")
+                    }
+                }
+                #expect(checked > 10, "\(period.code): \(checked) cases publiées vérifiées")
+                // Derived figures rest on published counts only.
+                let derived = try #require(report["derived"] as? [[String: Any]])
+                let aid = try #require(indicators.first { $0["code"] as? String == "aidObtained" })
+                let amount = try #require(derived.first { $0["code"] as? String == "aidAmount" })
+                #expect((aid["value"] is NSNull) == (amount["value"] is NSNull))
+            }
+        }
+    }
+
+    @Test func theYearsFiguresMatchTheGeneratedPaths() async throws {
+        let programme = try await Self.programme()
+        try await withApp { client in
+            let answer = try await client.execute(
+                uri: "/v1/programmes/\(programme.id)/indicators?period=2025", method: .get,
+                headers: bearer(programme.member))
+            let indicators = try #require(answer.object["indicators"] as? [[String: Any]])
+            func value(_ code: String) -> Int? {
+                indicators.first { $0["code"] as? String == code }?["value"] as? Int
+            }
+            // 60 oriented in 2025, 54 accepted and followed; the 30 diagnosed twice all saw upkeep worsen.
+            #expect(value("oriented") == 60)
+            #expect(value("accepted") == 54)
+            #expect(value("followed") == 54)
+            #expect(value("meetingsHeld").map { $0 > 100 } == true)
+            let evolutions = try #require(indicators.first { $0["code"] as? String == "upkeep" })
+            let cells = (evolutions["breakdowns"] as? [[String: Any]])?.first?["cells"] as? [[String: Any]] ?? []
+            #expect(cells.first { $0["category"] as? String == "worsened" }?["value"] as? Int == 30)
+            let derived = try #require(answer.object["derived"] as? [[String: Any]])
+            let dalo = derived.first { $0["code"] as? String == "daloShare" }?["value"] as? String
+            #expect(dalo == String(format: "%.1f", 100 * 18.0 / 54.0))
+        }
+    }
+
+    @Test func onlyTheProgrammesEvaluatorsAndMembersReadItInJSONOrCSV() async throws {
+        let programme = try await Self.programme()
+        try await withApp { client in
+            let uri = "/v1/programmes/\(programme.id)/indicators?period=2025"
+            #expect(try await client.execute(uri: uri, method: .get, headers: bearer(programme.member)).status == .ok)
+            try await client.execute(uri: uri, method: .get, headers: bearer(programme.admin))
+                .expectProblem(.forbidden)
+            try await client.execute(uri: uri, method: .get, headers: bearer(programme.otherEvaluator))
+                .expectProblem(.notFound)
+            #expect(try await client.execute(uri: uri, method: .get).status == .unauthorized)
+            try await client.execute(
+                uri: "/v1/programmes/\(programme.id)/indicators?period=2025-13", method: .get,
+                headers: bearer(programme.evaluator)
+            ).expectProblem(.badRequest, field: "period")
+            try await client.execute(
+                uri: "/v1/programmes/\(programme.id)/indicators", method: .get, headers: bearer(programme.evaluator)
+            ).expectProblem(.badRequest, field: "period")
+
+            let csv = try await client.execute(
+                uri: uri + "&format=csv", method: .get, headers: bearer(programme.evaluator))
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let bytes = Array(csv.body.readableBytesView)
+            #expect(bytes.prefix(3) == [0xEF, 0xBB, 0xBF])
+            let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+            let lines = text.split(separator: "\r\n")
+            #expect(lines.first == "indicateur;libellé;ventilation;catégorie;valeur;unité;masquée;motif")
+            #expect(lines.contains { $0.hasPrefix("oriented;Ménages orientés;;;60;") })
+            // Decimal commas, never points, in the figures.
+            let dalo = try #require(lines.first { $0.hasPrefix("daloShare;") })
+            #expect(dalo.contains("33,3"))
+            // No household identifier, no reference, in either form.
+            #expect(!text.contains("M-IND"))
+        }
+    }
+}

@@ -1,0 +1,221 @@
+-- Evaluator aggregates (issue 7): the programme indicators that the State (DRIHL) and the
+-- comité read, never a person (ACCESS.md R9). Computed from two materialized roll-ups,
+-- refreshed by `indicator_refresh()` (the server every HUB_INDICATORS_REFRESH_SECONDS, and
+-- `hub indicators refresh`): reading a programme-year then costs an index range scan over
+-- its own events, not a pass over every household's history.
+--
+-- The roll-ups hold household ids (to count households) and are reachable only through
+-- indicator_rows(), which returns counts and sums per month and category and checks who
+-- asks: the runtime role has no privilege on them.
+
+-- One row per event that an indicator counts, with the breakdowns' categories: the
+-- household's public, the flat's département, and a detail (CAL refusal reason, outcome
+-- kind, stay in the flat). `amount` is euro cents or days, `months` months of arrears.
+CREATE MATERIALIZED VIEW indicator_events AS
+    SELECT x.programme_id, t.id AS source_id, t.at::date AS on_day, 'oriented' AS indicator, x.id AS household_id,
+           x.public, NULL::text AS departement, NULL::text AS detail, 0::bigint AS amount, 0 AS months
+    FROM path_transitions t JOIN households x ON x.id = t.household_id WHERE t.to_state = 'oriented'
+    UNION ALL
+    SELECT x.programme_id, t.id, t.at::date, 'accepted', x.id, x.public, NULL, NULL, 0, 0
+    FROM path_transitions t JOIN households x ON x.id = t.household_id WHERE t.to_state = 'accepted'
+    UNION ALL
+    -- The days from the last acceptance to the end: the accompaniment's duration.
+    SELECT x.programme_id, t.id, t.at::date, 'ended', x.id, x.public, NULL, NULL,
+           (t.at::date - (SELECT max(a.at)::date FROM path_transitions a WHERE a.household_id = t.household_id
+                          AND a.to_state = 'accepted' AND a.at <= t.at))::bigint, 0
+    FROM path_transitions t JOIN households x ON x.id = t.household_id WHERE t.to_state = 'ended'
+    UNION ALL
+    -- Days at the hotel before the orientation, for households oriented from a hotel.
+    SELECT x.programme_id, t.id, t.at::date, 'priorHotelStay', x.id, x.public, NULL, NULL,
+           greatest(t.at::date - x.situation_since, 0)::bigint, 0
+    FROM path_transitions t JOIN households x ON x.id = t.household_id
+    WHERE t.to_state = 'oriented' AND x.current_situation = 'hotel' AND x.situation_since IS NOT NULL
+    UNION ALL
+    SELECT x.programme_id, p.id, p.proposed_on, 'flatsProposed', x.id, x.public, f.departement, NULL, 0, 0
+    FROM proposals p JOIN households x ON x.id = p.household_id JOIN flats f ON f.id = p.flat_id
+    UNION ALL
+    SELECT x.programme_id, d.id, d.decided_on,
+           CASE WHEN d.decision = 'refusal' THEN 'calRefusals' ELSE 'flatsAttributed' END,
+           x.id, x.public, f.departement, d.refusal_reason, 0, 0
+    FROM cal_decisions d JOIN households x ON x.id = d.household_id
+    JOIN proposals p ON p.id = d.proposal_id JOIN flats f ON f.id = p.flat_id
+    WHERE d.decision IN ('attribution', 'conditionalAttribution', 'refusal')
+    UNION ALL
+    SELECT x.programme_id, l.id, l.signed_on, 'rehoused', x.id, x.public, f.departement, NULL, 0, 0
+    FROM leases l JOIN households x ON x.id = l.household_id
+    JOIN proposals p ON p.id = l.proposal_id JOIN flats f ON f.id = p.flat_id
+    UNION ALL
+    SELECT x.programme_id, a.id, a.reported_on, 'rentArrears', x.id, x.public, NULL, NULL, a.arrears_cents,
+           a.arrears_months
+    FROM alerts a JOIN households x ON x.id = a.household_id WHERE a.kind = 'rentArrears'
+    UNION ALL
+    SELECT x.programme_id, a.id, a.resolved_on, 'rentArrearsResolved', x.id, x.public, NULL, NULL, a.arrears_cents,
+           a.arrears_months
+    FROM alerts a JOIN households x ON x.id = a.household_id WHERE a.kind = 'rentArrears' AND a.resolved_on IS NOT NULL
+    UNION ALL
+    SELECT x.programme_id, a.id, a.decided_on, 'aidObtained', x.id, x.public, NULL, a.kind, a.amount_cents, 0
+    FROM aids a JOIN households x ON x.id = a.household_id WHERE a.status = 'granted'
+    UNION ALL
+    SELECT x.programme_id, o.id, o.ended_on, 'outcomes', x.id, x.public, NULL, o.kind, 0, 0
+    FROM outcomes o JOIN households x ON x.id = o.household_id
+    UNION ALL
+    -- Staying in the flat, counted when the 6 or 12 months are reached.
+    SELECT x.programme_id, o.id, (o.ended_on + interval '6 months')::date, 'stayAt6Months', x.id, x.public, NULL,
+           CASE WHEN o.in_flat_at_6_months THEN 'inFlat' ELSE 'left' END, 0, 0
+    FROM outcomes o JOIN households x ON x.id = o.household_id WHERE o.in_flat_at_6_months IS NOT NULL
+    UNION ALL
+    SELECT x.programme_id, o.id, (o.ended_on + interval '12 months')::date, 'stayAt12Months', x.id, x.public, NULL,
+           CASE WHEN o.in_flat_at_12_months THEN 'inFlat' ELSE 'left' END, 0, 0
+    FROM outcomes o JOIN households x ON x.id = o.household_id WHERE o.in_flat_at_12_months IS NOT NULL
+    UNION ALL
+    SELECT x.programme_id, d.item_id, c.held_on, 'endsDecidedInComite', x.id, x.public, NULL, NULL, 0, 0
+    FROM comite_decisions d JOIN comites c ON c.id = d.comite_id JOIN households x ON x.id = d.household_id
+    WHERE d.decision = 'endAccompaniment' AND d.adopted
+    UNION ALL
+    SELECT x.programme_id, m.id, (m.starts_at AT TIME ZONE 'UTC')::date, 'meetingsHeld', x.id, x.public, NULL, NULL,
+           0, 0
+    FROM meetings m JOIN households x ON x.id = m.household_id WHERE m.status = 'held';
+CREATE UNIQUE INDEX indicator_events_source ON indicator_events (indicator, source_id);
+CREATE INDEX indicator_events_programme ON indicator_events (programme_id, on_day);
+
+-- Accompaniments as spans (acceptance to end or withdrawal, open while it lasts), for the
+-- stocks: households followed, their DALO and Action Logement shares, accompanied months.
+CREATE MATERIALIZED VIEW indicator_spans AS
+    SELECT x.programme_id, a.id AS source_id, x.id AS household_id, x.public,
+           x.dalo_recognised_on IS NOT NULL AS dalo, x.action_logement_employee AS action_logement,
+           a.at::date AS started_on,
+           (SELECT min(e.at)::date FROM path_transitions e WHERE e.household_id = a.household_id
+              AND e.to_state IN ('ended', 'withdrawn') AND e.at > a.at) AS ended_on
+    FROM path_transitions a JOIN households x ON x.id = a.household_id
+    WHERE a.to_state = 'accepted';
+CREATE UNIQUE INDEX indicator_spans_source ON indicator_spans (source_id);
+CREATE INDEX indicator_spans_programme ON indicator_spans (programme_id, started_on);
+
+-- The evolution of three assessments between a household's first and last validated
+-- diagnostic: budget (SH-3), upkeep of the flat (SH-1), neighbourhood (SE-1).
+CREATE FUNCTION assessment_rank(value text) RETURNS integer LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE value WHEN 'soutienNecessaire' THEN 0 WHEN 'enCours' THEN 1 WHEN 'acquis' THEN 2 END $$;
+
+CREATE MATERIALIZED VIEW indicator_evolutions AS
+    WITH validated AS (
+        SELECT d.id, d.household_id, d.validated_at,
+               row_number() OVER (PARTITION BY d.household_id ORDER BY d.version) AS first_rank,
+               row_number() OVER (PARTITION BY d.household_id ORDER BY d.version DESC) AS last_rank
+        FROM diagnostics d WHERE d.status = 'validated'
+    )
+    SELECT x.programme_id, l.id AS source_id, x.id AS household_id, x.public, l.validated_at::date AS on_day,
+           e.code AS item,
+           CASE WHEN assessment_rank(e.value) > assessment_rank(f.value) THEN 'improved'
+                WHEN assessment_rank(e.value) < assessment_rank(f.value) THEN 'worsened'
+                ELSE 'stable' END AS evolution
+    FROM validated l
+    JOIN validated v ON v.household_id = l.household_id AND v.first_rank = 1 AND v.id <> l.id
+    JOIN households x ON x.id = l.household_id
+    JOIN diagnostic_entries e ON e.diagnostic_id = l.id AND e.kind = 'assessment'
+    JOIN diagnostic_entries f ON f.diagnostic_id = v.id AND f.kind = 'assessment' AND f.code = e.code
+    WHERE l.last_rank = 1 AND e.code IN ('SH-3', 'SH-1', 'SE-1')
+      AND e.value <> 'nonEvalue' AND f.value <> 'nonEvalue';
+CREATE UNIQUE INDEX indicator_evolutions_source ON indicator_evolutions (source_id, item);
+CREATE INDEX indicator_evolutions_programme ON indicator_evolutions (programme_id, on_day);
+
+-- When the roll-ups were last refreshed: the responses say how fresh they are.
+CREATE TABLE indicator_refreshes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    refreshed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    duration_ms integer NOT NULL
+);
+ALTER TABLE indicator_refreshes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE indicator_refreshes FORCE ROW LEVEL SECURITY;
+CREATE POLICY operator ON indicator_refreshes TO hub_owner USING (true) WITH CHECK (true);
+-- Not household data: anyone signed in may know when the figures were computed.
+CREATE POLICY anyone_reads ON indicator_refreshes FOR SELECT TO hub_app USING (app_user_id() IS NOT NULL);
+GRANT SELECT ON indicator_refreshes TO hub_app;
+
+-- Recomputes the roll-ups without blocking readers (CONCURRENTLY, on their unique indexes).
+CREATE FUNCTION indicator_refresh() RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+DECLARE
+    started timestamptz := clock_timestamp();
+    done indicator_refreshes;
+BEGIN
+    REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_events;
+    REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_spans;
+    REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_evolutions;
+    INSERT INTO indicator_refreshes (duration_ms)
+    VALUES ((extract(epoch FROM clock_timestamp() - started) * 1000)::integer)
+    RETURNING * INTO done;
+    RETURN done.refreshed_at;
+END
+$$;
+
+-- R9: evaluators of the programme (their organisation is its evaluator) and every member
+-- of the programme who works on households.
+CREATE FUNCTION indicator_may_read(p_programme uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$ SELECT EXISTS (
+       SELECT 1 FROM programme_partners pp
+       WHERE pp.programme_id = p_programme AND pp.organisation_id = app_org_id()
+         AND ((pp.part = 'evaluator' AND app_has_role('evaluator')) OR app_works_on_households())) $$;
+
+-- The events of a programme's year, for each month, quarter and the year, in total and per
+-- category of each breakdown: counts of events and of distinct households (what the
+-- threshold looks at), sums of amounts and months. No identifier leaves the function.
+CREATE FUNCTION indicator_event_periods(p_programme uuid, p_year integer)
+RETURNS TABLE (indicator text, period text, dimension text, category text, events bigint, households bigint,
+               amount bigint, months bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+    WITH e AS (
+        SELECT e.indicator, e.household_id, e.public, e.departement, e.detail, e.amount, e.months,
+               to_char(e.on_day, 'YYYY-MM') AS m, to_char(e.on_day, 'YYYY-"Q"Q') AS q, to_char(e.on_day, 'YYYY') AS y
+        FROM indicator_events e
+        WHERE indicator_may_read(p_programme) AND e.programme_id = p_programme
+          AND e.on_day >= make_date(p_year, 1, 1) AND e.on_day < make_date(p_year + 1, 1, 1)
+    )
+    SELECT indicator, coalesce(m, q, y),
+           CASE WHEN GROUPING(public) = 0 THEN 'public' WHEN GROUPING(departement) = 0 THEN 'departement'
+                WHEN GROUPING(detail) = 0 THEN 'detail' ELSE 'total' END,
+           coalesce(public, departement, detail),
+           count(*), count(DISTINCT household_id), sum(amount)::bigint, sum(months)::bigint
+    FROM e
+    GROUP BY GROUPING SETS (
+        (indicator, m), (indicator, m, public), (indicator, m, departement), (indicator, m, detail),
+        (indicator, q), (indicator, q, public), (indicator, q, departement), (indicator, q, detail),
+        (indicator, y), (indicator, y, public), (indicator, y, departement), (indicator, y, detail))
+$$;
+
+-- The stocks over a period, per public: households followed (an accompaniment open at some
+-- point of the period), of whom DALO and Action Logement employees, and the months of
+-- accompaniment it holds; and the assessments' evolutions of diagnostics validated then.
+CREATE FUNCTION indicator_stocks(p_programme uuid, p_from date, p_to date)
+RETURNS TABLE (indicator text, public text, detail text, households bigint, amount numeric)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$
+    WITH followed AS (
+        SELECT s.household_id, s.public, s.dalo, s.action_logement,
+               sum(least(coalesce(s.ended_on, p_to), p_to) - greatest(s.started_on, p_from)) AS days
+        FROM indicator_spans s
+        WHERE indicator_may_read(p_programme) AND s.programme_id = p_programme
+          AND s.started_on < p_to AND (s.ended_on IS NULL OR s.ended_on >= p_from)
+        GROUP BY s.household_id, s.public, s.dalo, s.action_logement
+    )
+    SELECT 'followed', public, NULL::text, count(*), (sum(days) / 30.4375)::numeric FROM followed GROUP BY public
+    UNION ALL
+    SELECT 'daloFollowed', public, NULL, count(*), NULL FROM followed WHERE dalo GROUP BY public
+    UNION ALL
+    SELECT 'actionLogementFollowed', public, NULL, count(*), NULL FROM followed WHERE action_logement GROUP BY public
+    UNION ALL
+    SELECT CASE v.item WHEN 'SH-3' THEN 'budgetManagement' WHEN 'SH-1' THEN 'upkeep' ELSE 'neighbourhood' END,
+           v.public, v.evolution, count(DISTINCT v.household_id), NULL
+    FROM indicator_evolutions v
+    WHERE indicator_may_read(p_programme) AND v.programme_id = p_programme
+      AND v.on_day >= p_from AND v.on_day < p_to
+    GROUP BY 1, 2, 3
+$$;
+
+REVOKE ALL ON indicator_events, indicator_spans, indicator_evolutions FROM PUBLIC;
+REVOKE ALL ON FUNCTION indicator_refresh(), indicator_may_read(uuid), indicator_event_periods(uuid, integer),
+    indicator_stocks(uuid, date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION indicator_refresh(), indicator_may_read(uuid), indicator_event_periods(uuid, integer),
+    indicator_stocks(uuid, date, date) TO hub_app;
