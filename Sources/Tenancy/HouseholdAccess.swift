@@ -40,6 +40,12 @@ extension AccessRules {
         !actor.roles.isDisjoint(with: householdRoles)
     }
 
+    /// R9: an evaluator (with no other role) reads aggregates and nothing else — not even
+    /// an inbox, preferences or the grid, which they have no use for.
+    public static func readsAggregatesOnly(_ actor: Actor) -> Bool {
+        actor.roles == [.evaluator]
+    }
+
     public static func isLead(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
         actor.organisationID == facts.leadOrganisationID
     }

@@ -60,7 +60,7 @@ import Testing
         // Orienting: bound professionals of the programme's orienteurs and opérateur; a
         // funder may not; another programme's user names a programme it cannot see.
         ("POST", "/v1/households", [201, 201, 403, 403, 201, 403, 403, 403, 403, 422, 401]),
-        ("GET", "/v1/diagnostic-grid", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+        ("GET", "/v1/diagnostic-grid", [200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 401]),
         // Flats are the bailleur's; one proposed to the household is seen by its readers.
         ("GET", "/v1/flats", [403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 401]),
         ("POST", "/v1/flats", [403, 403, 403, 403, 403, 201, 403, 403, 403, 403, 401]),

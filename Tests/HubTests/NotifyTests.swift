@@ -661,15 +661,17 @@ extension NotifyTests {
                 let answer = try await client.execute(uri: uri, method: method, headers: bearer(admin), body: body)
                 #expect(answer.status == status, "orgAdmin \(method) \(uri)")
             }
-            // Everybody has an inbox and e-mail choices of their own; nobody without a session.
+            // Everybody has an inbox and e-mail choices of their own, but an evaluator, who reads
+            // aggregates only (R9); nobody without a session.
             for (seat, token) in seats.merging(["stranger": stranger]) { $1 } {
+                let expected: HTTPResponse.Status = seat == "evaluator" ? .forbidden : .ok
                 #expect(
-                    try await client.execute(uri: "/v1/inbox", method: .get, headers: bearer(token)).status == .ok,
-                    "\(seat)")
+                    try await client.execute(uri: "/v1/inbox", method: .get, headers: bearer(token)).status
+                        == expected, "\(seat)")
                 #expect(
                     try await client.execute(
                         uri: "/v1/me/notification-preferences", method: .get, headers: bearer(token)
-                    ).status == .ok, "\(seat)")
+                    ).status == expected, "\(seat)")
             }
             for (method, uri) in [
                 (HTTPRequest.Method.get, "/v1/inbox"), (.get, "/v1/me/notification-preferences"),

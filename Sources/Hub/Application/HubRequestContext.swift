@@ -27,6 +27,16 @@ struct HubRequestContext: RequestContext {
         return actor
     }
 
+    /// The actor of a route an evaluator has no business with (R9: aggregates only).
+    func requireActorBeyondAggregates() throws -> Actor {
+        let actor = try requireActor()
+        guard !AccessRules.readsAggregatesOnly(actor) else {
+            throw Problem.forbidden(
+                "Un évaluateur lit les indicateurs agrégés des programmes qu'il évalue, et rien d'autre.")
+        }
+        return actor
+    }
+
     var clientAddress: String { remoteAddress?.ipAddress ?? "inconnue" }
 }
 

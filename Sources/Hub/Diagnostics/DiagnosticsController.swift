@@ -25,7 +25,7 @@ struct DiagnosticsController {
     }
 
     @Sendable func grid(_ request: Request, context: HubRequestContext) async throws -> Grid {
-        _ = try context.requireActor()
+        _ = try context.requireActorBeyondAggregates()
         return Grid(sections: DiagnosticGrid.sections, assessments: Assessment.allCases.map(\.rawValue))
     }
 

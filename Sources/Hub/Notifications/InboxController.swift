@@ -17,7 +17,7 @@ struct InboxController {
     }
 
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<InboxMessage> {
-        let actor = try context.requireActor()
+        let actor = try context.requireActorBeyondAggregates()
         let page = try PageRequest(request)
         let after = try page.after.map(InboxCursor.init(decoding:))
         let unreadOnly: Bool
@@ -34,7 +34,7 @@ struct InboxController {
     }
 
     @Sendable func markRead(_ request: Request, context: HubRequestContext) async throws -> InboxMessage {
-        let actor = try context.requireActor()
+        let actor = try context.requireActorBeyondAggregates()
         let id = try context.parameters.uuid("messageId")
         let message = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.markRead(id, on: connection, logger: context.logger)
@@ -61,7 +61,7 @@ struct InboxController {
     }
 
     @Sendable func preferences(_ request: Request, context: HubRequestContext) async throws -> Preferences {
-        let actor = try context.requireActor()
+        let actor = try context.requireActorBeyondAggregates()
         let topics = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.emailOptOuts(on: connection, logger: context.logger)
         }
@@ -69,7 +69,7 @@ struct InboxController {
     }
 
     @Sendable func updatePreferences(_ request: Request, context: HubRequestContext) async throws -> Preferences {
-        let actor = try context.requireActor()
+        let actor = try context.requireActorBeyondAggregates()
         let body = try await request.decodeJSON(as: PreferencesRequest.self, context: context)
         let topics = try parseTopics(body.emailOptOuts, field: "emailOptOuts", allowEmpty: true)
         if let mandatory = topics.first(where: \.isMandatory) {
