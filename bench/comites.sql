@@ -228,20 +228,22 @@ UPDATE comites SET minutes_version = 2 WHERE id = md5('bench-comite-3')::uuid;
 
 -- Pending requests since L, for the next agenda: reviews asked by Antin (4 %), the
 -- département (6 % of its households), the Croix-Rouge (2 %); ends proposed by the
--- référente (3 % of the households in their flat).
+-- référente (3 % of the households in their flat). Two requests on one household are a few
+-- minutes apart: comite_situation_facts() orders a household's requests by requested_at alone,
+-- so a tie would order the agenda's reasons differently from one build to the next.
 INSERT INTO comite_requests (id, household_id, kind, reason, organisation_id, user_id, requested_at)
 SELECT md5('bench-request-' || s.n || '-' || q.who)::uuid, s.household_id, q.kind, q.reason, q.org, q.usr,
-       ids.l + 1 + pg_temp.r(s.n, 604, 0, 19) + time '10:00'
+       ids.l + 1 + pg_temp.r(s.n, 604, 0, 19) + time '10:00' + q.j * interval '17 minutes'
 FROM sit s, ids,
      LATERAL (VALUES ('antin', 'review', 'Retards de loyer répétés malgré l''échéancier.', ids.antin, ids.julie,
-                      pg_temp.r(s.n, 600, 0, 99) < 4),
+                      pg_temp.r(s.n, 600, 0, 99) < 4, 0),
                      ('dept', 'review', 'Fin de la prise en charge jeune majeur : faire le point sur les ressources.',
-                      ids.dept, ids.thomas, s.n % 3 = 1 AND pg_temp.r(s.n, 601, 0, 99) < 6),
+                      ids.dept, ids.thomas, s.n % 3 = 1 AND pg_temp.r(s.n, 601, 0, 99) < 6, 1),
                      ('crf', 'review', 'Le ménage a recontacté le service d''orientation.', ids.crf, ids.nadia,
-                      pg_temp.r(s.n, 602, 0, 99) < 2),
+                      pg_temp.r(s.n, 602, 0, 99) < 2, 2),
                      ('alfi', 'endProposal', 'Objectifs du contrat atteints, bilan de fin à tenir avec le ménage.',
-                      ids.alfi, ids.claire, s.status = 'accompaniedInFlat' AND pg_temp.r(s.n, 603, 0, 99) < 3))
-         AS q (who, kind, reason, org, usr, chosen)
+                      ids.alfi, ids.claire, s.status = 'accompaniedInFlat' AND pg_temp.r(s.n, 603, 0, 99) < 3, 3))
+         AS q (who, kind, reason, org, usr, chosen, j)
 WHERE q.chosen;
 COMMIT;
 ANALYZE coordination_cells, cell_organisations, cell_people, cell_situations, comites, agenda_items,

@@ -40,7 +40,7 @@
 #                           minutes sections need them too)
 #   BENCH_SITUATIONS (500)  situations the comités' cell follows (bench/comites.sql), made once and
 #                           reused while made by the same bench/comites.sql for that many
-#   BENCH_COMITES (20)      agenda: planned comités built and published, per side, measured
+#   BENCH_COMITES (30)      agenda: planned comités built and published, per side, measured
 #   BENCH_COMITES_WARMUP (2) agenda: comités built and published first, per side, not counted
 #   BENCH_NOTIFY_EVENTS (5000) events inserted in one statement for the notify throughput,
 #                           and deliveries drained by each pgbench run (rounded up to 16s)
@@ -123,7 +123,7 @@ NOTIFY_RATE=${BENCH_NOTIFY_RATE:-50}
 NOTIFY_SECONDS=${BENCH_NOTIFY_SECONDS:-20}
 NOTIFY_CLIENTS=${BENCH_NOTIFY_CLIENTS:-1}
 SITUATIONS=${BENCH_SITUATIONS:-500}
-COMITES=${BENCH_COMITES:-20}
+COMITES=${BENCH_COMITES:-30}
 COMITES_WARMUP=${BENCH_COMITES_WARMUP:-2}
 [[ $COMITES_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_COMITES_WARMUP must be a non-negative integer, not '$COMITES_WARMUP'"
 for v in NOTIFY_EVENTS NOTIFY_RATE NOTIFY_SECONDS NOTIFY_CLIENTS SITUATIONS COMITES; do
@@ -159,6 +159,8 @@ mkdir -p "$OUT"
 
 HUB_PID=""
 SINK_PID=""
+# The agenda section's two pgbench sessions (build, publish), by operation.
+declare -A AG_PID=()
 PG_STARTED_HERE=0
 # stop_process PID: SIGTERM, a moment for a graceful shutdown, then SIGKILL: nothing we
 # started may outlive us.
@@ -172,7 +174,12 @@ stop_process() {
 }
 # shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
-    local status=$?
+    local status=$? pid child
+    # An agenda session may be waiting in a \shell on one of its FIFOs: its child first.
+    for pid in "${AG_PID[@]}"; do
+        for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do stop_process "$child"; done
+        stop_process "$pid"
+    done
     stop_process "$HUB_PID"
     stop_process "$SINK_PID"
     if [[ $PG_STARTED_HERE == 1 ]]; then
@@ -743,7 +750,7 @@ if [[ $RUN_MINUTES == 1 ]]; then
     # What the hub showed: its items' households (in order) and levels, which the audit record
     # names and minutes.pgbench passes; and how many of each piece, for the dry run.
     { read -r MN_HOUSEHOLDS; read -r MN_LEVELS; read -r MN_ITEMS MN_DECISIONS MN_DISCUSSIONS MN_ACTIONS MN_ERRATA \
-        MN_ATTENDANCE MN_SECRET MN_VERSION; } < <(python3 - "$OUT/minutes.json" <<'PY'
+        MN_ATTENDANCE MN_VERSION; } < <(python3 - "$OUT/minutes.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 order = ["partners", "secret", "private"]
@@ -759,12 +766,10 @@ for i in items:
         levels.add(a["level"])
 for e in m["errata"]:
     levels.add(e["level"])
-pieces = [i["decision"]["discussion"]["level"] for i in items if i.get("decision") and i["decision"].get("discussion")]
-pieces += [a["level"] for i in items for a in i["actions"]] + [e["level"] for e in m["errata"]]
 print("{" + ",".join(i["householdId"].lower() for i in items) + "}")
 print("{" + ",".join(sorted(levels, key=order.index)) + "}")
 print(len(items), sum(1 for i in items if i.get("decision")), discussions, sum(len(i["actions"]) for i in items),
-      len(m["errata"]), len(m["attendance"]), sum(1 for p in pieces if p != "partners"), m["version"])
+      len(m["errata"]), len(m["attendance"]), m["version"])
 PY
     )
     MN_BYTES=$(wc -c <"$OUT/minutes.json")
@@ -936,7 +941,7 @@ print(len(c["agenda"]), os.path.getsize(sys.argv[1]))
 PY
     )
     read -r st items AG_DIGEST _ _ _ < <(ag_state "$c")
-    [[ $st == planned && $items == "$AG_ITEMS" ]] && ((AG_ITEMS > 0)) ||
+    [[ $st == planned && $items == "$AG_ITEMS" && $AG_ITEMS -gt 0 ]] ||
         die "after the hub's build the comité is $st with $items items, its answer $AG_ITEMS"
     # The arrays the hub bound, read back in its order: the situations and their reasons (as
     # PostgreSQL array literals), and the agenda's households, which its audit record names.
@@ -967,7 +972,7 @@ SQL
     ((after = $(audit_rows), after == before + 1)) || die "the hub's publish added $((after - before)) audit rows, not 1"
     AG_PUBLISH_BYTES=$(wc -c <"$OUT/agenda-publish-ref.json")
     read -r st items digest AG_SHEETS AG_SHEETS_DIGEST AG_TAKEN < <(ag_state "$c")
-    [[ $st == agendaPublished && $items == "$AG_ITEMS" && $digest == "$AG_DIGEST" ]] && ((AG_SHEETS > 0)) ||
+    [[ $st == agendaPublished && $items == "$AG_ITEMS" && $digest == "$AG_DIGEST" && $AG_SHEETS -gt 0 ]] ||
         die "after the hub's publication the comité is $st with $items items and $AG_SHEETS sheet entries"
     record=$(audit_record "$rid")
     [[ $record == "$AG_CHAIN|$AG_HOUSEHOLDS|comite.publish|{partners}|changed" ]] ||
@@ -981,6 +986,7 @@ SQL
         -D "bound=$FAC_BOUND" -D "chain=$AG_CHAIN" -D "households=$AG_HOUSEHOLDS" -D "idprefix=$AG_TAG" -D k=0)
     AG_BUILD_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/agenda-build.pgbench "${AG_COMMON[@]}"
         -D "situations=$AG_SITUATIONS" -D "reasons=$AG_REASONS" -D "request_id=$AG_BUILD_RID")
+    # shellcheck disable=SC2034  # AG_BUILD_PGBENCH and AG_PUBLISH_PGBENCH are used as "AG_${op^^}_PGBENCH[@]"
     AG_PUBLISH_PGBENCH=("${PGBENCH_BASE[@]}" -f bench/agenda-publish.pgbench "${AG_COMMON[@]}"
         -D "people=$AG_PEOPLE" -D "request_id=$AG_PUBLISH_RID")
     # The same once through pgbench, one transaction each (k=1: the next transaction is an
@@ -1229,7 +1235,8 @@ if [[ $RUN_AGENDA == 1 ]]; then
     AG_TOTAL=$((COMITES_WARMUP + COMITES))
     # Two pgbench sessions (build, publish), each kept open for every comité: -t 2N+1, an
     # operation every other transaction, when this script says go (agenda-build.pgbench).
-    declare -A AG_PID AG_DONE AG_GO
+    declare -A AG_DONE AG_GO
+    AG_FDS=()
     ag_session_start() {
         local op=$1 var="AG_${1^^}_PGBENCH[@]" done_fd go_fd line
         rm -f "$OUT/agenda-$op.done" "$OUT/agenda-$op.go"
@@ -1238,9 +1245,15 @@ if [[ $RUN_AGENDA == 1 ]]; then
         exec {done_fd}<>"$OUT/agenda-$op.done" {go_fd}<>"$OUT/agenda-$op.go"
         AG_DONE[$op]=$done_fd
         AG_GO[$op]=$go_fd
-        "${!var}" -D roles="$FAC_ROLES" -D donefifo="$OUT/agenda-$op.done" -D gofifo="$OUT/agenda-$op.go" \
-            -c 1 -j 1 -t $((2 * AG_TOTAL + 1)) --log --log-prefix="$OUT/agenda-$op-pgbench_log" "$HUB_DB_NAME" \
-            >"$OUT/agenda-$op-pgbench.txt" 2>&1 &
+        AG_FDS+=("$done_fd" "$go_fd")
+        # pgbench (and its \shell children) must not inherit the FIFOs: a reader holding the
+        # FIFO it reads open for writing never sees its end, and would outlive this script.
+        (
+            for fd in "${AG_FDS[@]}"; do eval "exec $fd>&-"; done
+            exec "${!var}" -D roles="$FAC_ROLES" -D donefifo="$OUT/agenda-$op.done" \
+                -D gofifo="$OUT/agenda-$op.go" -c 1 -j 1 -t $((2 * AG_TOTAL + 1)) --log \
+                --log-prefix="$OUT/agenda-$op-pgbench_log" "$HUB_DB_NAME" >"$OUT/agenda-$op-pgbench.txt" 2>&1
+        ) &
         AG_PID[$op]=$!
         ag_wait "$op" 1
     }
@@ -1302,6 +1315,7 @@ if [[ $RUN_AGENDA == 1 ]]; then
     for op in build publish; do
         echo go >&"${AG_GO[$op]}"  # the last wait: the session ends
         wait "${AG_PID[$op]}" || { cat "$OUT/agenda-$op-pgbench.txt" >&2; die "agenda: the pgbench $op session failed"; }
+        unset "AG_PID[$op]"
         grep -q "actually processed: $((2 * AG_TOTAL + 1))/" "$OUT/agenda-$op-pgbench.txt" ||
             { cat "$OUT/agenda-$op-pgbench.txt" >&2; die "agenda: the pgbench $op session did not run to its end"; }
     done
@@ -1609,7 +1623,7 @@ if [[ $RUN_TIMELINE == 1 ]]; then
     fi
 fi
 if [[ $RUN_AGENDA == 1 ]]; then
-    arow() { printf "| %-17s | %22s | %22s | %9s |\n" "$@"; }
+    arow() { printf "| %-17s | %24s | %24s | %9s |\n" "$@"; }
     agenda_line() { grep "^$1 $2 " "$OUT/agenda-latency.txt" | cut -d' ' -f3-; }
     echo
     echo "POST /v1/comites/{id}/agenda/build, then /publish: hub vs the same SQL on PostgreSQL (one-shot, per operation)"
@@ -1631,7 +1645,7 @@ if [[ $RUN_AGENDA == 1 ]]; then
     echo "  (p99 is the nearest rank: with fewer than 100 comités, the largest)"
     echo
     arow "ms" "hub p50 / p99 / max" "SQL p50 / p99 / max" "ratio p50"
-    printf '|%s|%s|%s|%s|\n' "$(dashes 19)" "$(dashes 24)" "$(dashes 24)" "$(dashes 11)"
+    printf '|%s|%s|%s|%s|\n' "$(dashes 19)" "$(dashes 26)" "$(dashes 26)" "$(dashes 11)"
     for op in build publish both; do
         read -r hp50 hp99 hmax _ _ <<<"$(agenda_line hub $op)"
         read -r sp50 sp99 smax _ _ <<<"$(agenda_line sql $op)"
@@ -1645,9 +1659,9 @@ if [[ $RUN_MINUTES == 1 ]]; then
         "hub GET /v1/comites/{id}/minutes (wrk)" \
         "reader:      $PARTNER_EMAIL ($PT_ROLES, bound by secret: $PT_BOUND), $PARTNER_ORGANISATION: in the care" \
         "             team of $CF_PARTNER of the cell's households, with a \`partners\` consent" \
-        "comité:      the cell's first, minutes diffused, version $MN_VERSION: $MN_ALL_ITEMS items on its agenda;" \
-        "             the reader sees $MN_ITEMS, $MN_DECISIONS decisions, $MN_DISCUSSIONS discussions, $MN_ACTIONS" \
-        "             actions, $MN_ERRATA erratum, $MN_ATTENDANCE attendees ($MN_BYTES bytes of JSON); audit levels $MN_LEVELS" \
+        "comité:      the cell's first, minutes diffused, version $MN_VERSION: $MN_ALL_ITEMS items on its agenda" \
+        "shown:       $MN_ITEMS items, $MN_DECISIONS decisions, $MN_DISCUSSIONS discussions, $MN_ACTIONS actions," \
+        "             $MN_ERRATA erratum, $MN_ATTENDANCE attendees: $MN_BYTES bytes of JSON; audit levels $MN_LEVELS" \
         "fixture:     households $GENERATION; comités $COMITES_GENERATION" \
         "audit:       $MN_AUDIT rows before the run ($MN_AUDIT_AFTER after)"
 fi

@@ -102,16 +102,18 @@ CREATE INDEX agenda_items_household ON agenda_items (household_id);
 -- The fiche de synthèse partenariale, frozen at publication: one row per piece with the
 -- level and author organisation of the item it was copied from, so that each reader gets
 -- what they could read in the household itself.
+-- Written only by comite_publish(), which copies the household and author from rows that
+-- hold them under foreign keys: checking them again, row by row, cost a publication ~90 ms.
 CREATE TABLE summary_sheet_entries (
     item_id uuid NOT NULL REFERENCES agenda_items (id),
-    household_id uuid NOT NULL REFERENCES households (id),
+    household_id uuid NOT NULL,
     position integer NOT NULL,
     section text NOT NULL CHECK (section IN ('rehousing', 'followUps', 'needs', 'difficulties', 'alerts',
         'assessments')),
     code text NOT NULL,
     value jsonb NOT NULL,
     level text NOT NULL CHECK (level IN ('partners', 'secret', 'private')),
-    author_organisation_id uuid NOT NULL REFERENCES organisations (id),
+    author_organisation_id uuid NOT NULL,
     PRIMARY KEY (item_id, position)
 );
 
@@ -143,6 +145,7 @@ CREATE TABLE comite_decisions (
     CHECK (decision = 'endAccompaniment' OR adopted),
     CHECK ((outcome_id IS NOT NULL) = (decision = 'endAccompaniment' AND adopted))
 );
+CREATE INDEX comite_decisions_comite ON comite_decisions (comite_id);
 
 -- The discussion's summary, at the level its author chose.
 CREATE TABLE comite_discussions (
@@ -184,7 +187,7 @@ CREATE TABLE comite_actions (
     created_at timestamptz NOT NULL DEFAULT now(),
     closed_at timestamptz
 );
-CREATE INDEX comite_actions_item ON comite_actions (item_id);
+CREATE INDEX comite_actions_comite ON comite_actions (comite_id, due_on);
 CREATE INDEX comite_actions_due ON comite_actions (due_on) WHERE status = 'open';
 
 -- After diffusion, a correction is an erratum: minutes version 2, 3…
@@ -234,13 +237,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
 $$ SELECT EXISTS (SELECT 1 FROM coordination_cells WHERE id = p_cell AND facilitator_user_id = app_user_id()
                   AND organisation_id = app_org_id()) $$;
 
+-- The same two for a comité, each one query: policies call them on every row, and a
+-- definer function calling another cost four times app_door() (bench: minutes 119 → 46 ms).
 CREATE FUNCTION app_comite_member(p_comite uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT app_cell_member((SELECT cell_id FROM comites WHERE id = p_comite)) $$;
+$$ SELECT app_works_on_households() AND EXISTS (
+       SELECT 1 FROM comites c JOIN cell_organisations o ON o.cell_id = c.cell_id
+       WHERE c.id = p_comite AND o.organisation_id = app_org_id()) $$;
 
 CREATE FUNCTION app_comite_facilitator(p_comite uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT app_cell_facilitator((SELECT cell_id FROM comites WHERE id = p_comite)) $$;
+$$ SELECT EXISTS (
+       SELECT 1 FROM comites c JOIN coordination_cells l ON l.id = c.cell_id
+       WHERE c.id = p_comite AND l.facilitator_user_id = app_user_id() AND l.organisation_id = app_org_id()) $$;
 
 -- The lifecycle, whoever writes: the agenda changes while planned; attendance, decisions,
 -- discussions, objections and actions are recorded once held, until the minutes are
@@ -331,7 +340,7 @@ $$
            (SELECT min(r.requested_at)::date FROM comite_requests r WHERE r.household_id = x.id
             AND r.comite_id IS NULL AND r.kind = 'endProposal' AND r.requested_at::date <= c.held_on),
            coalesce((SELECT jsonb_agg(jsonb_build_object('organisationId', r.organisation_id, 'reason', r.reason)
-                                      ORDER BY r.requested_at)
+                                      ORDER BY r.requested_at, r.id)
                      FROM comite_requests r WHERE r.household_id = x.id AND r.comite_id IS NULL
                        AND r.kind = 'review' AND r.requested_at::date <= c.held_on), '[]'::jsonb),
            ARRAY(SELECT e.held_on FROM agenda_items i JOIN comites e ON e.id = i.comite_id
@@ -427,16 +436,18 @@ BEGIN
         -- support is needed, with their comments) and every assessment of the last
         -- validated diagnostic.
         UNION ALL
+        -- (Entries read per diagnostic, LATERAL, through their key: a join let the planner scan
+        -- every diagnostic's entries of the hub twice per publication.)
         SELECT i.item_id, i.household_id, 20, 'needs', e.code,
                jsonb_build_object(e.kind, e.value), e.level, e.author_organisation_id
         FROM items i JOIN latest_diagnostic d USING (household_id)
-        JOIN diagnostic_entries e ON e.diagnostic_id = d.id
+        CROSS JOIN LATERAL (SELECT * FROM diagnostic_entries e WHERE e.diagnostic_id = d.id) e
         WHERE (e.kind IN ('assessment', 'comment') AND e.code LIKE 'BA-%') OR e.kind = 'preconisations'
         UNION ALL
         SELECT i.item_id, i.household_id, 30, 'difficulties', e.code,
                jsonb_build_object(e.kind, e.value), e.level, e.author_organisation_id
         FROM items i JOIN latest_diagnostic d USING (household_id)
-        JOIN diagnostic_entries e ON e.diagnostic_id = d.id
+        CROSS JOIN LATERAL (SELECT * FROM diagnostic_entries e WHERE e.diagnostic_id = d.id) e
         WHERE e.kind IN ('assessment', 'comment') AND e.code NOT LIKE 'BA-%'
           AND EXISTS (SELECT 1 FROM diagnostic_entries s WHERE s.diagnostic_id = d.id AND s.kind = 'assessment'
                       AND s.code = e.code AND s.value = 'soutienNecessaire')
@@ -451,7 +462,7 @@ BEGIN
         SELECT i.item_id, i.household_id, 50, 'assessments', e.code,
                jsonb_build_object('assessment', e.value), e.level, e.author_organisation_id
         FROM items i JOIN latest_diagnostic d USING (household_id)
-        JOIN diagnostic_entries e ON e.diagnostic_id = d.id
+        CROSS JOIN LATERAL (SELECT * FROM diagnostic_entries e WHERE e.diagnostic_id = d.id) e
         WHERE e.kind = 'assessment'
     ), frozen AS (
         INSERT INTO summary_sheet_entries (item_id, household_id, position, section, code, value, level,

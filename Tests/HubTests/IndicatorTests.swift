@@ -214,6 +214,36 @@ import Testing
         SELECT m.household_id h, NULL c, m.starts_at::date d FROM meetings m JOIN households x ON x.id = m.household_id
         WHERE x.programme_id = $1 AND m.status = 'held'
         """,
+        "rentArrearsResolved": """
+        SELECT a.household_id h, x.public c, a.resolved_on d FROM alerts a JOIN households x ON x.id = a.household_id
+        WHERE x.programme_id = $1 AND a.kind = 'rentArrears' AND a.resolved_on IS NOT NULL
+        """,
+        "priorHotelStay": """
+        SELECT t.household_id h, NULL c, t.at::date d FROM path_transitions t JOIN households x ON x.id = t.household_id
+        WHERE x.programme_id = $1 AND t.to_state = 'oriented' AND x.current_situation = 'hotel'
+        """,
+        "stayAt6Months": """
+        SELECT o.household_id h, CASE WHEN o.in_flat_at_6_months THEN 'inFlat' ELSE 'left' END c,
+               (o.ended_on + interval '6 months')::date d
+        FROM outcomes o JOIN households x ON x.id = o.household_id
+        WHERE x.programme_id = $1 AND o.in_flat_at_6_months IS NOT NULL
+        """,
+        // Stocks: over the period itself ($2 to $3), dated on its first day.
+        "followed": """
+        SELECT x.id h, x.public c, $2::date d FROM households x WHERE x.programme_id = $1 AND EXISTS (
+            SELECT 1 FROM path_transitions a WHERE a.household_id = x.id AND a.to_state = 'accepted'
+              AND a.at::date < $3::date AND NOT EXISTS (
+                  SELECT 1 FROM path_transitions e WHERE e.household_id = x.id
+                    AND e.to_state IN ('ended', 'withdrawn') AND e.at > a.at AND e.at::date < $2::date))
+        """,
+        "daloFollowed": """
+        SELECT x.id h, x.public c, $2::date d FROM households x WHERE x.programme_id = $1
+          AND x.dalo_recognised_on IS NOT NULL AND EXISTS (
+            SELECT 1 FROM path_transitions a WHERE a.household_id = x.id AND a.to_state = 'accepted'
+              AND a.at::date < $3::date AND NOT EXISTS (
+                  SELECT 1 FROM path_transitions e WHERE e.household_id = x.id
+                    AND e.to_state IN ('ended', 'withdrawn') AND e.at > a.at AND e.at::date < $2::date))
+        """,
     ]
 
     /// (events, households) per category and in total ("") over [from, to).
@@ -221,10 +251,13 @@ import Testing
         _ code: String, programme: UUID, period: EvaluationPeriod, on owner: PostgresClient
     ) async throws -> [String: (events: Int, households: Int)] {
         let (from, to) = period.bounds
+        let base = recomputations[code]!.replacingOccurrences(of: "$1", with: "'\(programme)'")
+            .replacingOccurrences(of: "$2", with: "'\(FrenchDay.iso(from))'")
+            .replacingOccurrences(of: "$3", with: "'\(FrenchDay.iso(to))'")
         let sql = """
             SELECT coalesce(c, CASE WHEN GROUPING(c) = 1 THEN '' ELSE 'nonRenseigne' END), count(*)::integer,
                    count(DISTINCT h)::integer
-            FROM (\(recomputations[code]!.replacingOccurrences(of: "$1", with: "'\(programme)'"))) b
+            FROM (\(base)) b
             WHERE d >= '\(FrenchDay.iso(from))' AND d < '\(FrenchDay.iso(to))' GROUP BY ROLLUP (c)
             """
         var counts: [String: (Int, Int)] = [:]

@@ -350,9 +350,9 @@ enum ComiteMeetingStore {
     ) async throws -> [ComiteAction] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: actionColumns) FROM comite_actions
+            SELECT \(unescaped: actionColumns) FROM comite_actions a
             WHERE comite_id = \(comite) AND (\(id)::uuid IS NULL OR id = \(id))
-            ORDER BY due_on, created_at, id
+            ORDER BY a.due_on, a.created_at, a.id
             """, logger: logger)
         var actions: [ComiteAction] = []
         for try await row in rows.decode(
