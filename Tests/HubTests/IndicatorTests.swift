@@ -319,6 +319,63 @@ import Testing
         }
     }
 
+    /// What the seventeen periods of 2025 publish, put together as an attacker would: every
+    /// total is the sum of its categories, a year of its quarters, a quarter of its months.
+    /// No hidden cell of any indicator may be fixed by that system.
+    @Test func noHiddenCellCanBeRecomputedFromEveryPeriodOfTheYear() async throws {
+        let programme = try await Self.programme()
+        try await withApp { client in
+            var reports: [EvaluationPeriod: [[String: Any]]] = [:]
+            for period in EvaluationPeriod.lattice(of: 2025) {
+                let answer = try await client.execute(
+                    uri: "/v1/programmes/\(programme.id)/indicators?period=\(period.code)", method: .get,
+                    headers: bearer(programme.evaluator))
+                reports[period] = try #require(answer.object["indicators"] as? [[String: Any]])
+            }
+            var hiddenSomewhere = 0
+            for definition in IndicatorCatalogue.counted {
+                guard case .events = definition.source else { continue }
+                var cells: [String: Int] = [:]
+                var hidden: Set<String> = []
+                var categories: [String: Set<String>] = [:]
+                for (period, indicators) in reports {
+                    let figure = try #require(indicators.first { $0["code"] as? String == definition.code })
+                    func note(_ id: String, _ cell: [String: Any]) {
+                        if let value = cell["value"] as? Int { cells[id] = value } else { hidden.insert(id) }
+                    }
+                    note("\(period.code)|total", figure)
+                    for breakdown in figure["breakdowns"] as? [[String: Any]] ?? [] {
+                        let code = breakdown["code"] as? String ?? "?"
+                        for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
+                            let category = cell["category"] as? String ?? "?"
+                            categories[code, default: []].insert(category)
+                            note("\(period.code)|\(code):\(category)", cell)
+                        }
+                    }
+                }
+                var equations: [CountTable.Equation] = []
+                for period in EvaluationPeriod.lattice(of: 2025) {
+                    for (code, names) in categories {
+                        equations.append(
+                            .init(total: "\(period.code)|total", parts: names.map { "\(period.code)|\(code):\($0)" }))
+                    }
+                    let rows = ["total"] + categories.flatMap { code, names in names.map { "\(code):\($0)" } }
+                    for row in rows where !period.parts.isEmpty {
+                        equations.append(
+                            .init(total: "\(period.code)|\(row)", parts: period.parts.map { "\($0.code)|\(row)" }))
+                    }
+                }
+                let table = CountTable(cells: cells, equations: equations)
+                #expect(
+                    DisclosureControl.determined(hidden: hidden, table: table).isEmpty,
+                    "\(definition.code): une case masquée se recalcule")
+                hiddenSomewhere += hidden.count
+            }
+            // The generated programme is small enough for the control to have work to do.
+            #expect(hiddenSomewhere > 20)
+        }
+    }
+
     @Test func theYearsFiguresMatchTheGeneratedPaths() async throws {
         let programme = try await Self.programme()
         try await withApp { client in
