@@ -192,7 +192,8 @@ import Testing
         "flatsAttributed": """
         SELECT d.household_id h, f.departement c, d.decided_on d FROM cal_decisions d
         JOIN households x ON x.id = d.household_id JOIN proposals p ON p.id = d.proposal_id
-        JOIN flats f ON f.id = p.flat_id WHERE x.programme_id = $1 AND d.decision = 'attribution'
+        JOIN flats f ON f.id = p.flat_id
+        WHERE x.programme_id = $1 AND d.decision IN ('attribution', 'conditionalAttribution')
         """,
         "calRefusals": """
         SELECT d.household_id h, d.refusal_reason c, d.decided_on d FROM cal_decisions d
