@@ -245,7 +245,52 @@ import Testing
                   SELECT 1 FROM path_transitions e WHERE e.household_id = x.id
                     AND e.to_state IN ('ended', 'withdrawn') AND e.at > a.at AND e.at::date < $2::date))
         """,
+        "actionLogementFollowed": """
+        SELECT x.id h, x.public c, $2::date d FROM households x WHERE x.programme_id = $1
+          AND x.action_logement_employee AND EXISTS (
+            SELECT 1 FROM path_transitions a WHERE a.household_id = x.id AND a.to_state = 'accepted'
+              AND a.at::date < $3::date AND NOT EXISTS (
+                  SELECT 1 FROM path_transitions e WHERE e.household_id = x.id
+                    AND e.to_state IN ('ended', 'withdrawn') AND e.at > a.at AND e.at::date < $2::date))
+        """,
+        "stayAt12Months": """
+        SELECT o.household_id h, CASE WHEN o.in_flat_at_12_months THEN 'inFlat' ELSE 'left' END c,
+               (o.ended_on + interval '12 months')::date d
+        FROM outcomes o JOIN households x ON x.id = o.household_id
+        WHERE x.programme_id = $1 AND o.in_flat_at_12_months IS NOT NULL
+        """,
+        "endsDecidedInComite": """
+        SELECT d.household_id h, NULL c, c.held_on d FROM comite_decisions d JOIN comites c ON c.id = d.comite_id
+        JOIN households x ON x.id = d.household_id
+        WHERE x.programme_id = $1 AND d.decision = 'endAccompaniment' AND d.adopted
+        """,
+        // Evolutions: the first and the last validated diagnostic's value of one item, for
+        // households whose last one was validated in the period.
+        "budgetManagement": evolution("SH-3"),
+        "upkeep": evolution("SH-1"),
+        "neighbourhood": evolution("SE-1"),
     ]
+
+    static func evolution(_ item: String) -> String {
+        """
+        SELECT l.household_id h,
+               CASE WHEN rank(le.value) > rank(fe.value) THEN 'improved'
+                    WHEN rank(le.value) < rank(fe.value) THEN 'worsened' ELSE 'stable' END c,
+               l.validated_at::date d
+        FROM diagnostics l JOIN households x ON x.id = l.household_id
+        JOIN diagnostics f ON f.household_id = l.household_id AND f.status = 'validated' AND f.version =
+            (SELECT min(version) FROM diagnostics WHERE household_id = l.household_id AND status = 'validated')
+        JOIN diagnostic_entries le ON le.diagnostic_id = l.id AND le.kind = 'assessment' AND le.code = '\(item)'
+        JOIN diagnostic_entries fe ON fe.diagnostic_id = f.id AND fe.kind = 'assessment' AND fe.code = '\(item)'
+        WHERE x.programme_id = $1 AND l.status = 'validated' AND f.id <> l.id AND l.version =
+            (SELECT max(version) FROM diagnostics WHERE household_id = l.household_id AND status = 'validated')
+        """.replacingOccurrences(of: "rank(le.value)", with: rank("le.value"))
+            .replacingOccurrences(of: "rank(fe.value)", with: rank("fe.value"))
+    }
+
+    static func rank(_ value: String) -> String {
+        "(CASE \(value) WHEN 'soutienNecessaire' THEN 0 WHEN 'enCours' THEN 1 WHEN 'acquis' THEN 2 END)"
+    }
 
     /// (events, households) per category and in total ("") over [from, to).
     static func recompute(
@@ -286,6 +331,7 @@ import Testing
                 var checked = 0
                 for indicator in indicators {
                     let code = try #require(indicator["code"] as? String)
+                    #expect(Self.recomputations[code] != nil, "\(code) sans recalcul")
                     guard Self.recomputations[code] != nil else { continue }
                     let raw = try await withOwner { owner in
                         try await Self.recompute(code, programme: programme.id, period: period, on: owner)
@@ -316,6 +362,21 @@ import Testing
                 let aid = try #require(indicators.first { $0["code"] as? String == "aidObtained" })
                 let amount = try #require(derived.first { $0["code"] as? String == "aidAmount" })
                 #expect((aid["value"] is NSNull) == (amount["value"] is NSNull))
+                if let published = amount["value"] as? String {
+                    let (from, to) = period.bounds
+                    let cents = try await withOwner { owner in
+                        let rows = try await owner.query(
+                            """
+                            SELECT coalesce(sum(a.amount_cents), 0)::bigint FROM aids a
+                            JOIN households x ON x.id = a.household_id
+                            WHERE x.programme_id = \(programme.id) AND a.status = 'granted'
+                              AND a.decided_on >= \(FrenchDay.iso(from))::date AND a.decided_on < \(FrenchDay.iso(to))::date
+                            """, logger: TestDatabase.logger)
+                        for try await cents in rows.decode(Int64.self) { return cents }
+                        return 0
+                    }
+                    #expect(published == EuroAmount(cents: cents).description, "aidAmount \(period.code)")
+                }
             }
         }
     }
