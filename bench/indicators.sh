@@ -200,12 +200,12 @@ SQL
     ! grep -q 'Non-2xx\|Socket errors' "$OUT/wrk-$n.txt" || die "wrk saw errors: $(cat "$OUT/wrk-$n.txt")"
     log "programme of $n: pgbench ${DURATION}s after ${WARMUP}s, $CONNECTIONS clients..."
     "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" "$HUB_DB_NAME" >/dev/null 2>&1
-    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" --log --log-prefix="$OUT/pgbench-$n" \
+    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" --log --log-prefix="$OUT/pgbench_log-$n" \
         "$HUB_DB_NAME" >"$OUT/pgbench-$n.txt" 2>&1 || { cat "$OUT/pgbench-$n.txt" >&2; die "pgbench failed"; }
     grep -q 'number of failed transactions: 0' "$OUT/pgbench-$n.txt" || die "pgbench reported failures"
     rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$OUT/wrk-$n.txt")
     tps=$(awk '/^tps = / {printf "%.1f", $3; exit}' "$OUT/pgbench-$n.txt")
-    read -r pp50 pp99 < <(python3 - "$OUT"/pgbench-"$n".* <<'PY'
+    read -r pp50 pp99 < <(python3 - "$OUT"/pgbench_log-"$n".* <<'PY'
 import sys
 lat = sorted(int(line.split()[2]) for path in sys.argv[1:] for line in open(path))
 def pct(p): return lat[max(0, -(-len(lat) * p // 100) - 1)] / 1000
