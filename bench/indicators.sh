@@ -176,7 +176,7 @@ print(len(r["indicators"]) + len(r["derived"]), r["hiddenCells"], v["oriented"],
     pgb=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
         -f bench/indicators.pgbench -D "idle=$IDLE_SECONDS" -D "tokenhash=\\x$hash" -D "user_id=$user_id"
         -D "org_id=$org_id" -D "roles=evaluator" -D "bound=false" -D "programme=$programme" -D "year=$YEAR"
-        -D "from_day=$FROM" -D "to_day=$TO")
+        -D "period=$PERIOD")
     "${pgb[@]}" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/pgbench-check-$n.txt" 2>&1 ||
         { cat "$OUT/pgbench-check-$n.txt" >&2; die "pgbench check failed"; }
     rows=$(PGPASSWORD=$HUB_DB_PASSWORD "$PG_BIN/psql" -X -q -At -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" \

@@ -42,11 +42,10 @@ enum IndicatorStore {
     static func stocks(
         of programme: UUID, period: EvaluationPeriod, on connection: PostgresConnection, logger: Logger
     ) async throws -> [IndicatorRow] {
-        let (from, to) = period.bounds
         let rows = try await connection.query(
             """
             SELECT indicator, public, detail, households, coalesce(round(amount * 100), 0)::bigint
-            FROM indicator_stocks(\(programme), \(FrenchDay.iso(from))::date, \(FrenchDay.iso(to))::date)
+            FROM indicator_stocks(\(programme), \(period.code))
             """, logger: logger)
         var sums: [String: [String: (households: Int, amount: Int64)]] = [:]
         for try await (indicator, publicCategory, detail, households, hundredths) in rows.decode(
