@@ -69,8 +69,8 @@ struct IndicatorsController {
 }
 
 /// R9's threshold, per deployment (`HUB_DISCLOSURE_THRESHOLD`, default 5), and how often the
-/// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 600; 0 turns it off).
+/// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 3600: a full refresh costs about a minute of database time at 100,000 households; 0 turns it off).
 struct DisclosurePolicy: Sendable {
     var threshold = DisclosureControl.defaultThreshold
-    var refreshInterval: Duration = .seconds(600)
+    var refreshInterval: Duration = .seconds(3600)
 }
