@@ -24,7 +24,7 @@ public struct DispatcherConfiguration: Sendable {
     public var webhookTLS = TLSConfiguration.makeClientConfiguration()
     /// No e-mail channel without an SMTP relay.
     public var smtp: SMTPConfiguration?
-    /// How often the hub looks for consents expiring within 30 days.
+    /// How often the hub looks for consents expiring within 30 days and comité actions due.
     public var dueEventsScanInterval: Duration = .seconds(3600)
 
     public init(publicURL: String) {
