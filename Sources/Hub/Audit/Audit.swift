@@ -40,6 +40,41 @@ extension PostgresConnection {
 enum Disclosure: Sendable {
     case disclosed(Set<Level>)
     case changed(Set<Level> = [.partners])
+
+    func record(_ action: String, households: [UUID]) -> AuditRecord {
+        switch self {
+        case .disclosed(let levels):
+            AuditRecord(action: action, households: households, levels: levels, outcome: .disclosed)
+        case .changed(let levels):
+            AuditRecord(action: action, households: households, levels: levels, outcome: .changed)
+        }
+    }
+}
+
+extension PostgresClient {
+    /// The actor's transaction for a request whose every outcome is audited (R11), shared by
+    /// the household and comité gates: the body returns its result with the record of what it
+    /// disclosed or changed, written in the same transaction; a 404 or 403 it throws is
+    /// recorded as a denial and committed, and the answer still says nothing more.
+    func audited<Result: Sendable>(
+        action: String, denying households: [UUID], context: HubRequestContext,
+        _ body: (PostgresConnection, Actor) async throws -> (Result, AuditRecord)
+    ) async throws -> Result {
+        let actor = try context.requireActor()
+        let outcome: Swift.Result<Result, Problem> = try await withActor(actor, logger: context.logger) {
+            connection in
+            do {
+                let (result, record) = try await body(connection, actor)
+                try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
+                return .success(result)
+            } catch let problem as Problem where [.notFound, .forbidden].contains(problem.status) {
+                let denied = AuditRecord(action: action, households: households, levels: [], outcome: .denied)
+                try await connection.append(denied, actor: actor, requestID: context.id, logger: context.logger)
+                return .failure(problem)
+            }
+        }
+        return try outcome.get()
+    }
 }
 
 /// A request on one household: loads who may see it, refuses (404, exactly as a missing
@@ -52,30 +87,12 @@ struct HouseholdGate: Sendable {
         _ householdID: UUID, action: String, context: HubRequestContext,
         _ body: @Sendable (PostgresConnection, Actor, HouseholdFacts) async throws -> (Result, Disclosure)
     ) async throws -> Result {
-        let actor = try context.requireActor()
-        let outcome: Swift.Result<Result, Problem> = try await client.withActor(actor, logger: context.logger) {
-            connection in
+        try await client.audited(action: action, denying: [householdID], context: context) { connection, actor in
             let facts = try await HouseholdFacts.load(householdID, on: connection, logger: context.logger)
-            do {
-                guard let facts, AccessRules.passesDoor(actor, facts) else { throw Problem.notFound }
-                let (result, disclosure) = try await body(connection, actor, facts)
-                let record =
-                    switch disclosure {
-                    case .disclosed(let levels):
-                        AuditRecord(action: action, households: [householdID], levels: levels, outcome: .disclosed)
-                    case .changed(let levels):
-                        AuditRecord(action: action, households: [householdID], levels: levels, outcome: .changed)
-                    }
-                try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
-                return .success(result)
-            } catch let problem as Problem where [.notFound, .forbidden].contains(problem.status) {
-                // The denial is recorded and committed; the answer still says nothing more.
-                let denied = AuditRecord(action: action, households: [householdID], levels: [], outcome: .denied)
-                try await connection.append(denied, actor: actor, requestID: context.id, logger: context.logger)
-                return .failure(problem)
-            }
+            guard let facts, AccessRules.passesDoor(actor, facts) else { throw Problem.notFound }
+            let (result, disclosure) = try await body(connection, actor, facts)
+            return (result, disclosure.record(action, households: [householdID]))
         }
-        return try outcome.get()
     }
 }
 

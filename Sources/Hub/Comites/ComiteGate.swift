@@ -32,33 +32,25 @@ struct ComiteGate: Sendable {
         _ comiteID: UUID, action: String, facilitatorOnly: Bool = false, context: HubRequestContext,
         _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Touched)
     ) async throws -> Result {
-        let actor = try context.requireActor()
-        let outcome: Swift.Result<Result, Problem> = try await client.withActor(actor, logger: context.logger) {
-            connection in
-            do {
-                guard var comite = try await ComiteStore.find(comiteID, on: connection, logger: context.logger),
-                    let cell = try await CellStore.find(comite.cellId, on: connection, logger: context.logger)
+        try await client.audited(action: action, denying: [], context: context) { connection, actor in
+            guard var comite = try await ComiteStore.find(comiteID, on: connection, logger: context.logger),
+                let cell = try await CellStore.find(comite.cellId, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            if facilitatorOnly {
+                try cell.requireFacilitator(actor)
+                guard
+                    let locked = try await ComiteStore.find(
+                        comiteID, forUpdate: true, on: connection, logger: context.logger)
                 else { throw Problem.notFound }
-                if facilitatorOnly {
-                    try cell.requireFacilitator(actor)
-                    guard
-                        let locked = try await ComiteStore.find(
-                            comiteID, forUpdate: true, on: connection, logger: context.logger)
-                    else { throw Problem.notFound }
-                    comite = locked
-                }
-                let (result, touched) = try await body(connection, actor, comite, cell)
-                let record = AuditRecord(
-                    action: action, households: touched.households, levels: touched.levels, outcome: touched.outcome)
-                try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
-                return .success(result)
-            } catch let problem as Problem where [.notFound, .forbidden].contains(problem.status) {
-                let denied = AuditRecord(action: action, households: [], levels: [], outcome: .denied)
-                try await connection.append(denied, actor: actor, requestID: context.id, logger: context.logger)
-                return .failure(problem)
+                comite = locked
             }
+            let (result, touched) = try await body(connection, actor, comite, cell)
+            return (
+                result,
+                AuditRecord(
+                    action: action, households: touched.households, levels: touched.levels, outcome: touched.outcome)
+            )
         }
-        return try outcome.get()
     }
 }
 
