@@ -146,6 +146,8 @@ CREATE TABLE comite_decisions (
     CHECK ((outcome_id IS NOT NULL) = (decision = 'endAccompaniment' AND adopted))
 );
 CREATE INDEX comite_decisions_comite ON comite_decisions (comite_id);
+-- A household's export reads its decisions and actions in every comité.
+CREATE INDEX comite_decisions_household ON comite_decisions (household_id);
 
 -- The discussion's summary, at the level its author chose.
 CREATE TABLE comite_discussions (
@@ -188,6 +190,7 @@ CREATE TABLE comite_actions (
     closed_at timestamptz
 );
 CREATE INDEX comite_actions_comite ON comite_actions (comite_id, due_on);
+CREATE INDEX comite_actions_household ON comite_actions (household_id);
 CREATE INDEX comite_actions_due ON comite_actions (due_on) WHERE status = 'open';
 
 -- After diffusion, a correction is an erratum: minutes version 2, 3…

@@ -90,10 +90,11 @@ struct CellsController {
             let id = try await CellStore.create(
                 body, name: name, territory: territory, facilitatorName: facilitator.name,
                 organisations: organisations, by: actor, on: connection, logger: context.logger)
+            let created = try await cell(id, on: connection, context: context)
             try await ComiteStore.scheduleMonthly(
-                ComiteCalendar.monthly(day: body.comiteDay, after: Date()), cell: id, by: actor, on: connection,
+                ComiteCalendar.monthly(day: body.comiteDay, after: Date()), cell: created, by: actor, on: connection,
                 logger: context.logger)
-            return try await cell(id, on: connection, context: context)
+            return created
         }
         var response = try EditedResponse(status: .created, response: created).response(
             from: request, context: context)
@@ -223,7 +224,7 @@ struct CellsController {
             let cell = try await cell(id, on: connection, context: context)
             let reason = try body.validated(veille: cell.isVeille)
             let comite = try await ComiteStore.request(
-                body, reason: reason, veille: cell.isVeille, cell: id, by: actor, on: connection,
+                body, reason: reason, cell: cell, by: actor, on: connection,
                 logger: context.logger)
             guard let shown = try await ComiteStore.find(comite, on: connection, logger: context.logger) else {
                 throw Problem.internal

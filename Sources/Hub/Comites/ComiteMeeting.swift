@@ -256,8 +256,11 @@ enum ComiteMeetingStore {
             """, logger: logger)
     }
 
+    /// A comité's decisions by item (or one item's); or, with no comité, a household's in
+    /// every comité.
     static func decisions(
-        of comite: UUID, only item: UUID? = nil, on connection: PostgresConnection, logger: Logger
+        of comite: UUID?, only item: UUID? = nil, about household: UUID? = nil, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [UUID: ItemDecision] {
         let rows = try await connection.query(
             """
@@ -265,7 +268,8 @@ enum ComiteMeetingStore {
                    ARRAY(SELECT o.organisation_id::text || '|' || o.organisation_name || '|' || o.reason
                          FROM comite_objections o WHERE o.item_id = d.item_id ORDER BY o.organisation_name)
             FROM comite_decisions d LEFT JOIN comite_discussions s ON s.item_id = d.item_id
-            WHERE d.comite_id = \(comite) AND (\(item)::uuid IS NULL OR d.item_id = \(item))
+            WHERE (\(comite)::uuid IS NULL OR d.comite_id = \(comite)) AND (\(item)::uuid IS NULL OR d.item_id = \(item))
+              AND (\(household)::uuid IS NULL OR d.household_id = \(household))
             """, logger: logger)
         var decisions: [UUID: ItemDecision] = [:]
         for try await row in rows.decode(
@@ -345,13 +349,16 @@ enum ComiteMeetingStore {
         level, created_at, closed_at
         """
 
+    /// A comité's actions (or one of them); or, with no comité, a household's in every comité.
     static func actions(
-        of comite: UUID, only id: UUID? = nil, on connection: PostgresConnection, logger: Logger
+        of comite: UUID?, only id: UUID? = nil, about household: UUID? = nil, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [ComiteAction] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: actionColumns) FROM comite_actions a
-            WHERE comite_id = \(comite) AND (\(id)::uuid IS NULL OR id = \(id))
+            WHERE (\(comite)::uuid IS NULL OR comite_id = \(comite)) AND (\(id)::uuid IS NULL OR id = \(id))
+              AND (\(household)::uuid IS NULL OR household_id = \(household))
             ORDER BY a.due_on, a.created_at, a.id
             """, logger: logger)
         var actions: [ComiteAction] = []
@@ -450,15 +457,18 @@ enum ComiteMeetingStore {
         for try await row in rows.decode((UUID, UUID, String, String, String, String, String).self) {
             items.append(row)
         }
+        // The household's decisions and actions in every comité, one query each, rather than a
+        // comité's whole set for each item.
+        let decisions = try await decisions(of: nil, about: household, on: connection, logger: logger)
+        let actions = Dictionary(
+            grouping: try await actions(of: nil, about: household, on: connection, logger: logger), by: \.itemId)
         var comites: [HouseholdComiteRecord] = []
         for (item, comite, reference, kind, heldOn, status, reasons) in items {
             comites.append(
                 HouseholdComiteRecord(
                     comiteId: comite, reference: reference, kind: kind, heldOn: heldOn, status: status,
                     reasons: try JSONDecoder().decode([AgendaItem.Reason].self, from: Data(reasons.utf8)),
-                    decision: try await decisions(of: comite, only: item, on: connection, logger: logger)[item],
-                    actions: try await actions(of: comite, on: connection, logger: logger).filter { $0.itemId == item })
-            )
+                    decision: decisions[item], actions: actions[item] ?? []))
         }
         let requestRows = try await connection.query(
             """

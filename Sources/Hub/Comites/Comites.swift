@@ -125,14 +125,14 @@ enum ComiteStore {
     /// Schedules the cell's monthly comités on `days` (each once) and invites the cell's
     /// people to each new one.
     static func scheduleMonthly(
-        _ days: [Date], cell: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger
+        _ days: [Date], cell: CoordinationCell, by actor: Actor, on connection: PostgresConnection, logger: Logger
     ) async throws {
         for day in days {
             let id = UUID()
             let rows = try await connection.query(
                 """
                 INSERT INTO comites (id, cell_id, reference, kind, held_on)
-                VALUES (\(id), \(cell), \(newReference()), 'monthly', \(FrenchDay.iso(day))::date)
+                VALUES (\(id), \(cell.id), \(newReference()), 'monthly', \(FrenchDay.iso(day))::date)
                 ON CONFLICT (cell_id, held_on) WHERE kind = 'monthly' DO NOTHING RETURNING reference
                 """, logger: logger)
             for try await reference in rows.decode(String.self) {
@@ -145,7 +145,7 @@ enum ComiteStore {
 
     /// An extraordinary session (or a veille's emergency), requested by a member organisation.
     static func request(
-        _ body: NewComiteRequest, reason: String, veille: Bool, cell: UUID, by actor: Actor,
+        _ body: NewComiteRequest, reason: String, cell: CoordinationCell, by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
         let id = UUID()
@@ -153,7 +153,7 @@ enum ComiteStore {
         try await connection.perform(
             """
             INSERT INTO comites (id, cell_id, reference, kind, held_on, reason, emergency, requested_by_organisation_id)
-            VALUES (\(id), \(cell), \(reference), \(veille ? "emergency" : "extraordinary"), \(body.heldOn)::date,
+            VALUES (\(id), \(cell.id), \(reference), \(cell.isVeille ? "emergency" : "extraordinary"), \(body.heldOn)::date,
                     \(reason), \(body.emergency), \(actor.organisationID))
             """, logger: logger)
         try await invite(
@@ -162,15 +162,13 @@ enum ComiteStore {
         return id
     }
 
-    /// Tells the cell's people (R13: the comité's opaque reference and a link, nothing else).
+    /// Tells the cell's people, as the request loaded them (R13: the comité's opaque reference
+    /// and a link, nothing else).
     static func invite(
-        _ topic: Topic, comite: UUID, reference: String, cell: UUID, by actor: Actor,
+        _ topic: Topic, comite: UUID, reference: String, cell: CoordinationCell, by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let rows = try await connection.query(
-            "SELECT user_id FROM cell_people WHERE cell_id = \(cell)", logger: logger)
-        var people: [UUID] = []
-        for try await user in rows.decode(UUID.self) { people.append(user) }
+        let people = cell.people.map(\.userId)
         try await Outbox.record(
             Event(
                 topic: topic, organisationID: actor.organisationID, actorUserID: actor.userID, householdID: nil,

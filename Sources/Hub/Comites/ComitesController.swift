@@ -36,7 +36,7 @@ struct ComitesController {
     func withAgenda(_ comite: Comite, on connection: PostgresConnection, context: HubRequestContext) async throws
         -> (Comite, ComiteGate.Touched)
     {
-        var shown = try await ComiteStore.find(comite.id, on: connection, logger: context.logger) ?? comite
+        var shown = comite
         let items = try await AgendaStore.items(of: comite.id, on: connection, logger: context.logger)
         shown.agenda = items
         return (shown, .disclosed(items.map(\.householdId)))
@@ -165,9 +165,13 @@ struct ComitesController {
                 throw Problem.internal
             }
             try await ComiteStore.invite(
-                .agendaPublished, comite: id, reference: comite.reference, cell: cell.id, by: actor, on: connection,
+                .agendaPublished, comite: id, reference: comite.reference, cell: cell, by: actor, on: connection,
                 logger: context.logger)
-            let (shown, touched) = try await withAgenda(comite, on: connection, context: context)
+            // Published now: its stage and publication time as stored.
+            guard let published = try await ComiteStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.internal
+            }
+            let (shown, touched) = try await withAgenda(published, on: connection, context: context)
             return (shown, .changed(touched.households))
         }
     }
@@ -215,7 +219,7 @@ struct ComitesController {
             try await ComiteMeetingStore.recordAttendance(
                 presence, comite: id, cell: cell.id, on: connection, logger: context.logger)
             try await ComiteStore.scheduleMonthly(
-                ComiteCalendar.monthly(day: cell.comiteDay, after: Date()), cell: cell.id, by: actor,
+                ComiteCalendar.monthly(day: cell.comiteDay, after: Date()), cell: cell, by: actor,
                 on: connection, logger: context.logger)
             let minutes = try await loadMinutes(id, cell: cell, version: nil, on: connection, context: context)
             return (minutes, .changed(minutes.items.map(\.householdId)))
@@ -467,7 +471,7 @@ struct ComitesController {
             try comite.require(.minutesValidated, to: "diffuser le compte-rendu")
             try await ComiteStore.advance(comite, on: connection, logger: context.logger)
             try await ComiteStore.invite(
-                .minutesDiffused, comite: id, reference: comite.reference, cell: cell.id, by: actor, on: connection,
+                .minutesDiffused, comite: id, reference: comite.reference, cell: cell, by: actor, on: connection,
                 logger: context.logger)
             guard let shown = try await ComiteStore.find(id, on: connection, logger: context.logger) else {
                 throw Problem.internal
@@ -502,7 +506,7 @@ struct ComitesController {
                 body: text, level: chosen, item: item, comite: comite, by: actor, on: connection,
                 logger: context.logger)
             try await ComiteStore.invite(
-                .minutesDiffused, comite: id, reference: comite.reference, cell: cell.id, by: actor, on: connection,
+                .minutesDiffused, comite: id, reference: comite.reference, cell: cell, by: actor, on: connection,
                 logger: context.logger)
             guard
                 let shown = try await ComiteMeetingStore.errata(
