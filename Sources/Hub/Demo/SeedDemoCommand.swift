@@ -103,6 +103,8 @@ enum DemoData {
         try await loadHousehold(on: connection, logger: logger)
         try await loadFlats(on: connection, logger: logger)
         try await loadCell(on: connection, logger: logger)
+        // The indicators read roll-ups: computed now, over what the demo holds.
+        try await IndicatorStore.refresh(on: connection, logger: logger)
     }
 
     /// The programme's coordination cell, run by Karim Haddad, following the demo household,

@@ -5,7 +5,10 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// Recomputes the indicators' roll-ups every `interval` while the hub serves. The refresh
-/// runs CONCURRENTLY: readers keep the previous figures until it commits.
+/// runs CONCURRENTLY: readers keep the previous figures until it commits. The roll-ups
+/// outlive a restart, so the first refresh waits an interval too: starting a server does not
+/// cost a minute of database time at national scale (the demo seed and `seed-synthetic`
+/// refresh what they load).
 struct IndicatorRefresher: Service {
     let client: PostgresClient
     let interval: Duration
@@ -13,6 +16,8 @@ struct IndicatorRefresher: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
                 try await client.withConnection { connection in
                     try await IndicatorStore.refresh(on: connection, logger: logger)
@@ -20,7 +25,6 @@ struct IndicatorRefresher: Service {
             } catch {
                 logger.error("indicators: refresh failed", metadata: ["error": "\(type(of: error))"])
             }
-            try? await Task.sleep(for: interval)
         }
     }
 }
