@@ -561,6 +561,10 @@ import Testing
         ("POST", "/v1/comites/{k}/errata", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("PATCH", "/v1/comites/{k}/actions/{a}", [403, 403, 403, 404, 404, 200, 403, 404, 404, 404, 401]),
         ("POST", "/v1/cells/{c}/comites", [201, 201, 201, 201, 201, 201, 201, 404, 404, 404, 401]),
+        // Creating a cell is for a facilitator or service head of the porteur or opérateur.
+        ("POST", "/v1/cells", [403, 403, 403, 403, 403, 403, 201, 403, 403, 403, 401]),
+        // The household is followed already: 409 for whoever passes its door, 404 otherwise.
+        ("POST", "/v1/cells/{c}/situations", [409, 409, 409, 404, 404, 409, 409, 404, 404, 404, 401]),
         ("POST", "/v1/households/{h}/comite-requests", [201, 201, 201, 404, 404, 201, 201, 404, 404, 404, 401]),
     ]
 
@@ -578,6 +582,12 @@ import Testing
         case "/v1/comites/{k}/errata": ["body": "Matrice"]
         case "/v1/comites/{k}/actions/{a}": ["status": "done"]
         case "/v1/cells/{c}/comites": ["heldOn": PathTests.day(1), "reason": "Matrice"]
+        case "/v1/cells":
+            [
+                "programmeId": w.world.programme.uuidString, "name": "Cellule de la matrice", "comiteDay": 3,
+                "facilitatorUserId": w.world.people[.facilitator]!.user.id.uuidString,
+            ]
+        case "/v1/cells/{c}/situations": ["householdId": w.world.household.uuidString]
         case "/v1/households/{h}/comite-requests": ["kind": "review", "reason": "Matrice"]
         default: nil
         }
@@ -619,11 +629,10 @@ import Testing
             let comiteRoutes = routes.filter {
                 $0.contains("/cells") || $0.contains("/comites/") || $0.hasSuffix("comite-requests")
             }
-            // Creating a cell and inviting people are checked in cellWorld and the veille test;
-            // following and unfollowing a situation in the agenda test.
+            // Inviting oneself and unfollowing change what the next seat would meet: checked in
+            // cellWorld and the agenda test.
             let elsewhere = [
-                "POST /v1/cells", "POST /v1/cells/{cellId}/people",
-                "POST /v1/cells/{cellId}/situations", "DELETE /v1/cells/{cellId}/situations/{householdId}",
+                "POST /v1/cells/{cellId}/people", "DELETE /v1/cells/{cellId}/situations/{householdId}",
             ]
             #expect(comiteRoutes.count == Self.matrix.count + elsewhere.count, "\(comiteRoutes.sorted())")
         }
