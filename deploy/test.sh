@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the test suite against a throwaway PostgreSQL cluster (deleted on exit, Ctrl-C included).
 # Extra arguments go to `swift test`, e.g. `bash deploy/test.sh --filter TenancyTests`.
-# A full run (no arguments) then runs Tests/scenarios/notify_crash.py: the hub SIGKILLed
-# mid-delivery, the SMTP server restarted, two hub processes on one database.
+# A full run (no arguments) then runs Tests/scenarios/notify_crash.py (the hub SIGKILLed
+# mid-delivery, the SMTP server restarted, two hub processes on one database) and
+# Tests/scenarios/db_outage.py (PostgreSQL stopped and restarted under load, then SIGTERM).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -56,17 +57,28 @@ HUB_PG_FAST=1 pg_start "$PGDIR" "$PORT"
 source "$PGDIR/env"
 echo "test.sh: throwaway cluster $PGDIR on 127.0.0.1:$HUB_DB_PORT"
 
+# Each phase says how long it took: the whole command has a budget (README).
+phase_start=$SECONDS
 swift build --build-tests
 BIN="$(swift build --show-bin-path)/hub"
 "$BIN" migrate
+echo "test.sh: build and migration took $((SECONDS - phase_start)) s"
 
 export HUB_TEST=1
 status=0
+phase_start=$SECONDS
 swift test "$@" || status=$?
-echo "test.sh: swift test exited with $status (cluster $PGDIR, port $HUB_DB_PORT)"
-# The crash and two-process scenario, on a full run only: it takes a minute or two.
+echo "test.sh: swift test exited with $status in $((SECONDS - phase_start)) s (cluster $PGDIR, port $HUB_DB_PORT)"
+# The scenarios, on a full run only: each takes under two minutes. The outage scenario stops
+# and restarts this very cluster, so it runs last.
 if [[ $status -eq 0 && $# -eq 0 ]]; then
+    phase_start=$SECONDS
     /usr/bin/python3 Tests/scenarios/notify_crash.py "$BIN" || status=$?
-    echo "test.sh: notify scenario (Tests/scenarios/notify_crash.py) exited with $status"
+    echo "test.sh: notify scenario (Tests/scenarios/notify_crash.py) exited with $status in $((SECONDS - phase_start)) s"
+fi
+if [[ $status -eq 0 && $# -eq 0 ]]; then
+    phase_start=$SECONDS
+    /usr/bin/python3 Tests/scenarios/db_outage.py "$BIN" --pgdir "$PGDIR" || status=$?
+    echo "test.sh: outage scenario (Tests/scenarios/db_outage.py) exited with $status in $((SECONDS - phase_start)) s"
 fi
 exit "$status"

@@ -11,7 +11,8 @@ public struct DispatcherConfiguration: Sendable {
     /// and picks up retries that come due.
     public var pollInterval: Duration = .seconds(2)
     /// How long a claimed delivery is this dispatcher's; a crash mid-send leaves it to be
-    /// claimed again after that. Longer than any channel's timeout.
+    /// claimed again after that. Renewed every third of it while the send goes on, and
+    /// longer than any channel's timeout.
     public var lease: Duration = .seconds(60)
     /// Deliveries claimed together, and sent at once.
     public var batchSize = 16
@@ -125,13 +126,7 @@ public struct Dispatcher: Service {
             report.fannedOut += fanned
             let outcomes = try await withThrowingTaskGroup(of: [Bool].self) { group in
                 for _ in 0..<configuration.batches {
-                    group.addTask {
-                        let claims = try await claim()
-                        return await withTaskGroup(of: Bool.self) { sends in
-                            for claimed in claims { sends.addTask { await send(claimed) } }
-                            return await sends.reduce(into: [Bool]()) { $0.append($1) }
-                        }
-                    }
+                    group.addTask { await sendRenewingLeases(try await claim()) }
                 }
                 return try await group.reduce(into: [Bool]()) { $0 += $1 }
             }
@@ -202,6 +197,51 @@ public struct Dispatcher: Service {
                         secrets: [secret, previous].compactMap { $0.map { Array(buffer: $0) } }, email: email))
             }
             return claims
+        }
+    }
+
+    /// Sends claimed deliveries at once, renewing their lease every third of it until each is
+    /// settled: a live dispatcher never loses a claim to another because a receiver (or the
+    /// machine) is slow, so only a dispatcher that died leaves its claims to be sent again.
+    private func sendRenewingLeases(_ claims: [Claim]) async -> [Bool] {
+        guard !claims.isEmpty else { return [] }
+        let held = HeldClaims(claims.map { ($0.deliveryID, $0.attempt) })
+        return await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                await renewLeases(of: held)
+                return nil
+            }
+            for claimed in claims {
+                group.addTask {
+                    let delivered = await send(claimed)
+                    await held.release(claimed.deliveryID)
+                    return delivered
+                }
+            }
+            var outcomes: [Bool] = []
+            for await outcome in group {
+                guard let outcome else { continue }
+                outcomes.append(outcome)
+                if outcomes.count == claims.count { group.cancelAll() }
+            }
+            return outcomes
+        }
+    }
+
+    private func renewLeases(of held: HeldClaims) async {
+        let lease = configuration.lease.interval
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.lease / 3)
+            let (ids, attempts) = await held.claims
+            guard !Task.isCancelled, !ids.isEmpty else { return }
+            do {
+                try await client.withConnection { connection in
+                    try await connection.perform(
+                        "SELECT notify_renew(\(ids), \(attempts)::integer[], \(lease)::interval)", logger: logger)
+                }
+            } catch {
+                logger.warning("notify: lease renewal failed", metadata: ["error": "\(Self.describe(error))"])
+            }
         }
     }
 
@@ -291,6 +331,19 @@ public struct Dispatcher: Service {
         default: "\(type(of: error))"
         }
     }
+}
+
+/// The claims a batch still holds: sent deliveries leave it once settled.
+actor HeldClaims {
+    private var attempts: [UUID: Int]
+
+    init(_ claims: [(UUID, Int)]) {
+        attempts = Dictionary(claims, uniquingKeysWith: { first, _ in first })
+    }
+
+    func release(_ id: UUID) { attempts[id] = nil }
+
+    var claims: ([UUID], [Int]) { (Array(attempts.keys), Array(attempts.values)) }
 }
 
 /// Wakes the dispatcher's loop: a ring while nobody waits is remembered, once. Stopping

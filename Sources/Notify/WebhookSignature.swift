@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Tenancy
 
 /// Webhook signatures: `Hub-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`,
 /// one `v1=` per valid secret (two during a rotation's overlap), so a receiver that checks
@@ -15,7 +16,7 @@ public enum WebhookSignature {
         var message = Array("\(timestamp).".utf8)
         message.append(contentsOf: body)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Array(mac).hex
     }
 
     public static func header(timestamp: Int, body: [UInt8], secrets: [[UInt8]]) -> String {

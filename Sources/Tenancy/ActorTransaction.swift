@@ -16,14 +16,23 @@ extension PostgresClient {
     }
 
     /// `withTransaction`, except that an error thrown by `body` comes out as itself once
-    /// the transaction is rolled back, so that callers can catch their own domain errors.
+    /// the transaction is rolled back, so that callers can catch their own domain errors,
+    /// and that a request waits for its connection no longer than `ConnectionWait.limit`.
     public func transaction<Result: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await withConnectionOrUnavailable { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            // The connection died under the transaction (a restart): the database is away,
+            // whatever step noticed it first.
+            let steps = [error.beginError, error.closureError, error.commitError, error.rollbackError]
+            if steps.contains(where: { ($0 as? PSQLError)?.meansDatabaseUnavailable == true }) {
+                throw DatabaseUnavailable()
+            }
             throw error
         }
     }

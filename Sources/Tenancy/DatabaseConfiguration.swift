@@ -13,6 +13,9 @@ public struct DatabaseConfiguration: Sendable {
     public var password: String?
     public var tls: TLSMode
     public var poolSize: Int
+    /// How long a request waits for a pooled connection before it is answered 503
+    /// (`ConnectionWait`).
+    public var connectionWait: Duration = .seconds(1)
 
     public init(
         host: String, port: Int, database: String, username: String, password: String?,
@@ -43,9 +46,14 @@ public struct DatabaseConfiguration: Sendable {
         guard let pool = Int(env["HUB_DB_POOL_SIZE"] ?? "10"), pool > 0 else {
             throw ConfigurationError.invalid("HUB_DB_POOL_SIZE")
         }
-        return DatabaseConfiguration(
+        var configuration = DatabaseConfiguration(
             host: env["HUB_DB_HOST"] ?? "127.0.0.1", port: port, database: env["HUB_DB_NAME"] ?? "hub",
             username: user, password: env[passwordKey], tls: tls, poolSize: pool)
+        if let raw = env["HUB_DB_CONNECTION_WAIT_MS"] {
+            guard let ms = Int(raw), ms > 0 else { throw ConfigurationError.invalid("HUB_DB_CONNECTION_WAIT_MS") }
+            configuration.connectionWait = .milliseconds(ms)
+        }
+        return configuration
     }
 
     public var isLocal: Bool { ["127.0.0.1", "localhost", "::1"].contains(host) }

@@ -50,13 +50,20 @@ public struct SignIn: Sendable {
     ) async throws -> SignInOutcome {
         let email = email.lowercased()
         let window = policy.failureWindow.wholeSeconds
-        let (accountFailures, addressFailures) =
-            try await client.query(
-                "SELECT account_failures, address_failures FROM auth_recent_failures(\(email), \(address), \(window) * interval '1 second')",
-                logger: logger
-            ).decode((Int, Int).self).first { _ in true } ?? (0, 0)
+        // Counted and recorded in one atomic step (sql/0010): the attempt stands as a failure
+        // from here on, so parallel attempts see each other.
+        let (attemptID, accountFailures, addressFailures) =
+            try await client.withConnectionOrUnavailable { connection in
+                try await connection.query(
+                    """
+                    SELECT attempt_id, account_failures, address_failures
+                    FROM auth_begin_attempt(\(email), \(address), \(window) * interval '1 second',
+                                            \(policy.refuseAccountAfter)::integer, \(policy.refuseAddressAfter)::integer)
+                    """, logger: logger
+                ).decode((Int64?, Int, Int).self).first { _ in true }
+            } ?? (nil, 0, 0)
 
-        if accountFailures >= policy.refuseAccountAfter || addressFailures >= policy.refuseAddressAfter {
+        guard let attemptID else {
             logger.warning(
                 "sign-in refused: too many failures",
                 metadata: ["account_failures": "\(accountFailures)", "address_failures": "\(addressFailures)"])
@@ -66,29 +73,34 @@ public struct SignIn: Sendable {
             try await Task.sleep(for: policy.delay(afterFailures: accountFailures))
         }
 
-        let stored = try await client.query(
-            "SELECT user_id, password_hash FROM auth_password_hash(\(email))", logger: logger
-        ).decode((UUID, String).self).first { _ in true }
+        let stored = try await client.withConnectionOrUnavailable { connection in
+            try await connection.query(
+                "SELECT user_id, password_hash FROM auth_password_hash(\(email))", logger: logger
+            ).decode((UUID, String).self).first { _ in true }
+        }
         let matches = try await Credentials.verifyPassword(password, hash: stored?.1 ?? Credentials.decoyHash)
 
         var outcome = SignInOutcome.refused
         if let (userID, _) = stored, matches {
             let token = Credentials.newToken()
-            let opened = try await client.query(
-                """
-                SELECT session_id, expires_at FROM auth_open_session(
-                    \(userID), \(organisationID), \(Credentials.tokenHash(token)), \(policy.lifetime.wholeSeconds) * interval '1 second')
-                """, logger: logger
-            ).decode((UUID, Date).self).first { _ in true }
+            let opened = try await client.withConnectionOrUnavailable { connection in
+                try await connection.query(
+                    """
+                    SELECT session_id, expires_at FROM auth_open_session(
+                        \(userID), \(organisationID), \(Credentials.tokenHash(token)), \(policy.lifetime.wholeSeconds) * interval '1 second')
+                    """, logger: logger
+                ).decode((UUID, Date).self).first { _ in true }
+            }
             if opened != nil, let actor = try await authenticate(token: token, logger: logger) {
                 outcome = .signedIn(token: token, actor: actor)
             }
         }
         let succeeded = if case .signedIn = outcome { true } else { false }
-        try await client.withConnection { connection in
-            try await connection.perform(
-                "SELECT 1 FROM auth_record_attempt(\(email), \(address), \(succeeded), \(window) * interval '1 second')",
-                logger: logger)
+        if succeeded {
+            try await client.withConnectionOrUnavailable { connection in
+                try await connection.perform(
+                    "SELECT auth_finish_attempt(\(attemptID), true)", logger: logger)
+            }
         }
         // The e-mail is logged to follow attacks on an account; the password never is.
         logger.info("sign-in", metadata: ["email": "\(email)", "address": "\(address)", "succeeded": "\(succeeded)"])
@@ -98,19 +110,22 @@ public struct SignIn: Sendable {
     /// The actor behind a bearer token, or nil if the token is unknown, revoked, idle,
     /// expired, or its membership disabled.
     public func authenticate(token: String, logger: Logger) async throws -> Actor? {
-        let rows = try await client.query(
-            """
-            SELECT session_id, user_id, organisation_id, roles, bound_by_secret, expires_at
-            FROM auth_session(\(Credentials.tokenHash(token)), \(policy.idleTimeout.wholeSeconds) * interval '1 second')
-            """, logger: logger)
-        for try await (sessionID, userID, organisationID, roles, bound, expiresAt)
-            in rows.decode((UUID, UUID, UUID, [String], Bool, Date).self)
-        {
-            return Actor(
-                userID: userID, organisationID: organisationID, roles: Set(roles.compactMap(Role.init(rawValue:))),
-                boundBySecret: bound, sessionID: sessionID, sessionExpiresAt: expiresAt)
+        try await client.withConnectionOrUnavailable { connection in
+            let rows = try await connection.query(
+                """
+                SELECT session_id, user_id, organisation_id, roles, bound_by_secret, expires_at
+                FROM auth_session(\(Credentials.tokenHash(token)), \(policy.idleTimeout.wholeSeconds) * interval '1 second')
+                """, logger: logger)
+            for try await (sessionID, userID, organisationID, roles, bound, expiresAt)
+                in rows.decode((UUID, UUID, UUID, [String], Bool, Date).self)
+            {
+                return Actor(
+                    userID: userID, organisationID: organisationID,
+                    roles: Set(roles.compactMap(Role.init(rawValue:))),
+                    boundBySecret: bound, sessionID: sessionID, sessionExpiresAt: expiresAt)
+            }
+            return nil
         }
-        return nil
     }
 
     /// Signing out revokes the session the request came with.

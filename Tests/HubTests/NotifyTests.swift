@@ -300,6 +300,45 @@ import Testing
         }
     }
 
+    /// A live dispatcher never loses a claim (issue 13): with a 1 s lease and a receiver that
+    /// holds each send 3 s, the other dispatcher polling all along finds nothing to take, and
+    /// nothing is sent twice. Before the lease was renewed, every delivery went out twice.
+    @Test func aSlowSendKeepsItsClaimAndIsNotSentTwice() async throws {
+        let sink = try await WebhookSink.start()
+        defer { sink.stop() }
+        await sink.answer(.after(.seconds(3)))
+        try await withApp(configure: Self.loopback) { client in
+            let org = try await withOwner { try await Fixtures.organisation(on: $0) }
+            let admin = try await Self.member(org, [.orgAdmin])
+            _ = try await Self.subscribe(client, admin: admin, url: sink.url, topics: [.agendaPublished])
+            try await Self.raise(.agendaPublished, to: [org.id], count: 8)
+            @Sendable func dispatcher(_ client: PostgresClient) -> Dispatcher {
+                var configuration = DispatcherConfiguration(publicURL: "https://hub.example.org")
+                configuration.webhookPolicy = DestinationPolicy(allowLoopback: true)
+                configuration.webhookTimeout = .seconds(10)
+                configuration.lease = .seconds(1)
+                return Dispatcher(client: client, configuration: configuration, logger: TestDatabase.logger)
+            }
+            // Both poll all along: whichever claims first sends for 3 s, three leases long.
+            @Sendable func poll() async throws {
+                try await withRuntime { client in
+                    let dispatcher = dispatcher(client)
+                    let deadline = ContinuousClock.now + .seconds(5)
+                    while ContinuousClock.now < deadline {
+                        try await dispatcher.drain(until: { ContinuousClock.now >= deadline })
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+            }
+            async let first: Void = poll()
+            async let second: Void = poll()
+            _ = try await (first, second)
+            let ids = await sink.received.map(\.eventID)
+            #expect(ids.count == 8)
+            #expect(Set(ids).count == 8)
+        }
+    }
+
     // MARK: Subscriptions
 
     @Test func subscriptionsRefuseLocalNetworksAndBelongToTheAdmin() async throws {

@@ -17,7 +17,8 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
     let router = buildRouter(
         client: client, migrator: migrator, session: configuration.session,
-        destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure)
+        destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure,
+        connectionWait: configuration.database.connectionWait)
     var services: [any Service] = [client]
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
@@ -42,11 +43,15 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
 
 func buildRouter(
     client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy,
-    disclosure: DisclosurePolicy
+    disclosure: DisclosurePolicy, connectionWait: Duration
 ) -> Router<HubRequestContext> {
-    let router = Router(context: HubRequestContext.self)
+    // HEAD is answered as GET without its body, by the same handler (and its audit).
+    let router = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: NullCharacterMiddleware())
+    router.add(middleware: ConnectionWaitMiddleware(limit: connectionWait))
     addRoutes(
         to: router, client: client, migrator: migrator, session: session, destinations: destinations,
         disclosure: disclosure)
@@ -85,16 +90,21 @@ func addRoutes(
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
 }
 
-/// A known path with another method answers 405 with `Allow`, not the router's 404.
+/// A known path with another method answers 405 with `Allow`, not the router's 404, and
+/// OPTIONS answers 204 with the same `Allow`.
 func addMethodNotAllowed(to router: Router<HubRequestContext>) {
     let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
     let allowed = Dictionary(grouping: router.routes, by: { $0.path.description })
     for (_, routes) in allowed {
-        let allow = routes.map(\.method)
+        let served = routes.map(\.method)
+        let allow = served + (served.contains(.get) ? [.head, .options] : [.options])
         for method in methods where !allow.contains(method) {
             router.on(routes[0].path, method: method) { _, _ -> Response in
                 throw Problem.methodNotAllowed(allow: allow)
             }
+        }
+        router.on(routes[0].path, method: .options) { _, _ -> Response in
+            Response(status: .noContent, headers: [.allow: Problem.allowHeader(allow)])
         }
     }
 }

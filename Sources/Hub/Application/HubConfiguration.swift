@@ -18,6 +18,8 @@ struct HubConfiguration: Sendable {
     var dispatcherEnabled = true
     var notify = DispatcherConfiguration(publicURL: "http://127.0.0.1:8080")
     var disclosure = DisclosurePolicy()
+    /// How long a graceful shutdown may take before what remains is cancelled.
+    var shutdownGrace: Duration = .seconds(8)
 
     init(database: DatabaseConfiguration) {
         self.database = database

@@ -28,6 +28,39 @@ extension Request {
     }
 }
 
+extension Request {
+    /// The path of the first string (or key) holding U+0000, if any. JSON can only carry it
+    /// escaped, so a body without the six bytes `\u0000` is never parsed twice.
+    static func fieldWithNullCharacter(in buffer: ByteBuffer) -> String? {
+        let data = Data(buffer: buffer)
+        guard data.range(of: Data(#"\u0000"#.utf8)) != nil,
+            let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        else { return nil }
+        func search(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case let text as String:
+                return text.contains("\0") ? path : nil
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    let inner = path.isEmpty ? key : "\(path).\(key)"
+                    if key.contains("\0") { return inner }
+                    if let found = search(object[key]!, inner) { return found }
+                }
+                return nil
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = search(element, "\(path)[\(index)]") { return found }
+                }
+                return nil
+            default:
+                return nil
+            }
+        }
+        // `\\u0000` (an escaped backslash then "u0000") is no NUL: nothing found, nothing refused.
+        return search(root, "").map { $0.isEmpty ? "body" : $0 }
+    }
+}
+
 /// A request body whose unknown fields are refused rather than ignored: a misspelt
 /// `boundbySecret` must not silently create a user without the secrecy binding.
 protocol ClosedJSONObject: Decodable {

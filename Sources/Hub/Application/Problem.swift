@@ -64,8 +64,12 @@ extension Problem {
         status: .notFound, code: "not-found", title: "Ressource introuvable",
         detail: "Aucune ressource ne correspond à cette adresse.")
 
+    static func allowHeader(_ allow: [HTTPRequest.Method]) -> String {
+        allow.map(\.rawValue).sorted().joined(separator: ", ")
+    }
+
     static func methodNotAllowed(allow: [HTTPRequest.Method]) -> Problem {
-        let allowed = allow.map(\.rawValue).sorted().joined(separator: ", ")
+        let allowed = allowHeader(allow)
         return Problem(
             status: .methodNotAllowed, code: "method-not-allowed", title: "Méthode non autorisée",
             detail: "Cette adresse accepte : \(allowed).", headers: [.allow: allowed])
@@ -88,8 +92,19 @@ extension Problem {
             headers: [.retryAfter: "\(retryAfter.components.seconds)"])
     }
 
+    /// A 503 says when to try again: the database is restarting, or starting.
     static func unavailable(_ detail: String) -> Problem {
-        Problem(status: .serviceUnavailable, code: "unavailable", title: "Service indisponible", detail: detail)
+        Problem(
+            status: .serviceUnavailable, code: "unavailable", title: "Service indisponible", detail: detail,
+            headers: [.retryAfter: "2"])
+    }
+
+    static let databaseUnavailable = unavailable(
+        "La base de données est momentanément injoignable. Réessayez dans quelques secondes.")
+
+    /// PostgreSQL's text cannot hold U+0000, and no French text needs it.
+    static func nullCharacter(field: String) -> Problem {
+        badRequest("Le champ « \(field) » contient un caractère nul (U+0000), refusé.", field: field)
     }
 
     static let `internal` = Problem(

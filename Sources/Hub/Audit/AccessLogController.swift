@@ -15,23 +15,45 @@ struct AccessLogController {
     }
 
     struct Access: Codable, Sendable {
-        let id: Int64
+        /// The record's own hash, in hex: an id that counts nothing (the log's global
+        /// numbering would tell how busy the whole hub was between two reads).
+        let id: String
         let at: Date
         let userName: String?
         let organisation: String?
         let action: String
         let levels: [String]
         let outcome: String
+        /// Where the next page starts: the record's time in whole microseconds, as
+        /// PostgreSQL holds it (a `Date` would round), and its hash.
+        var cursor = ""
+
+        enum CodingKeys: CodingKey { case id, at, userName, organisation, action, levels, outcome }
+    }
+
+    /// The key of the last record of a page: microseconds and hash.
+    struct AccessCursor {
+        let micros: Int64
+        let hash: [UInt8]
+
+        init?(_ key: String) {
+            let parts = key.split(separator: "|")
+            guard parts.count == 2, let micros = Int64(parts[0]), let hash = [UInt8](hex: String(parts[1])),
+                hash.count == 32
+            else { return nil }
+            self.micros = micros
+            self.hash = hash
+        }
     }
 
     @Sendable func accessLog(_ request: Request, context: HubRequestContext) async throws -> Page<Access> {
         let id = try context.parameters.uuid("householdId")
         let page = try PageRequest(request)
         let before = try page.after.map { raw in
-            guard let value = Int64(raw) else {
+            guard let cursor = AccessCursor(raw) else {
                 throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
             }
-            return value
+            return cursor
         }
         let entries = try await gate.run(id, action: "accessLog.read", context: context) { connection, actor, facts in
             guard AccessRules.mayReadAccessLog(actor, facts) else {
@@ -43,21 +65,26 @@ struct AccessLogController {
                 of: id, before: before, limit: page.fetchLimit, on: connection, context: context)
             return (entries, .disclosed([.partners]))
         }
-        return page.page(entries) { String($0.id) }
+        return page.page(entries, key: \.cursor)
     }
 
     static func entries(
-        of household: UUID, before: Int64?, limit: Int, on connection: PostgresConnection, context: HubRequestContext
+        of household: UUID, before: AccessCursor?, limit: Int, on connection: PostgresConnection,
+        context: HubRequestContext
     ) async throws -> [Access] {
         let rows = try await connection.query(
             """
-            SELECT id, at, user_name, organisation_name, action, levels, outcome
-            FROM audit_access_log(\(household), \(before)::bigint, \(limit)::integer)
+            SELECT hash, at, at_micros, user_name, organisation_name, action, levels, outcome
+            FROM audit_access_log(\(household), \(before?.micros), \(before.map { ByteBuffer(bytes: $0.hash) }),
+                                  \(limit)::integer)
             """, logger: context.logger)
         var entries: [Access] = []
-        for try await r in rows.decode((Int64, Date, String?, String?, String, [String], String).self) {
+        for try await r in rows.decode((ByteBuffer, Date, Int64, String?, String?, String, [String], String).self) {
+            let hash = Array(buffer: r.0).hex
             entries.append(
-                Access(id: r.0, at: r.1, userName: r.2, organisation: r.3, action: r.4, levels: r.5, outcome: r.6))
+                Access(
+                    id: hash, at: r.1, userName: r.3, organisation: r.4, action: r.5, levels: r.6, outcome: r.7,
+                    cursor: "\(r.2)|\(hash)"))
         }
         return entries
     }
@@ -127,11 +154,11 @@ struct AccessLogController {
             let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
             let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
             var log: [Access] = []
-            var before: Int64?
+            var before: AccessCursor?
             repeat {
                 let page = try await Self.entries(of: id, before: before, limit: 1000, on: connection, context: context)
                 log += page
-                before = page.count == 1000 ? page.last?.id : nil
+                before = page.count == 1000 ? page.last.flatMap { AccessCursor($0.cursor) } : nil
             } while before != nil
             let comites = try await ComiteMeetingStore.history(of: id, on: connection, logger: context.logger)
             let export = Export(

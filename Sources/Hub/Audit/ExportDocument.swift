@@ -13,9 +13,9 @@ enum ExportDocument {
         lines.append("## Le ménage")
         lines.append("")
         lines.append("- Statut de l'accompagnement : \(h.status)")
-        lines.append("- Organisation référente : \(h.leadOrganisation.name)")
-        lines.append("- Référent·e social·e : \(h.referentName ?? "non désigné·e")")
-        lines.append("- Orienté par : \(h.orientedBy.name)")
+        lines.append("- Organisation référente : \(h.leadOrganisation.name.markdownSafe)")
+        lines.append("- Référent·e social·e : \(h.referentName?.markdownSafe ?? "non désigné·e")")
+        lines.append("- Orienté par : \(h.orientedBy.name.markdownSafe)")
         lines.append("- Situation actuelle : \(h.currentSituation)\(h.situationSince.map { " depuis le \($0)" } ?? "")")
         lines.append("- Public : \(h.public)")
         lines.append("- Famille monoparentale : \(h.singleParent ? "oui" : "non")")
@@ -27,14 +27,14 @@ enum ExportDocument {
         lines.append("### Composition")
         lines.append("")
         for person in h.persons {
-            lines.append("- \(person.firstName) \(person.lastName), né·e le \(person.birthDate) (\(person.relation))")
+            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(person.birthDate) (\(person.relation))")
         }
         lines.append("")
         lines.append("## Organisations qui suivent le ménage")
         lines.append("")
         for member in export.careTeam {
             lines.append(
-                "- \(member.organisation.name) depuis le \(day(member.addedAt))\(member.consentLevel.map { ", consentement : \($0)" } ?? ", sans consentement actif")"
+                "- \(member.organisation.name.markdownSafe) depuis le \(day(member.addedAt))\(member.consentLevel.map { ", consentement : \($0)" } ?? ", sans consentement actif")"
             )
         }
         lines.append("")
@@ -43,7 +43,7 @@ enum ExportDocument {
         for consent in export.consents {
             let state = consent.active ? "actif" : (consent.withdrawnAt.map { "retiré le \(day($0))" } ?? "expiré")
             lines.append(
-                "- \(consent.recipientOrganisation.name), niveau \(consent.level), donné le \(day(consent.givenAt)), jusqu'au \(day(consent.expiresAt)) — \(state). Finalité : \(consent.purpose)"
+                "- \(consent.recipientOrganisation.name.markdownSafe), niveau \(consent.level), donné le \(day(consent.givenAt)), jusqu'au \(day(consent.expiresAt)) — \(state). Finalité : \(consent.purpose.markdownSafe)"
             )
         }
         lines.append("")
@@ -53,17 +53,17 @@ enum ExportDocument {
             lines.append(
                 "### Version \(diagnostic.version) (\(diagnostic.status == "validated" ? "validée" : "brouillon"))")
             lines.append("")
-            lines.append("Référent·e : \(diagnostic.referentName) — \(diagnostic.authorOrganisation.name)")
+            lines.append("Référent·e : \(diagnostic.referentName.markdownSafe) — \(diagnostic.authorOrganisation.name.markdownSafe)")
             for section in diagnostic.sections {
                 lines.append("")
                 lines.append("#### \(section.title)")
                 if let view = section.view {
                     lines.append("")
-                    lines.append("Votre point de vue : \(view.value)")
+                    lines.append("Votre point de vue : \(view.value.markdownSafe)")
                 }
                 for item in section.items where item.assessment != nil || item.comment != nil {
                     lines.append(
-                        "- \(item.label) : \(item.assessment.map { label($0.value) } ?? "—")\(item.comment.map { ". \($0.value)" } ?? "")"
+                        "- \(item.label) : \(item.assessment.map { label($0.value) } ?? "—")\(item.comment.map { ". \($0.value.markdownSafe)" } ?? "")"
                     )
                 }
             }
@@ -71,7 +71,7 @@ enum ExportDocument {
                 lines.append("")
                 lines.append("#### Préconisations")
                 lines.append("")
-                lines.append(preconisations.value)
+                lines.append(preconisations.value.markdownSafe)
             }
         }
         lines.append("")
@@ -79,7 +79,7 @@ enum ExportDocument {
         lines.append("")
         for note in export.notes {
             lines.append(
-                "- \(day(note.writtenAt)), \(note.authorName) (\(note.authorOrganisation.name)) : \(note.body)")
+                "- \(day(note.writtenAt)), \(note.authorName.markdownSafe) (\(note.authorOrganisation.name.markdownSafe)) : \(note.body.markdownSafe)")
         }
         lines.append(contentsOf: path(export))
         lines.append("")
@@ -87,7 +87,7 @@ enum ExportDocument {
         lines.append("")
         for access in export.accessLog {
             lines.append(
-                "- \(day(access.at)) : \(access.userName ?? "—") (\(access.organisation ?? "—")), \(access.action), \(access.outcome)"
+                "- \(day(access.at)) : \(access.userName?.markdownSafe ?? "—") (\(access.organisation?.markdownSafe ?? "—")), \(access.action), \(access.outcome)"
             )
         }
         lines.append("")
@@ -102,7 +102,7 @@ enum ExportDocument {
             lines.append("")
             lines.append("## \(title)")
             lines.append("")
-            lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0)" })
+            lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0.markdownSafe)" })
         }
         func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
         section(

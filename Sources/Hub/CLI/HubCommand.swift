@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Tenancy
 
 @main
@@ -22,9 +23,18 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Sert l'API web. Refuse de démarrer si des migrations sont en attente ou modifiées.")
 
+    /// SIGTERM (systemd's stop) and SIGINT start a graceful shutdown: the listener closes,
+    /// requests under way are answered, then every service ends (the dispatcher finishes and
+    /// settles the batch it is sending). What has not ended after `shutdownGrace` is
+    /// cancelled, so the process always exits, well before systemd's SIGKILL.
     func run() async throws {
         let configuration = try HubConfiguration.fromEnvironment()
-        try await buildApplication(configuration).runService()
+        let app = try buildApplication(configuration)
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        group.maximumCancellationDuration = .seconds(1)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

@@ -86,12 +86,18 @@ enum AgendaStore {
     static func items(
         of comite: UUID, only item: UUID? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [AgendaItem] {
+        // Numbered among the items this reader sees (R7): the stored position only orders
+        // them, since "1, 3" would tell a partner that a situation 2 exists.
         let rows = try await connection.query(
             """
-            SELECT i.id, i.household_id, x.reference, i.position, i.reasons::text, i.added_by
-            FROM agenda_items i JOIN households x ON x.id = i.household_id
-            WHERE i.comite_id = \(comite) AND (\(item)::uuid IS NULL OR i.id = \(item))
-            ORDER BY i.position, i.id
+            SELECT id, household_id, reference, position, reasons, added_by FROM (
+                SELECT i.id, i.household_id, x.reference,
+                       row_number() OVER (ORDER BY i.position, i.id)::integer AS position, i.reasons::text AS reasons,
+                       i.added_by
+                FROM agenda_items i JOIN households x ON x.id = i.household_id
+                WHERE i.comite_id = \(comite)) shown
+            WHERE \(item)::uuid IS NULL OR id = \(item)
+            ORDER BY position
             """, logger: logger)
         var items: [AgendaItem] = []
         for try await row in rows.decode((UUID, UUID, String, Int, String, String).self) {

@@ -41,18 +41,18 @@ enum MinutesDocument {
     static func markdown(_ minutes: Minutes) -> String {
         var lines: [String] = []
         let c = minutes.comite
-        lines.append("# Compte-rendu d'étape — \(minutes.cellName)")
+        lines.append("# Compte-rendu d'étape — \(minutes.cellName.markdownSafe)")
         lines.append("")
         lines.append("Comité \(kind(c)) du \(day(c.heldOn)), référence \(c.reference).")
         lines.append(
             minutes.draft
                 ? "Projet de compte-rendu, non validé." : "Version \(minutes.version), \(status(c)).")
-        if let reason = c.reason { lines.append("Motif de la séance : \(reason)") }
+        if let reason = c.reason { lines.append("Motif de la séance : \(reason.markdownSafe)") }
         lines.append("")
         lines.append("## Présents et excusés")
         lines.append("")
         for attendee in minutes.attendance {
-            lines.append("- \(attendee.name) : \(attendee.present ? "présent·e" : "absent·e")")
+            lines.append("- \(attendee.name.markdownSafe) : \(attendee.present ? "présent·e" : "absent·e")")
         }
         lines.append("")
         lines.append("## Situations examinées")
@@ -60,16 +60,16 @@ enum MinutesDocument {
             lines.append("")
             lines.append("### \(item.position). Ménage \(item.reference)")
             lines.append("")
-            for reason in item.reasons { lines.append("- Motif : \(reason.detail)") }
+            for reason in item.reasons { lines.append("- Motif : \(reason.detail.markdownSafe)") }
             if let decision = item.decision {
                 lines.append("")
                 if let discussion = decision.discussion {
-                    lines.append("Discussion (\(levelLabel(discussion.level))) : \(discussion.body)")
+                    lines.append("Discussion (\(levelLabel(discussion.level))) : \(discussion.body.markdownSafe)")
                     lines.append("")
                 }
-                lines.append("**Décision : \(decisionLabel(decision))**\(decision.detail.map { " — \($0)" } ?? "")")
+                lines.append("**Décision : \(decisionLabel(decision))**\(decision.detail.map { " — \($0.markdownSafe)" } ?? "")")
                 for objection in decision.objections {
-                    lines.append("- Objection de \(objection.organisationName) : \(objection.reason)")
+                    lines.append("- Objection de \(objection.organisationName.markdownSafe) : \(objection.reason.markdownSafe)")
                 }
             } else {
                 lines.append("")
@@ -80,7 +80,7 @@ enum MinutesDocument {
                 lines.append("Actions :")
                 for action in item.actions {
                     lines.append(
-                        "- \(action.description) — \(action.ownerName ?? "organisation responsable"), échéance le \(day(action.dueOn))"
+                        "- \(action.description.markdownSafe) — \(action.ownerName?.markdownSafe ?? "organisation responsable"), échéance le \(day(action.dueOn))"
                     )
                 }
             }
@@ -90,7 +90,7 @@ enum MinutesDocument {
             lines.append("## Errata")
             lines.append("")
             for erratum in minutes.errata {
-                lines.append("- Version \(erratum.version) : \(erratum.body)")
+                lines.append("- Version \(erratum.version) : \(erratum.body.markdownSafe)")
             }
         }
         lines.append("")

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PostgresNIO
+import Tenancy
 
 /// One file of `sql/`, applied once, in name order, and recorded with its checksum.
 struct Migration: Sendable {
@@ -12,7 +13,7 @@ struct Migration: Sendable {
     init(version: String, sql: String) {
         self.version = version
         self.sql = sql
-        checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        checksum = SHA256.hash(data: Data(sql.utf8)).hex
     }
 
     /// The `NNNN_name.sql` files of a directory, in order.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PostgresNIO
+import Tenancy
 
 /// `live`: the process answers. `ready`: the database answers and its migrations are the
 /// ones this binary was built for — what a load balancer should wait for.
@@ -20,11 +21,17 @@ struct HealthController {
         group.get("ready", use: ready)
     }
 
+    /// A probe answers within a second, whatever the requests' own wait: it waits half a
+    /// second for a connection.
+    static let connectionWait: Duration = .milliseconds(500)
+
     @Sendable func ready(_ request: Request, context: HubRequestContext) async throws -> Readiness {
         let status: MigrationStatus
         do {
-            status = try await client.withConnection { connection in
-                try await migrator.status(on: connection, logger: context.logger)
+            status = try await ConnectionWait.$limit.withValue(Self.connectionWait) {
+                try await client.withConnectionOrUnavailable { connection in
+                    try await migrator.status(on: connection, logger: context.logger)
+                }
             }
         } catch {
             throw Problem.unavailable("La base de données ne répond pas.")

@@ -14,9 +14,12 @@ struct IndicatorRefresher: Service {
     let interval: Duration
     let logger: Logger
 
+    /// The wait between refreshes ends with a graceful shutdown: a SIGTERM must not wait for
+    /// the next hour's refresh (it did, and every stop ended in a SIGKILL). A refresh under
+    /// way is left to finish: it is one statement, and ROLLBACK would waste it.
     func run() async throws {
         while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
                 try await client.withConnection { connection in

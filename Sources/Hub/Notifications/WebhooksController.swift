@@ -51,7 +51,7 @@ struct WebhooksController {
                 organisationID: actor.organisationID, on: connection, logger: context.logger)
         }
         var response = try EditedResponse(
-            status: .created, response: WebhookSecretResponse(subscription: subscription, secret: hex(secret))
+            status: .created, response: WebhookSecretResponse(subscription: subscription, secret: secret.hex)
         ).response(from: request, context: context)
         response.headers[.location] = "/v1/webhooks/\(subscription.id)"
         return response
@@ -122,7 +122,7 @@ struct WebhooksController {
             }
             return rotated
         }
-        return WebhookSecretResponse(subscription: subscription, secret: hex(secret))
+        return WebhookSecretResponse(subscription: subscription, secret: secret.hex)
     }
 
     @Sendable func deliveries(_ request: Request, context: HubRequestContext) async throws -> Page<Delivery> {
@@ -154,8 +154,6 @@ struct WebhooksController {
             throw Problem.conflict("Seul un envoi en échec définitif (dead) peut être relancé.")
         }
     }
-
-    func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 extension WebhookSubscription: ResponseEncodable {}

@@ -20,6 +20,8 @@ final class WebhookSink: Sendable {
     enum Answer: Sendable {
         case status(HTTPResponse.Status)
         case hang
+        /// 200, after holding the request this long (a slow receiver).
+        case after(Duration)
     }
 
     actor State {
@@ -62,6 +64,9 @@ final class WebhookSink: Sendable {
             case .status(let status): return Response(status: status)
             case .hang:
                 try await Task.sleep(for: .seconds(30))
+                return Response(status: .ok)
+            case .after(let delay):
+                try await Task.sleep(for: delay)
                 return Response(status: .ok)
             }
         }
