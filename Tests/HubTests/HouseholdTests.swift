@@ -127,8 +127,11 @@ import Testing
             let cursor = try #require(first.object["nextCursor"] as? String)
             let second = try await client.execute(
                 uri: "\(uri)/access-log?limit=3&cursor=\(cursor)", method: .get, headers: world.headers(.leadBound))
-            let ids = (first.items + second.items).compactMap { $0["id"] as? Int }
-            #expect(Set(ids).count == 6 && ids == ids.sorted(by: >))
+            // Records are named by their hash (no global counter), newest first.
+            let entries = first.items + second.items
+            let ids = entries.compactMap { $0["id"] as? String }
+            let times = entries.compactMap { $0["at"] as? String }
+            #expect(Set(ids).count == 6 && times == times.sorted(by: >))
         }
     }
 
