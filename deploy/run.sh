@@ -24,6 +24,10 @@ BIN="$(swift build "${build[@]}" --show-bin-path)/hub"
 
 "$BIN" migrate
 HUB_MODE=demo "$BIN" seed-demo
+# The demo signs checkpoints of its access log with a key of its own, kept beside the cluster.
+export HUB_AUDIT_SIGNING_KEY_FILE=${HUB_AUDIT_SIGNING_KEY_FILE:-$ROOT/.hub/audit-signing.key}
+export HUB_AUDIT_CHECKPOINT_DIR=${HUB_AUDIT_CHECKPOINT_DIR:-$ROOT/.hub/audit-checkpoints}
+[[ -f $HUB_AUDIT_SIGNING_KEY_FILE ]] || "$BIN" audit keygen --out "$HUB_AUDIT_SIGNING_KEY_FILE"
 
 cat <<BANNER
 
@@ -32,6 +36,7 @@ cat <<BANNER
    URL:      http://127.0.0.1:${HUB_PORT:-8080}
    OpenAPI:  http://127.0.0.1:${HUB_PORT:-8080}/openapi.json
    Database: postgres://hub_app@127.0.0.1:${HUB_DB_PORT}/hub (credentials in .hub/pg/env)
+   Access-log checkpoints: $HUB_AUDIT_CHECKPOINT_DIR (hourly; now: hub audit checkpoint)
  Demo logins:
 BANNER
 HUB_MODE=demo "$BIN" seed-demo --print-logins

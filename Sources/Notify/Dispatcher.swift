@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Tenancy
 
 public struct DispatcherConfiguration: Sendable {
     /// The deployment's public address; links are this plus the event's path.
@@ -176,21 +177,25 @@ public struct Dispatcher: Service {
             let rows = try await connection.query(
                 """
                 SELECT delivery_id, attempt, channel, event_id, topic, reference, link_path, occurred_at, url, secret,
-                       previous_secret, email
+                       previous_secret, email, payload
                 FROM notify_claim(\(configuration.batchSize)::integer, \(lease)::interval)
                 """, logger: logger)
             var claims: [Claim] = []
             for try await (
-                id, attempt, channel, eventID, topic, reference, linkPath, occurredAt, url, secret, previous, email
+                id, attempt, channel, eventID, topic, reference, linkPath, occurredAt, url, secret, previous, email,
+                payload
             )
                 in rows.decode(
-                    (UUID, Int, String, UUID, String, String, String, Date, String?, ByteBuffer?, ByteBuffer?, String?)
-                        .self)
+                    (
+                        UUID, Int, String, UUID, String, String, String, Date, String?, ByteBuffer?, ByteBuffer?,
+                        String?, String?
+                    ).self)
             {
                 guard let topic = Topic(rawValue: topic) else { continue }
                 let notice = Notice(
                     eventID: eventID, topic: topic, reference: reference, occurredAt: occurredAt,
-                    link: configuration.publicURL + linkPath)
+                    link: configuration.publicURL + linkPath,
+                    checkpoint: payload.flatMap { try? JSONDecoder().decode(AuditTreeHead.self, from: Data($0.utf8)) })
                 claims.append(
                     Claim(
                         deliveryID: id, attempt: attempt, channel: channel, notice: notice, url: url,

@@ -1,4 +1,5 @@
 import Foundation
+import Tenancy
 
 /// What leaves the hub, rendered from a topic, an opaque reference and a link only: the
 /// templates cannot name a person because they are never given one (ACCESS.md R13).
@@ -9,13 +10,19 @@ public struct Notice: Sendable, Equatable {
     public let occurredAt: Date
     /// Absolute: the deployment's public address and the event's path.
     public let link: String
+    /// The signed tree head an `auditCheckpoint` carries (no chain's name, no household).
+    public var checkpoint: AuditTreeHead? = nil
 
-    public init(eventID: UUID, topic: Topic, reference: String, occurredAt: Date, link: String) {
+    public init(
+        eventID: UUID, topic: Topic, reference: String, occurredAt: Date, link: String,
+        checkpoint: AuditTreeHead? = nil
+    ) {
         self.eventID = eventID
         self.topic = topic
         self.reference = reference
         self.occurredAt = occurredAt
         self.link = link
+        self.checkpoint = checkpoint
     }
 
     /// The e-mail's subject and plain-text body, in French.
@@ -47,14 +54,15 @@ public struct Notice: Sendable, Equatable {
             let reference: String
             let occurredAt: Date
             let link: String
+            let checkpoint: AuditTreeHead?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         let payload = Payload(
             id: eventID.uuidString.lowercased(), topic: topic.rawValue, reference: reference, occurredAt: occurredAt,
-            link: link)
-        // Encoding five strings cannot fail.
+            link: link, checkpoint: checkpoint)
+        // Encoding strings and numbers cannot fail.
         return Array(try! encoder.encode(payload))
     }
 }

@@ -8,6 +8,8 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
     case consentExpiring, consentWithdrawn
     case alertReported, calDecisionRecorded, reviewDue
     case comiteScheduled, agendaPublished, minutesDiffused, actionDue
+    /// A signed checkpoint of the access log: webhooks only, the signed tree head in the body.
+    case auditCheckpoint
 
     /// Who is told, besides the users and organisations the event names (the opérateur of an
     /// orientation, the organisation losing a consent, a comité's invitees). Resolved by the
@@ -18,7 +20,8 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .householdDeclined: [.orientingOrganisation]
         case .alertReported: [.referent]
         case .breakGlassUsed, .consentExpiring, .calDecisionRecorded, .reviewDue: [.referent, .leadOrganisation]
-        case .householdOriented, .consentWithdrawn, .comiteScheduled, .agendaPublished, .minutesDiffused, .actionDue:
+        case .householdOriented, .consentWithdrawn, .comiteScheduled, .agendaPublished, .minutesDiffused, .actionDue,
+            .auditCheckpoint:
             []
         }
     }
@@ -46,6 +49,7 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .agendaPublished: "Ordre du jour du comité publié"
         case .minutesDiffused: "Compte-rendu du comité diffusé"
         case .actionDue: "Action de suivi arrivée à échéance"
+        case .auditCheckpoint: "Point de contrôle signé du journal d'accès"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -564,6 +565,57 @@ import Testing
     }
 }
 
+/// A checkpoint's signed root reaches the webhooks subscribed to it, with no chain's name,
+/// and the README's example checks it with the published public key (issue 14). In the
+/// serialized suite: it drains the outbox.
+extension NotifyTests {
+    @Test func aCheckpointsSignedRootReachesSubscribersAndChecksWithThePublicKey() async throws {
+        let sink = try await WebhookSink.start()
+        defer { sink.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hub-checkpoints-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = Curve25519.Signing.PrivateKey()
+        try await withApp(configure: Self.loopback) { client in
+            let world = try await HouseholdWorld.make(client)
+            let org = try await withOwner { try await Fixtures.organisation(on: $0) }
+            let admin = try await Self.member(org, [.orgAdmin])
+            let secret = try await Self.subscribe(client, admin: admin, url: sink.url, topics: [.auditCheckpoint])
+            try await withRuntime { runtime in
+                // The runtime role writes checkpoints (the server's service does, as here).
+                let checkpoint = try #require(
+                    try await CheckpointWriter(key: key, directory: directory, logger: TestDatabase.logger)
+                        .write(using: runtime))
+                try await Self.drainUntil(Self.dispatcher(runtime)) { await !sink.received.isEmpty }
+                let received = await sink.received
+                #expect(received.count == 1)
+                let delivery = try #require(received.first)
+                #expect(delivery.topic == "auditCheckpoint")
+                #expect(
+                    try ReceiverExample.verify(
+                        secret: secret, timestamp: delivery.timestamp, signature: delivery.signature,
+                        body: delivery.body))
+                // The tree head and nothing that names a chain, a household or a person.
+                let body = String(decoding: delivery.body, as: UTF8.self)
+                #expect(!body.contains("household:") && !body.contains("organisation:"))
+                #expect(!body.contains(world.household.uuidString.lowercased()) && !body.contains("Diallo"))
+                struct Received: Decodable { let checkpoint: AuditTreeHead }
+                let head = try JSONDecoder().decode(Received.self, from: Data(delivery.body)).checkpoint
+                #expect(head == checkpoint.treeHead)
+                // A partner checks it with the published public key, and refuses another key's.
+                let published = key.publicKey.rawRepresentation.base64EncodedString()
+                #expect(try ReceiverExample.verifyCheckpoint(publicKey: published, body: delivery.body))
+                let other = Curve25519.Signing.PrivateKey().publicKey.rawRepresentation.base64EncodedString()
+                #expect(try !ReceiverExample.verifyCheckpoint(publicKey: other, body: delivery.body))
+                let tampered = AuditTreeHead(
+                    at: head.at, size: head.size - 1, chains: head.chains, root: head.root, keyId: head.keyId,
+                    signature: head.signature)
+                let forged = try JSONEncoder().encode(["checkpoint": tampered])
+                #expect(try !ReceiverExample.verifyCheckpoint(publicKey: published, body: Array(forged)))
+            }
+        }
+    }
+}
+
 /// The README's receiver example, run as a partner would run it.
 enum ReceiverExample {
     static func verify(secret: String, timestamp: String, signature: String, body: [UInt8]) throws -> Bool {
@@ -586,6 +638,32 @@ enum ReceiverExample {
                 sys.exit(0 if verify(sys.argv[1], sys.argv[2], sys.argv[3], body) else 1)
                 """,
             secret, timestamp, signature, file.path,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// The README's checkpoint example (`<!-- checkpoint-verify -->`) on a received body.
+    static func verifyCheckpoint(publicKey: String, body: [UInt8]) throws -> Bool {
+        let readme = try String(
+            contentsOf: TestDatabase.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "<!-- checkpoint-verify -->\n```python\n"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let example = String(readme[start.upperBound..<end.lowerBound])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-body-\(UUID())")
+        try Data(body).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            example + """
+
+                import sys
+                sys.exit(0 if verify_checkpoint(sys.argv[1], open(sys.argv[2], "rb").read()) else 1)
+                """,
+            publicKey, file.path,
         ]
         try process.run()
         process.waitUntilExit()

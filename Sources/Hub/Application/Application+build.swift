@@ -23,6 +23,13 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
     }
+    if let keyFile = configuration.checkpoints.keyFile, configuration.checkpoints.interval > .zero {
+        let writer = CheckpointWriter(
+            key: try CheckpointKey.load(from: keyFile), directory: configuration.checkpoints.directory, logger: logger)
+        services.append(CheckpointService(client: client, writer: writer, interval: configuration.checkpoints.interval))
+    } else {
+        logger.warning("audit: no signing key (HUB_AUDIT_SIGNING_KEY_FILE): no checkpoint of the access log")
+    }
     if configuration.disclosure.refreshInterval > .zero {
         services.append(
             IndicatorRefresher(client: client, interval: configuration.disclosure.refreshInterval, logger: logger))

@@ -20,6 +20,7 @@ struct HubConfiguration: Sendable {
     var disclosure = DisclosurePolicy()
     /// How long a graceful shutdown may take before what remains is cancelled.
     var shutdownGrace: Duration = .seconds(8)
+    var checkpoints = CheckpointSettings()
 
     init(database: DatabaseConfiguration) {
         self.database = database
@@ -83,6 +84,7 @@ struct HubConfiguration: Sendable {
             configuration.notify.smtp = SMTPConfiguration(host: host, port: port ?? 25, from: from)
             if let ms = try milliseconds(env, "HUB_SMTP_TIMEOUT_MS") { configuration.notify.smtp?.timeout = ms }
         }
+        configuration.checkpoints = try checkpointSettings(env)
         // A claim must outlive its send, or a slow send is claimed and sent again meanwhile.
         let longestSend = max(configuration.notify.webhookTimeout, configuration.notify.smtp?.timeout ?? .zero)
         guard configuration.notify.lease > longestSend else {
@@ -90,6 +92,17 @@ struct HubConfiguration: Sendable {
                 "HUB_NOTIFY_LEASE_MS (plus long que HUB_WEBHOOK_TIMEOUT_MS et HUB_SMTP_TIMEOUT_MS)")
         }
         return configuration
+    }
+
+    static func checkpointSettings(_ env: [String: String]) throws -> CheckpointSettings {
+        var settings = CheckpointSettings()
+        settings.keyFile = env["HUB_AUDIT_SIGNING_KEY_FILE"]
+        settings.directory = env["HUB_AUDIT_CHECKPOINT_DIR"] ?? settings.directory
+        if let raw = env["HUB_AUDIT_CHECKPOINT_SECONDS"] {
+            guard let seconds = Int(raw), seconds >= 0 else { throw ConfigurationError.invalid("HUB_AUDIT_CHECKPOINT_SECONDS") }
+            settings.interval = .seconds(seconds)
+        }
+        return settings
     }
 
     private static func flag(_ env: [String: String], _ name: String, default value: Bool) throws -> Bool {

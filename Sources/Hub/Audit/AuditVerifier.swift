@@ -75,34 +75,3 @@ struct AuditVerifier {
         return count
     }
 }
-
-struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Journal d'accès.", subcommands: [Verify.self])
-
-    struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract:
-                "Vérifie les chaînes d'empreintes du journal d'accès et nomme le premier enregistrement altéré ou manquant."
-        )
-
-        func run() async throws {
-            let outcome: Result<Int, AuditVerifier.Break> = try await withOwnerClient { client in
-                try await client.withConnection { connection in
-                    do {
-                        return .success(try await AuditVerifier.verify(on: connection, logger: .cli))
-                    } catch let broken as AuditVerifier.Break {
-                        return .failure(broken)
-                    }
-                }
-            }
-            switch outcome {
-            case .success(let count):
-                print("Journal intègre : \(count) enregistrements vérifiés.")
-            case .failure(let broken):
-                print("Journal altéré — \(broken)")
-                throw ExitCode(2)
-            }
-        }
-    }
-}
