@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -310,16 +311,22 @@ import Testing
 
     // MARK: 5. Every service ends on graceful shutdown
 
-    /// The services of a hub process (dispatcher, indicators' refresh) end within a second
-    /// of a graceful shutdown (SIGTERM): the refresh waited out its hour, and every stop of
-    /// the process ended in a SIGKILL.
+    /// The services of a hub process (dispatcher, indicators' refresh, checkpoints) end within
+    /// a second of a graceful shutdown (SIGTERM): the refresh waited out its hour, and every
+    /// stop of the process ended in a SIGKILL.
     @Test func everyServiceEndsOnGracefulShutdown() async throws {
-        try await withRuntime { client in
+        // A database of its own: a dispatcher on the shared one would take other tests' deliveries.
+        try await AuditChainTests().withAuditDatabase { client, _ in
             var notify = DispatcherConfiguration(publicURL: "https://hub.example.org")
             notify.pollInterval = .seconds(3600)
             let services: [any Service] = [
                 Dispatcher(client: client, configuration: notify, logger: TestDatabase.logger),
                 IndicatorRefresher(client: client, interval: .seconds(3600), logger: TestDatabase.logger),
+                CheckpointService(
+                    client: client,
+                    writer: CheckpointWriter(
+                        key: Curve25519.Signing.PrivateKey(), directory: FileManager.default.temporaryDirectory.path, logger: TestDatabase.logger),
+                    interval: .seconds(3600)),
             ]
             let group = ServiceGroup(configuration: .init(services: services, logger: TestDatabase.logger))
             let ended = try await withThrowingTaskGroup(of: Bool.self) { tasks in

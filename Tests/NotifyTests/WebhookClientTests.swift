@@ -197,7 +197,9 @@ private func serve(
             }
             let elapsed = clock.now - start
             #expect(elapsed >= .milliseconds(950))
-            #expect(elapsed < .seconds(1) + .seconds(2))
+            // Not hanging: well before the server would give up. The margin is a busy machine's
+            // (3.2 s was seen with the whole suite running on 2 cores).
+            #expect(elapsed < .seconds(1) + .seconds(5))
             // The request did go out: it is the answer that never came. The server records it
             // on its own schedule, so give a loaded machine a moment.
             for _ in 0..<100 where await log.requests.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
