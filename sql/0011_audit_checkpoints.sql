@@ -36,7 +36,14 @@ BEGIN
 END
 $$;
 
--- The claim now hands the dispatcher the event's payload too (the tree head of a checkpoint).
+-- An e-mail for a person who has no account yet: an invitation's (issue 15, sql/0012).
+ALTER TABLE notify_deliveries ADD COLUMN recipient_email text;
+ALTER TABLE notify_deliveries DROP CONSTRAINT notify_deliveries_check1;
+ALTER TABLE notify_deliveries ADD CONSTRAINT notify_deliveries_email_recipient
+    CHECK ((channel = 'email') = (user_id IS NOT NULL OR recipient_email IS NOT NULL));
+
+-- The claim now hands the dispatcher the event's payload too (the tree head of a checkpoint),
+-- and the address of a delivery to a person without an account.
 DROP FUNCTION notify_claim(integer, interval);
 CREATE FUNCTION notify_claim(p_limit integer, p_lease interval)
 RETURNS TABLE (delivery_id uuid, attempt integer, channel text, event_id uuid, topic text, reference text,
@@ -60,8 +67,9 @@ BEGIN
                notify_may_tell(e, d.organisation_id)
                AND (d.channel <> 'webhook' OR EXISTS (SELECT 1 FROM webhook_subscriptions s
                                                       WHERE s.id = d.subscription_id AND s.disabled_at IS NULL))
-               AND (d.channel <> 'email' OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = d.user_id
-                                                    AND m.organisation_id = d.organisation_id AND m.disabled_at IS NULL))
+               AND (d.channel <> 'email' OR d.recipient_email IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = d.user_id
+                               AND m.organisation_id = d.organisation_id AND m.disabled_at IS NULL))
                AS allowed
         FROM notify_deliveries d JOIN notify_events e ON e.id = d.event_id
         WHERE d.id = ANY (ids)),
@@ -71,9 +79,10 @@ BEGIN
             attempts = d.attempts + CASE WHEN j.allowed THEN 1 ELSE 0 END,
             lease_until = now() + p_lease
         FROM judged j WHERE d.id = ANY (ids) AND d.id = j.id
-        RETURNING d.id, d.attempts, d.channel, d.event_id, d.subscription_id, d.user_id, d.status)
+        RETURNING d.id, d.attempts, d.channel, d.event_id, d.subscription_id, d.user_id, d.status, d.recipient_email)
     SELECT c.id, c.attempts, c.channel, e.id, e.topic, e.reference, e.link_path, e.created_at, s.url, s.secret,
-           CASE WHEN s.previous_secret_until > now() THEN s.previous_secret END, u.email, e.payload::text
+           CASE WHEN s.previous_secret_until > now() THEN s.previous_secret END,
+           coalesce(u.email, c.recipient_email), e.payload::text
     FROM claimed c
     JOIN notify_events e ON e.id = c.event_id
     LEFT JOIN webhook_subscriptions s ON s.id = c.subscription_id

@@ -27,6 +27,23 @@ public struct Notice: Sendable, Equatable {
 
     /// The e-mail's subject and plain-text body, in French.
     public var email: (subject: String, body: String) {
+        if topic == .invitation {
+            // To a person who may have no account yet: the link and nothing else — no name of
+            // the inviter, no household.
+            let body = """
+                Bonjour,
+
+                Une organisation partenaire vous invite à rejoindre le hub de coordination des \
+                partenaires de l'accompagnement vers et dans le logement.
+
+                Pour accepter, ouvrez ce lien dans les 72 heures ; il ne sert qu'une fois : \(link)
+                Vous y choisirez vous-même votre mot de passe. Si vous avez déjà un compte, \
+                connectez-vous : l'invitation vous y attend.
+
+                Si vous n'attendiez pas cette invitation, ignorez ce message.
+                """
+            return ("[Hub partenaires] \(topic.title)", body)
+        }
         let subject = "[Hub partenaires] \(topic.title) — \(reference)"
         let body = """
             Bonjour,

@@ -10,6 +10,8 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
     case comiteScheduled, agendaPublished, minutesDiffused, actionDue
     /// A signed checkpoint of the access log: webhooks only, the signed tree head in the body.
     case auditCheckpoint
+    /// An invitation to join an organisation: one e-mail to the invited address, with its link.
+    case invitation
 
     /// Who is told, besides the users and organisations the event names (the opérateur of an
     /// orientation, the organisation losing a consent, a comité's invitees). Resolved by the
@@ -21,7 +23,7 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .alertReported: [.referent]
         case .breakGlassUsed, .consentExpiring, .calDecisionRecorded, .reviewDue: [.referent, .leadOrganisation]
         case .householdOriented, .consentWithdrawn, .comiteScheduled, .agendaPublished, .minutesDiffused, .actionDue,
-            .auditCheckpoint:
+            .auditCheckpoint, .invitation:
             []
         }
     }
@@ -50,6 +52,7 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .minutesDiffused: "Compte-rendu du comité diffusé"
         case .actionDue: "Action de suivi arrivée à échéance"
         case .auditCheckpoint: "Point de contrôle signé du journal d'accès"
+        case .invitation: "Invitation à rejoindre le hub des partenaires"
         }
     }
 }

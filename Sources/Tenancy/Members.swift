@@ -9,11 +9,15 @@ public struct Member: Codable, Sendable, Equatable {
     public let displayName: String
     public let roles: [Role]
     public let boundBySecret: Bool
+    /// The admin proposed the mark and no service head has confirmed it yet.
+    public let boundBySecretProposed: Bool
     public let disabledAt: Date?
     public let createdAt: Date
 
     // disabledAt is written as null while the membership is active, not left out.
-    enum CodingKeys: CodingKey { case id, email, displayName, roles, boundBySecret, disabledAt, createdAt }
+    enum CodingKeys: CodingKey {
+        case id, email, displayName, roles, boundBySecret, boundBySecretProposed, disabledAt, createdAt
+    }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -21,30 +25,10 @@ public struct Member: Codable, Sendable, Equatable {
         try container.encode(displayName, forKey: .displayName)
         try container.encode(roles, forKey: .roles)
         try container.encode(boundBySecret, forKey: .boundBySecret)
+        try container.encode(boundBySecretProposed, forKey: .boundBySecretProposed)
         try container.encode(disabledAt, forKey: .disabledAt)
         try container.encode(createdAt, forKey: .createdAt)
     }
-}
-
-public struct NewMember: Sendable {
-    public var email: String
-    public var displayName: String
-    public var passwordHash: String
-    public var roles: Set<Role>
-    public var boundBySecret: Bool
-
-    public init(email: String, displayName: String, passwordHash: String, roles: Set<Role>, boundBySecret: Bool) {
-        self.email = email
-        self.displayName = displayName
-        self.passwordHash = passwordHash
-        self.roles = roles
-        self.boundBySecret = boundBySecret
-    }
-}
-
-public enum MemberError: Error, Equatable {
-    /// The e-mail already belongs to a user. Which organisation it belongs to is not said.
-    case emailUnavailable
 }
 
 /// The members of the acting organisation, read and written under its settings: the
@@ -56,7 +40,8 @@ public enum Members {
     ) async throws -> [Member] {
         let rows = try await connection.query(
             """
-            SELECT u.id, u.email, u.display_name, m.roles, m.bound_by_secret, m.disabled_at, m.created_at
+            SELECT u.id, u.email, u.display_name, m.roles, m.bound_by_secret,
+                   NOT m.bound_by_secret AND m.bound_proposed_at IS NOT NULL, m.disabled_at, m.created_at
             FROM memberships m JOIN users u ON u.id = m.user_id
             WHERE m.organisation_id = \(organisationID) AND (\(after)::text IS NULL OR u.email > \(after))
             ORDER BY u.email LIMIT \(limit)
@@ -69,36 +54,48 @@ public enum Members {
     ) async throws -> Member? {
         let rows = try await connection.query(
             """
-            SELECT u.id, u.email, u.display_name, m.roles, m.bound_by_secret, m.disabled_at, m.created_at
+            SELECT u.id, u.email, u.display_name, m.roles, m.bound_by_secret,
+                   NOT m.bound_by_secret AND m.bound_proposed_at IS NOT NULL, m.disabled_at, m.created_at
             FROM memberships m JOIN users u ON u.id = m.user_id
             WHERE m.organisation_id = \(organisationID) AND m.user_id = \(userID)
             """, logger: logger)
         return try await decode(rows).first
     }
 
-    /// Creates the user and their membership. The user row is inserted without RETURNING:
-    /// it becomes visible to the admin only once the membership exists.
-    public static func create(
-        _ new: NewMember, on connection: PostgresConnection, organisationID: UUID, logger: Logger
-    ) async throws -> Member {
-        let id = UUID()
-        do {
-            try await connection.perform(
-                """
-                INSERT INTO users (id, email, display_name, password_hash)
-                VALUES (\(id), \(new.email.lowercased()), \(new.displayName), \(new.passwordHash))
-                """, logger: logger)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw MemberError.emailUnavailable
-        }
+    /// The admin's proposal of the bound-by-secret mark (sql/0012: the runtime cannot set the
+    /// mark itself); nil for a user who is not a member.
+    public static func proposeBound(
+        _ userID: UUID, organisationID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Member? {
         try await connection.perform(
             """
-            INSERT INTO memberships (user_id, organisation_id, roles, bound_by_secret)
-            VALUES (\(id), \(organisationID), \(new.roles.sorted().map(\.rawValue)), \(new.boundBySecret))
+            UPDATE memberships SET bound_proposed_by = app_user_id(), bound_proposed_at = now()
+            WHERE organisation_id = \(organisationID) AND user_id = \(userID) AND NOT bound_by_secret
+              AND disabled_at IS NULL
             """, logger: logger)
-        guard let member = try await find(on: connection, organisationID: organisationID, userID: id, logger: logger)
-        else { preconditionFailure("a member just created is visible to its organisation") }
-        return member
+        return try await find(on: connection, organisationID: organisationID, userID: userID, logger: logger)
+    }
+
+    /// The mark and any proposal removed.
+    public static func removeBound(
+        _ userID: UUID, organisationID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Member? {
+        try await connection.perform(
+            """
+            UPDATE memberships SET bound_by_secret = false, bound_proposed_by = NULL, bound_proposed_at = NULL
+            WHERE organisation_id = \(organisationID) AND user_id = \(userID)
+            """, logger: logger)
+        return try await find(on: connection, organisationID: organisationID, userID: userID, logger: logger)
+    }
+
+    /// A bound service head's confirmation, through the definer function that checks who
+    /// confirms; false when there was nothing this person may confirm.
+    public static func confirmBound(_ userID: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> Bool
+    {
+        let rows = try await connection.query("SELECT membership_confirm_bound(\(userID))", logger: logger)
+        for try await confirmed in rows.decode(Bool.self) { return confirmed }
+        return false
     }
 
     /// Disables the membership (the person may belong to other organisations) and revokes
@@ -121,13 +118,14 @@ public enum Members {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Member] {
         var members: [Member] = []
-        for try await (id, email, name, roles, bound, disabledAt, createdAt)
-            in rows.decode((UUID, String, String, [String], Bool, Date?, Date).self)
+        for try await (id, email, name, roles, bound, proposed, disabledAt, createdAt)
+            in rows.decode((UUID, String, String, [String], Bool, Bool, Date?, Date).self)
         {
             members.append(
                 Member(
                     id: id, email: email, displayName: name, roles: roles.compactMap(Role.init(rawValue:)),
-                    boundBySecret: bound, disabledAt: disabledAt, createdAt: createdAt))
+                    boundBySecret: bound, boundBySecretProposed: proposed, disabledAt: disabledAt,
+                    createdAt: createdAt))
         }
         return members
     }

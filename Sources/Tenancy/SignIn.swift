@@ -45,8 +45,11 @@ public struct SignIn: Sendable {
         self.policy = policy
     }
 
+    /// `clientDescription` is a coarse description of the client the session is opened from
+    /// ("Firefox sur Linux"), shown to its owner in their list of sessions.
     public func attempt(
-        email: String, password: String, organisationID: UUID, address: String, logger: Logger
+        email: String, password: String, organisationID: UUID, address: String, clientDescription: String = "inconnu",
+        logger: Logger
     ) async throws -> SignInOutcome {
         let email = email.lowercased()
         let window = policy.failureWindow.wholeSeconds
@@ -87,7 +90,8 @@ public struct SignIn: Sendable {
                 try await connection.query(
                     """
                     SELECT session_id, expires_at FROM auth_open_session(
-                        \(userID), \(organisationID), \(Credentials.tokenHash(token)), \(policy.lifetime.wholeSeconds) * interval '1 second')
+                        \(userID), \(organisationID), \(Credentials.tokenHash(token)),
+                        \(policy.lifetime.wholeSeconds) * interval '1 second', \(clientDescription))
                     """, logger: logger
                 ).decode((UUID, Date).self).first { _ in true }
             }

@@ -31,16 +31,15 @@ import Testing
                     for: try await Fixtures.user(in: world.organisations["op"]!, roles: [.orgAdmin], on: owner),
                     on: owner)
             }
-            // Routes that read no body (sign-out, removals, validation, withdrawal, starting a
-            // draft, disabling, marking read, rotating, replaying) have nothing to feed; every
-            // other write decodes one.
+            // Routes that read no body (every DELETE, validation, withdrawal, starting a draft,
+            // disabling, marking read, rotating, replaying, proposing or confirming the secret
+            // mark, accepting an invitation) have nothing to feed; every other write decodes one.
             let bodyless: Set<String> = [
-                "sessions/current", "care-team/{organisationId}", "validate", "withdraw", "disable", "read",
-                "webhooks/{subscriptionId}", "rotate-secret", "replay", "reopen", "agenda/build", "publish", "diffuse",
-                "items/{itemId}", "situations/{householdId}",
+                "validate", "withdraw", "disable", "read", "rotate-secret", "replay", "reopen", "agenda/build",
+                "publish", "diffuse", "bound-by-secret", "confirm", "invitations/{invitationId}/accept",
             ]
             var exercised: Set<String> = []
-            for (method, path) in routes where method != .get {
+            for (method, path) in routes where method != .get && method != .delete {
                 guard !bodyless.contains(where: { path.hasSuffix($0) }),
                     !(method == .post && path.hasSuffix("/diagnostics"))
                 else { continue }
@@ -60,7 +59,7 @@ import Testing
                         }
                     }.joined(separator: "/")
                 exercised.insert("\(method) \(path)")
-                let forAdmin = ["/v1/users", "/v1/webhooks"].contains {
+                let forAdmin = ["/v1/users", "/v1/webhooks", "/v1/invitations"].contains {
                     path.hasPrefix($0) || path.hasPrefix($0.dropFirst())
                 }
                 let token = forAdmin ? admin : world.token(.leadBound)!
@@ -71,13 +70,13 @@ import Testing
                     if answer.status.code >= 400 { answer.expectProblem(answer.status) }
                 }
             }
-            // Sign-in, member creation, orientation, acceptance, decline, care team, consent,
+            // Sign-in, invitation and enrolment, orientation, acceptance, decline, care team, consent,
             // note, break-glass, draft update, e-mail preferences, webhook subscription, contract,
             // meeting and its completion, aid, flat, proposal and its answer, CAL decision, alert
             // and its resolution, lease with its entry and slide, end, stay in the flat; a cell, its
             // people, situations and extraordinary comités; a comité's agenda order and items, its
             // holding, decisions, actions and their follow-up, errata; a request to the comité.
-            #expect(exercised.count == 39, "\(exercised.sorted())")
+            #expect(exercised.count == 40, "\(exercised.sorted())")
         }
     }
 }

@@ -34,7 +34,10 @@ import Testing
         // What any signed-in user needs.
         "POST /v1/sessions": "signing in",
         "DELETE /v1/sessions/current": "signing out",
+        "GET /v1/sessions": "their own sessions",
+        "DELETE /v1/sessions": "ending their own sessions",
         "GET /v1/me": "who is signed in, for which organisation",
+        "GET /v1/me/invitations": "the invitations addressed to them",
         // R9: the programmes their organisation is a partner of (as evaluator), to ask for
         // their aggregates.
         "GET /v1/programmes": "the programmes of the evaluator's organisation",
@@ -77,14 +80,20 @@ import Testing
             addRoutes(to: router, client: runtime, migrator: Migrator(migrations: []), session: SessionPolicy())
             return router.routes.map { ($0.method, HTTPEdgesTests.openAPIPath($0.path.description)) }
         }
-        // Loopback webhooks: the subscription the admin creates points at 127.0.0.1.
-        try await withApp(configure: NotifyTests.loopback) { client in
+        // Loopback webhooks: the subscription the admin creates points at 127.0.0.1; a relay for
+        // the invitation's e-mail (never reached: nothing drains the outbox here).
+        try await withApp(configure: {
+            NotifyTests.loopback(&$0)
+            AccountsTests.withRelay(&$0)
+        }) { client in
             let w = try await Self.evaluatorWorld(client)
             let evaluator = w.world.people[.evaluator]!
             var failures: [String] = []
             var refused = 0
             var allowed = 0
-            for (method, path) in routes {
+            // Ending all their sessions ends the evaluator's token too: last.
+            let signsOutEverywhere = { (route: (HTTPRequest.Method, String)) in route == (.delete, "/v1/sessions") }
+            for (method, path) in routes.filter({ !signsOutEverywhere($0) }) + routes.filter(signsOutEverywhere) {
                 let route = "\(method.rawValue) \(path)"
                 guard let uri = Self.uri(path, w) else {
                     failures.append("\(route): no real id for one of its parameters (add it to evaluatorWorld)")
@@ -97,7 +106,7 @@ import Testing
                 switch route {
                 case "POST /v1/sessions":
                     headers = [:]
-                case "DELETE /v1/sessions/current":
+                case "DELETE /v1/sessions/current", "DELETE /v1/sessions":
                     // A session of its own, so that the evaluator's token stays valid for the others.
                     headers = bearer(try await Self.signIn(client, w))
                 default: break
@@ -149,7 +158,8 @@ import Testing
             // référent (an organisation's admin for its users and webhooks); a 403 is fine
             // here, a 404 is not.
             var missing: [String] = []
-            for (method, path) in routes where method == .get && path.contains("{") {
+            // (An enrolment link's token is nobody's but its addressee's: no seat has it.)
+            for (method, path) in routes where method == .get && path.contains("{") && !path.contains("{token}") {
                 guard let uri = Self.uri(path, w) else { continue }
                 let seat: HouseholdWorld.Seat =
                     path.hasPrefix("/v1/users") || path.hasPrefix("/v1/webhooks") ? .orgAdmin : .leadBound
@@ -197,11 +207,12 @@ import Testing
                 "email": evaluator.email, "password": Fixtures.password,
                 "organisationId": evaluator.organisation.id.uuidString,
             ]
-        case "POST /v1/users":
+        case "POST /v1/invitations":
             return [
                 "email": "\(UUID().uuidString.prefix(12).lowercased())@test.demo", "displayName": "Collègue évaluateur",
-                "password": Fixtures.password, "roles": ["evaluator"], "boundBySecret": false,
+                "roles": ["evaluator"], "boundBySecret": false,
             ]
+        case "POST /v1/enrolments/{token}": return ["password": "un mot de passe assez long"]
         case "POST /v1/households": return HouseholdWorld.orientation(programme: world.programme)
         case "POST /v1/households/{householdId}/accept":
             return ["referentUserId": world.people[.leadBound]!.user.id.uuidString]
@@ -413,6 +424,16 @@ import Testing
         let deliveries = try await call(.get, "/v1/deliveries?status=dead", world.headers(.orgAdmin))
         #expect(deliveries.items.contains { $0["id"] as? String == delivery.uuidString })
 
+        // An invitation of the opérateur, and a session of its référente.
+        let invited = try await call(
+            .post, "/v1/invitations", world.headers(.orgAdmin),
+            ["email": "invitee-\(UUID().uuidString.prefix(8).lowercased())@test.demo", "displayName": "Invitée",
+             "roles": ["socialWorker"]])
+        #expect(invited.status == .accepted)
+        let invitation = try #require(invited.object["id"] as? String)
+        let sessions = try await call(.get, "/v1/sessions", lead)
+        let session = try #require(sessions.items.first?["id"] as? String)
+
         let ids: [String: String] = [
             "householdId": world.household.uuidString, "diagnosticId": draftID,
             "organisationId": world.organisations["land"]!.id.uuidString, "consentId": consent,
@@ -420,7 +441,11 @@ import Testing
             "meetingId": path.meeting, "flatId": path.flat, "proposalId": path.proposal, "alertId": alert,
             "leaseId": lease, "outcomeId": outcome, "cellId": cells.cell, "comiteId": cells.comites[0],
             "itemId": item, "actionId": action, "messageId": message.uuidString,
-            "subscriptionId": subscription, "deliveryId": delivery.uuidString,
+            "subscriptionId": subscription, "deliveryId": delivery.uuidString, "invitationId": invitation,
+            "sessionId": session,
+            // An enrolment link answers only its holder (the token is the credential): an
+            // evaluator holds none, so a token of theirs is one nobody sent.
+            "token": Credentials.newToken(),
         ]
         return EvaluatorWorld(
             cells: cells, ids: ids, endedHousehold: ended, draftETag: draftETag,

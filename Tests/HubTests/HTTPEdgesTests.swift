@@ -14,9 +14,9 @@ import Testing
             let wrong = try await client.execute(uri: "/v1/me", method: .put)
             wrong.expectProblem(.methodNotAllowed)
             #expect(wrong.headers[.allow] == "GET, HEAD, OPTIONS")
-            let sessions = try await client.execute(uri: "/v1/sessions", method: .get)
+            let sessions = try await client.execute(uri: "/v1/sessions", method: .put)
             sessions.expectProblem(.methodNotAllowed)
-            #expect(sessions.headers[.allow] == "OPTIONS, POST")
+            #expect(sessions.headers[.allow] == "DELETE, GET, HEAD, OPTIONS, POST")
         }
     }
 

@@ -616,6 +616,49 @@ extension NotifyTests {
     }
 }
 
+/// An invitation's e-mail (issue 15): to the invited address only, with its link, naming
+/// nobody — neither the inviter nor their organisation — and no household.
+extension NotifyTests {
+    @Test func anInvitationsEmailCarriesItsLinkAndNamesNobody() async throws {
+        let smtp = try await LocalSMTPServer.start()
+        defer { smtp.stop() }
+        let (org, adminUser, admin) = try await withOwner { owner in
+            let org = try await Fixtures.organisation(on: owner)
+            let admin = try await Fixtures.user(in: org, roles: [.orgAdmin], on: owner)
+            return (org, admin, try await Fixtures.token(for: admin, on: owner))
+        }
+        try await withApp(configure: {
+            $0.notify.smtp = SMTPConfiguration(host: "127.0.0.1", port: smtp.port, from: "hub@hub.example.org")
+        }) { client in
+            let email = "invitee-\(UUID().uuidString.prefix(8).lowercased())@test.demo"
+            let invited = try await AccountsTests.invite(client, admin, email: email)
+            #expect(invited.status == .accepted)
+            try await withRuntime { runtime in
+                try await Self.drainUntil(Self.dispatcher(runtime, smtp: smtp.port)) {
+                    ((try? smtp.messages()) ?? []).contains { $0.to == email }
+                }
+            }
+            let mails = try smtp.messages().filter { $0.to == email }
+            #expect(mails.count == 1)
+            let mail = try #require(mails.first)
+            #expect(mail.subject == "[Hub partenaires] Invitation à rejoindre le hub des partenaires")
+            let link = try #require(mail.body.components(separatedBy: .whitespacesAndNewlines).first {
+                $0.hasPrefix("https://hub.example.org/v1/enrolments/")
+            })
+            let adminName = try await withOwner { owner in
+                try await owner.query("SELECT display_name FROM users WHERE id = \(adminUser.id)")
+                    .decode(String.self).first { _ in true }
+            }
+            for name in [org.name, adminName ?? "?", adminUser.email] { #expect(!mail.raw.contains(name)) }
+            // The link opens the invitation for its holder.
+            let opened = try await client.execute(
+                uri: String(link.dropFirst("https://hub.example.org".count)), method: .get)
+            #expect(opened.status == .ok)
+            #expect(opened.object["organisationName"] as? String == org.name)
+        }
+    }
+}
+
 /// The README's receiver example, run as a partner would run it.
 enum ReceiverExample {
     static func verify(secret: String, timestamp: String, signature: String, body: [UInt8]) throws -> Bool {

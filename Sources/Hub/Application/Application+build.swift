@@ -18,7 +18,7 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     let router = buildRouter(
         client: client, migrator: migrator, session: configuration.session,
         destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure,
-        connectionWait: configuration.database.connectionWait)
+        connectionWait: configuration.database.connectionWait, emailConfigured: configuration.notify.smtp != nil)
     var services: [any Service] = [client]
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
@@ -50,7 +50,7 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
 
 func buildRouter(
     client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy,
-    disclosure: DisclosurePolicy, connectionWait: Duration
+    disclosure: DisclosurePolicy, connectionWait: Duration, emailConfigured: Bool = false
 ) -> Router<HubRequestContext> {
     // HEAD is answered as GET without its body, by the same handler (and its audit).
     let router = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -61,7 +61,7 @@ func buildRouter(
     router.add(middleware: ConnectionWaitMiddleware(limit: connectionWait))
     addRoutes(
         to: router, client: client, migrator: migrator, session: session, destinations: destinations,
-        disclosure: disclosure)
+        disclosure: disclosure, emailConfigured: emailConfigured)
     addMethodNotAllowed(to: router)
     return router
 }
@@ -70,7 +70,8 @@ func buildRouter(
 /// the document.
 func addRoutes(
     to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy,
-    destinations: DestinationPolicy = DestinationPolicy(), disclosure: DisclosurePolicy = DisclosurePolicy()
+    destinations: DestinationPolicy = DestinationPolicy(), disclosure: DisclosurePolicy = DisclosurePolicy(),
+    emailConfigured: Bool = false
 ) {
     let signIn = SignIn(client: client, policy: session)
     HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
@@ -78,9 +79,12 @@ func addRoutes(
 
     let sessions = SessionsController(signIn: signIn)
     sessions.addPublicRoutes(to: router.group("v1"))
+    let invitations = InvitationsController(client: client, emailConfigured: emailConfigured)
+    invitations.addPublicRoutes(to: router.group("v1"))
     let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(signIn: signIn))
     sessions.addRoutes(to: v1)
     MembersController(client: client).addRoutes(to: v1)
+    invitations.addRoutes(to: v1)
     ProgrammesController(client: client).addRoutes(to: v1)
     HouseholdsController(client: client).addRoutes(to: v1)
     DiagnosticsController(client: client).addRoutes(to: v1)

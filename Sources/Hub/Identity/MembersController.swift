@@ -4,25 +4,22 @@ import Hummingbird
 import PostgresNIO
 import Tenancy
 
-/// `orgAdmin` manages the users of their own organisation (ACCESS.md §1). Another
-/// organisation's user answers 404, exactly as one that does not exist (R7).
+/// `orgAdmin` manages the users of their own organisation (ACCESS.md §1): lists, disables,
+/// ends their sessions, proposes the bound-by-secret mark — and never makes an account or
+/// sets a password (invitations do, `InvitationsController`). A bound service head of the
+/// organisation confirms the mark. Another organisation's user answers 404, exactly as one
+/// that does not exist (R7).
 struct MembersController {
     let client: PostgresClient
 
-    struct NewMemberRequest: ClosedJSONObject {
-        static let fields: Set<String> = ["email", "displayName", "password", "roles", "boundBySecret"]
-        let email: String
-        let displayName: String
-        let password: String
-        let roles: [Role]
-        let boundBySecret: Bool
-    }
-
     func addRoutes(to group: RouterGroup<HubRequestContext>) {
         group.get("users", use: list)
-        group.post("users", use: create)
         group.get("users/:userId", use: show)
         group.post("users/:userId/disable", use: disable)
+        group.delete("users/:userId/sessions", use: revokeSessions)
+        group.post("users/:userId/bound-by-secret", use: proposeBound)
+        group.delete("users/:userId/bound-by-secret", use: removeBound)
+        group.post("users/:userId/bound-by-secret/confirm", use: confirmBound)
     }
 
     func admin(_ context: HubRequestContext) throws -> Actor {
@@ -55,24 +52,6 @@ struct MembersController {
         return member
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try admin(context)
-        let body = try await request.decodeJSON(as: NewMemberRequest.self, context: context)
-        let new = try await validated(body)
-        do {
-            let member = try await client.withActor(actor, logger: context.logger) { connection in
-                try await Members.create(
-                    new, on: connection, organisationID: actor.organisationID, logger: context.logger)
-            }
-            var response = try EditedResponse(status: .created, response: member).response(
-                from: request, context: context)
-            response.headers[.location] = "/v1/users/\(member.id)"
-            return response
-        } catch MemberError.emailUnavailable {
-            throw Problem.conflict("Cette adresse e-mail ne peut pas être utilisée pour un nouveau compte.")
-        }
-    }
-
     @Sendable func disable(_ request: Request, context: HubRequestContext) async throws -> Member {
         let actor = try admin(context)
         let userID = try context.parameters.uuid("userId")
@@ -87,28 +66,89 @@ struct MembersController {
         return member
     }
 
-    /// The checks JSON decoding cannot make, each answered with the field at fault.
-    func validated(_ body: NewMemberRequest) async throws -> NewMember {
-        let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !email.contains(where: \.isWhitespace)
-        else { throw Problem.unprocessable("L'adresse e-mail n'est pas valide.", field: "email") }
-        let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else {
-            throw Problem.unprocessable("Le nom affiché doit compter de 1 à 200 caractères.", field: "displayName")
+    /// Ends every session of a member: each fails its very next request.
+    @Sendable func revokeSessions(_ request: Request, context: HubRequestContext) async throws
+        -> HTTPResponse.Status
+    {
+        let actor = try admin(context)
+        let userID = try context.parameters.uuid("userId")
+        try await client.withActor(actor, logger: context.logger) { connection in
+            guard
+                try await Members.find(
+                    on: connection, organisationID: actor.organisationID, userID: userID, logger: context.logger)
+                    != nil
+            else { throw Problem.notFound }
+            _ = try await UserSessionStore.revoke(
+                of: userID, organisation: actor.organisationID, on: connection, logger: context.logger)
         }
-        guard (Credentials.minimumPasswordLength...200).contains(body.password.count) else {
-            throw Problem.unprocessable(
-                "Le mot de passe doit compter de \(Credentials.minimumPasswordLength) à 200 caractères.",
-                field: "password")
+        return .noContent
+    }
+
+    /// The admin proposes the mark; the membership stays unbound until a service head confirms.
+    @Sendable func proposeBound(_ request: Request, context: HubRequestContext) async throws -> Member {
+        let actor = try admin(context)
+        let userID = try context.parameters.uuid("userId")
+        return try await client.withActor(actor, logger: context.logger) { connection in
+            guard
+                let member = try await Members.proposeBound(
+                    userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            try await connection.append(
+                AuditRecord(action: "membership.boundProposed", households: [], levels: [], outcome: .changed),
+                actor: actor, requestID: context.id, logger: context.logger)
+            return member
         }
-        guard !body.roles.isEmpty else {
-            throw Problem.unprocessable("Au moins un rôle est requis.", field: "roles")
+    }
+
+    /// Lowering a right needs nobody's confirmation: the mark, or its proposal, is removed at once.
+    @Sendable func removeBound(_ request: Request, context: HubRequestContext) async throws -> Member {
+        let actor = try admin(context)
+        let userID = try context.parameters.uuid("userId")
+        return try await client.withActor(actor, logger: context.logger) { connection in
+            guard
+                let member = try await Members.removeBound(
+                    userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            try await connection.append(
+                AuditRecord(action: "membership.boundRemoved", households: [], levels: [], outcome: .changed),
+                actor: actor, requestID: context.id, logger: context.logger)
+            return member
         }
-        return NewMember(
-            email: email, displayName: name, passwordHash: try await Credentials.hashPassword(body.password),
-            roles: Set(body.roles), boundBySecret: body.boundBySecret)
+    }
+
+    /// A service head bound by secret confirms a colleague's proposed mark: two people, the
+    /// proposer and the confirmer, never the same, never for oneself.
+    @Sendable func confirmBound(_ request: Request, context: HubRequestContext) async throws -> Member {
+        let actor = try context.requireActor()
+        let userID = try context.parameters.uuid("userId")
+        guard actor.roles.contains(.serviceHead), actor.boundBySecret else {
+            throw Problem.forbidden(
+                "Seul un chef de service tenu au secret professionnel confirme cette qualité d'un collègue.")
+        }
+        return try await client.withActor(actor, logger: context.logger) { connection in
+            guard
+                let before = try await Members.find(
+                    on: connection, organisationID: actor.organisationID, userID: userID, logger: context.logger)
+            else { throw Problem.notFound }
+            guard userID != actor.userID else {
+                throw Problem.conflict("Personne ne confirme sa propre qualité de professionnel tenu au secret.")
+            }
+            guard try await Members.confirmBound(userID, on: connection, logger: context.logger) else {
+                throw Problem.conflict(
+                    before.boundBySecret
+                        ? "Ce membre est déjà tenu au secret."
+                        : "Aucune proposition à confirmer, ou vous l'avez faite vous-même : une autre personne confirme."
+                )
+            }
+            try await connection.append(
+                AuditRecord(action: "membership.boundConfirmed", households: [], levels: [], outcome: .changed),
+                actor: actor, requestID: context.id, logger: context.logger)
+            guard
+                let member = try await Members.find(
+                    on: connection, organisationID: actor.organisationID, userID: userID, logger: context.logger)
+            else { throw Problem.notFound }
+            return member
+        }
     }
 }
 

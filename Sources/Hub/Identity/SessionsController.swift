@@ -1,8 +1,9 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Tenancy
 
-/// Signing in and out, and `GET /v1/me`.
+/// Signing in and out, one's own sessions, and `GET /v1/me`.
 struct SessionsController {
     let signIn: SignIn
 
@@ -19,6 +20,9 @@ struct SessionsController {
         let expiresAt: Date
         let idleTimeoutSeconds: Int
         let me: Me
+        /// Invitations of other organisations waiting for this person (issue 15): each is
+        /// accepted with `POST /v1/me/invitations/{invitationId}/accept`.
+        let pendingInvitations: [PendingInvitation]
     }
 
     func addPublicRoutes(to group: RouterGroup<HubRequestContext>) {
@@ -27,6 +31,9 @@ struct SessionsController {
 
     func addRoutes(to group: RouterGroup<HubRequestContext>) {
         group.delete("sessions/current", use: delete)
+        group.get("sessions", use: list)
+        group.delete("sessions", use: revokeAll)
+        group.delete("sessions/:sessionId", use: revoke)
         group.get("me", use: me)
     }
 
@@ -38,26 +45,67 @@ struct SessionsController {
         guard body.email.count <= 254, body.password.count <= 200 else { throw Problem.signInRefused }
         let outcome = try await signIn.attempt(
             email: body.email, password: body.password, organisationID: body.organisationId,
-            address: context.clientAddress, logger: context.logger)
+            address: context.clientAddress,
+            clientDescription: ClientDescription.of(userAgent: request.headers[.userAgent]), logger: context.logger)
         switch outcome {
         case .refused:
             throw Problem.signInRefused
         case .throttled(let retryAfter):
             throw Problem.tooManyRequests(retryAfter: retryAfter)
         case .signedIn(let token, let actor):
-            let me = try await signIn.client.withActor(actor, logger: context.logger) { connection in
-                try await Me.load(actor, on: connection, logger: context.logger)
+            let (me, invitations) = try await signIn.client.withActor(actor, logger: context.logger) { connection in
+                (
+                    try await Me.load(actor, on: connection, logger: context.logger),
+                    try await InvitationStore.pending(on: connection, logger: context.logger)
+                )
             }
             return EditedResponse(
                 status: .created,
                 response: SessionResponse(
                     token: token, expiresAt: actor.sessionExpiresAt,
-                    idleTimeoutSeconds: Int(signIn.policy.idleTimeout.components.seconds), me: me))
+                    idleTimeoutSeconds: Int(signIn.policy.idleTimeout.components.seconds), me: me,
+                    pendingInvitations: invitations))
         }
     }
 
     @Sendable func delete(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
         try await signIn.signOut(try context.requireActor(), logger: context.logger)
+        return .noContent
+    }
+
+    struct Sessions: ResponseEncodable {
+        let items: [UserSession]
+    }
+
+    /// My live sessions in this organisation, the current one marked.
+    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Sessions {
+        let actor = try context.requireActor()
+        return Sessions(
+            items: try await signIn.client.withActor(actor, logger: context.logger) { connection in
+                try await UserSessionStore.live(of: actor, on: connection, logger: context.logger)
+            })
+    }
+
+    /// Ends one of my sessions: its very next request is refused. Another's is a 404.
+    @Sendable func revoke(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try context.requireActor()
+        let id = try context.parameters.uuid("sessionId")
+        let revoked = try await signIn.client.withActor(actor, logger: context.logger) { connection in
+            try await UserSessionStore.revoke(
+                of: actor.userID, only: id, organisation: actor.organisationID, on: connection,
+                logger: context.logger)
+        }
+        guard revoked == 1 else { throw Problem.notFound }
+        return .noContent
+    }
+
+    /// Ends every one of my sessions in this organisation, this one included.
+    @Sendable func revokeAll(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try context.requireActor()
+        _ = try await signIn.client.withActor(actor, logger: context.logger) { connection in
+            try await UserSessionStore.revoke(
+                of: actor.userID, organisation: actor.organisationID, on: connection, logger: context.logger)
+        }
         return .noContent
     }
 

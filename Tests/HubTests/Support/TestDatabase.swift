@@ -40,6 +40,10 @@ enum TestDatabase {
         configuration.dispatcherEnabled = false
         // Likewise the indicators' roll-ups: IndicatorTests refreshes them when it needs to.
         configuration.disclosure.refreshInterval = .zero
+        // Tests fire bursts of parallel requests at a pool of 4 on a busy machine: they wait
+        // for a connection as long as it takes. The 1 s wait and its 503 have tests of their
+        // own (HardeningTests) and the outage scenario runs the real default.
+        configuration.database.connectionWait = .seconds(60)
         return configuration
     }
 }
