@@ -65,10 +65,18 @@ BIN="$(swift build --show-bin-path)/hub"
 echo "test.sh: build and migration took $((SECONDS - phase_start)) s"
 
 export HUB_TEST=1
+# Every answer the tests receive, checked against the OpenAPI document afterwards (issue 16).
+export HUB_CONTRACT_RECORD=$PGDIR/answers.jsonl
 status=0
 phase_start=$SECONDS
 swift test "$@" || status=$?
 echo "test.sh: swift test exited with $status in $((SECONDS - phase_start)) s (cluster $PGDIR, port $HUB_DB_PORT)"
+if [[ $status -eq 0 ]]; then
+    python3 -c 'import openapi_schema_validator' 2>/dev/null ||
+        python3 -m pip install --quiet 'openapi-schema-validator>=0.6,<1' >&2
+    python3 Tests/contract/check_answers.py Sources/Hub/Resources/openapi.json "$HUB_CONTRACT_RECORD" || status=$?
+    echo "test.sh: answers checked against the OpenAPI document, exit $status"
+fi
 # The scenarios, on a full run only: each takes under two minutes. The outage scenario stops
 # and restarts this very cluster, so it runs last.
 if [[ $status -eq 0 && $# -eq 0 ]]; then

@@ -12,6 +12,11 @@ import PostgresNIO
 /// takes.
 public enum ConnectionWait {
     @TaskLocal public static var limit: Duration?
+    /// How long a request may hold a connection without the database answering: past it the
+    /// connection is closed, which fails what waits on it (a 503), and the pool replaces it.
+    /// During a PostgreSQL restart a query could wait on a connection that would never answer,
+    /// and its request never got an answer (fault-injection run, and the outage scenario).
+    @TaskLocal public static var deadline: Duration?
 }
 
 /// No connection to the database within the request's wait, or a connection lost under it.
@@ -20,47 +25,55 @@ public struct DatabaseUnavailable: Error, Sendable {
 }
 
 extension PostgresClient {
-    /// `withConnection`, waiting at most `ConnectionWait.limit` for the lease.
+    /// `withConnection`, waiting at most `ConnectionWait.limit` for the lease, and holding the
+    /// connection at most `ConnectionWait.deadline`.
     ///
-    /// The lease is taken by a child task that lends the connection to this one and holds
+    /// The lease is taken by a task of its own that lends the connection to this one and holds
     /// the lease until `body` is done: only the wait is bounded, never the work, and `body`
-    /// runs in the caller's task (it need not be `Sendable`). A lease that arrives after the
+    /// runs in the caller's task (it need not be `Sendable`). That task is not a child: a lease
+    /// request the pool does not give up on at once (PostgreSQL restarting) must not keep the
+    /// request from answering 503 — a child would be awaited. A lease that arrives after the
     /// limit is given back at once.
     public func withConnectionOrUnavailable<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         guard let limit = ConnectionWait.limit else { return try await withConnection { try await body($0) } }
         let handoff = ConnectionHandoff()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await self.withConnection { connection in await handoff.lend(connection) }
-                } catch {
-                    // Only the lease can fail here (the pool gave up, or the wait was cancelled).
-                    await handoff.fail(DatabaseUnavailable())
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
+        let lease = Task {
+            do {
+                try await self.withConnection { connection in await handoff.lend(connection) }
+            } catch {
+                // Only the lease can fail here (the pool gave up, or the wait was cancelled).
                 await handoff.fail(DatabaseUnavailable())
             }
-            let connection: PostgresConnection
-            do {
-                connection = try await handoff.borrow()
-            } catch {
-                group.cancelAll()
-                throw error
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            await handoff.fail(DatabaseUnavailable())
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await handoff.borrow()
+            timer.cancel()
+        } catch {
+            timer.cancel()
+            lease.cancel()
+            throw error
+        }
+        let watchdog = ConnectionWait.deadline.map { deadline in
+            Task {
+                try await Task.sleep(for: deadline)
+                try? await connection.close()
             }
-            group.cancelAll()  // the timer: the lease arrived in time
-            let result: Result
-            do {
-                result = try await body(connection)
-            } catch {
-                await handoff.giveBack()
-                throw error
-            }
+        }
+        defer { watchdog?.cancel() }
+        do {
+            let result = try await body(connection)
             await handoff.giveBack()
             return result
+        } catch {
+            await handoff.giveBack()
+            throw error
         }
     }
 }

@@ -16,6 +16,9 @@ public struct DatabaseConfiguration: Sendable {
     /// How long a request waits for a pooled connection before it is answered 503
     /// (`ConnectionWait`).
     public var connectionWait: Duration = .seconds(1)
+    /// How long a request may hold a connection the database does not answer on
+    /// (`ConnectionWait.deadline`).
+    public var queryDeadline: Duration = .seconds(10)
 
     public init(
         host: String, port: Int, database: String, username: String, password: String?,
@@ -52,6 +55,10 @@ public struct DatabaseConfiguration: Sendable {
         if let raw = env["HUB_DB_CONNECTION_WAIT_MS"] {
             guard let ms = Int(raw), ms > 0 else { throw ConfigurationError.invalid("HUB_DB_CONNECTION_WAIT_MS") }
             configuration.connectionWait = .milliseconds(ms)
+        }
+        if let raw = env["HUB_DB_QUERY_DEADLINE_MS"] {
+            guard let ms = Int(raw), ms > 0 else { throw ConfigurationError.invalid("HUB_DB_QUERY_DEADLINE_MS") }
+            configuration.queryDeadline = .milliseconds(ms)
         }
         return configuration
     }

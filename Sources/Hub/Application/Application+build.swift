@@ -18,7 +18,8 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     let router = buildRouter(
         client: client, migrator: migrator, session: configuration.session,
         destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure,
-        connectionWait: configuration.database.connectionWait, emailConfigured: configuration.notify.smtp != nil)
+        connectionWait: configuration.database.connectionWait, queryDeadline: configuration.database.queryDeadline,
+        emailConfigured: configuration.notify.smtp != nil)
     var services: [any Service] = [client]
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
@@ -36,7 +37,7 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     }
 
     var app = Application(
-        router: router,
+        responder: DeadlineResponder(inner: router.buildResponder(), deadline: configuration.requestDeadline),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hub"),
         services: services,
         logger: logger)
@@ -50,7 +51,8 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
 
 func buildRouter(
     client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy,
-    disclosure: DisclosurePolicy, connectionWait: Duration, emailConfigured: Bool = false
+    disclosure: DisclosurePolicy, connectionWait: Duration, queryDeadline: Duration = .seconds(10),
+    emailConfigured: Bool = false
 ) -> Router<HubRequestContext> {
     // HEAD is answered as GET without its body, by the same handler (and its audit).
     let router = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -58,7 +60,7 @@ func buildRouter(
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: NullCharacterMiddleware())
-    router.add(middleware: ConnectionWaitMiddleware(limit: connectionWait))
+    router.add(middleware: ConnectionWaitMiddleware(limit: connectionWait, deadline: queryDeadline))
     addRoutes(
         to: router, client: client, migrator: migrator, session: session, destinations: destinations,
         disclosure: disclosure, emailConfigured: emailConfigured)

@@ -21,6 +21,8 @@ struct HubConfiguration: Sendable {
     /// How long a graceful shutdown may take before what remains is cancelled.
     var shutdownGrace: Duration = .seconds(8)
     var checkpoints = CheckpointSettings()
+    /// Every request is answered within this (`DeadlineResponder`): 503 past it.
+    var requestDeadline: Duration = .seconds(12)
 
     init(database: DatabaseConfiguration) {
         self.database = database
@@ -85,6 +87,7 @@ struct HubConfiguration: Sendable {
             if let ms = try milliseconds(env, "HUB_SMTP_TIMEOUT_MS") { configuration.notify.smtp?.timeout = ms }
         }
         configuration.checkpoints = try checkpointSettings(env)
+        if let ms = try milliseconds(env, "HUB_REQUEST_DEADLINE_MS") { configuration.requestDeadline = ms }
         // A claim must outlive its send, or a slow send is claimed and sent again meanwhile.
         let longestSend = max(configuration.notify.webhookTimeout, configuration.notify.smtp?.timeout ?? .zero)
         guard configuration.notify.lease > longestSend else {

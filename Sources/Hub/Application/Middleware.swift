@@ -71,15 +71,19 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 }
 
-/// Bounds the request's wait for a database connection (`ConnectionWait`).
+/// Bounds the request's wait for a database connection, and how long it may hold one without
+/// an answer (`ConnectionWait`).
 struct ConnectionWaitMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let limit: Duration
+    let deadline: Duration
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        try await ConnectionWait.$limit.withValue(limit) { try await next(request, context) }
+        try await ConnectionWait.$limit.withValue(limit) {
+            try await ConnectionWait.$deadline.withValue(deadline) { try await next(request, context) }
+        }
     }
 }
 

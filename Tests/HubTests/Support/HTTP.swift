@@ -12,7 +12,7 @@ func withApp(
 ) async throws {
     var configuration = try TestDatabase.hubConfiguration()
     configure(&configuration)
-    try await buildApplication(configuration).test(.router, body)
+    try await buildApplication(configuration).test(.router) { client in try await body(RecordingClient(inner: client)) }
 }
 
 func bearer(_ token: String) -> HTTPFields {

@@ -41,9 +41,11 @@ enum TestDatabase {
         // Likewise the indicators' roll-ups: IndicatorTests refreshes them when it needs to.
         configuration.disclosure.refreshInterval = .zero
         // Tests fire bursts of parallel requests at a pool of 4 on a busy machine: they wait
-        // for a connection as long as it takes. The 1 s wait and its 503 have tests of their
+        // for a connection, and for the database, as long as it takes. The 1 s wait and its 503 have tests of their
         // own (HardeningTests) and the outage scenario runs the real default.
         configuration.database.connectionWait = .seconds(60)
+        configuration.database.queryDeadline = .seconds(60)
+        configuration.requestDeadline = .seconds(120)
         return configuration
     }
 }

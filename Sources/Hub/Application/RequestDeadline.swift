@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Every request gets an answer within `deadline`: past it, a 503 problem+json with
+/// `Retry-After`, logged with its request id.
+///
+/// A fault-injection run, and the outage scenario, saw a request now and then wait forever
+/// across a PostgreSQL restart: a query sent on a connection the server was closing never
+/// completed, in the database driver, where no cancellation or timeout of ours reaches. The
+/// router's work therefore runs in a task of its own, raced against the deadline; if the
+/// deadline wins, the answer goes out and the stuck work is left to end (or not) on its own.
+/// Structured concurrency would have to wait for it, which is the very hang.
+struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == HubRequestContext {
+    typealias Context = HubRequestContext
+    let inner: Inner
+    let deadline: Duration
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let race = Race()
+        let work = Task {
+            do {
+                await race.finish(.success(try await inner.respond(to: request, context: context)))
+            } catch {
+                await race.finish(.failure(error))
+            }
+        }
+        let timer = Task {
+            try await Task.sleep(for: deadline)
+            await race.finish(.failure(DeadlineExceeded()))
+        }
+        let outcome = await withTaskCancellationHandler {
+            await race.outcome()
+        } onCancel: {
+            work.cancel()
+        }
+        timer.cancel()
+        switch outcome {
+        case .success(let response):
+            return response
+        case .failure(let error) where error is DeadlineExceeded:
+            work.cancel()
+            context.logger.error(
+                "request deadline exceeded: answered 503, the work is abandoned",
+                metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
+            return try Problem.unavailable(
+                "La requête n'a pas abouti à temps : le service est momentanément perturbé. Réessayez dans quelques secondes."
+            ).response(from: request, context: context)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    struct DeadlineExceeded: Error {}
+
+    /// The first outcome wins; the other is dropped.
+    actor Race {
+        private var result: Result<Response, any Error>?
+        private var waiter: CheckedContinuation<Result<Response, any Error>, Never>?
+
+        func finish(_ outcome: Result<Response, any Error>) {
+            guard result == nil else { return }
+            result = outcome
+            waiter?.resume(returning: outcome)
+            waiter = nil
+        }
+
+        func outcome() async -> Result<Response, any Error> {
+            if let result { return result }
+            return await withCheckedContinuation { waiter = $0 }
+        }
+    }
+}
