@@ -13,7 +13,7 @@ public enum ContractKind: String, Sendable, CaseIterable, Codable {
 /// problem named with its field and said in French.
 public struct ContractTerms: Sendable, Equatable {
     public var kind: ContractKind
-    /// The plan's priority axes: sections of the diagnostic grid (`PL`, `SL`, `SH`, `SA`, `BA`).
+    /// The plan's priority axes: sections of the diagnostic grid (`PL`, `SL`, `SH`, `SE`, `BA`).
     public var objectives: [String]
     public var startsOn: Date
     public var plannedEndOn: Date

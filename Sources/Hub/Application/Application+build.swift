@@ -106,7 +106,7 @@ func addRoutes(
 /// A known path with another method answers 405 with `Allow`, not the router's 404, and
 /// OPTIONS answers 204 with the same `Allow`.
 func addMethodNotAllowed(to router: Router<HubRequestContext>) {
-    let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+    let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .trace]
     let allowed = Dictionary(grouping: router.routes, by: { $0.path.description })
     for (_, routes) in allowed {
         let served = routes.map(\.method)
