@@ -72,6 +72,8 @@ TOKEN=$(curl -s -X POST "$URL/v1/sessions" -H 'Content-Type: application/json' \
 
 started=$SECONDS
 status=0
+# From the work directory: schemathesis keeps its examples and reproductions in ./.schemathesis.
+cd "$WORK"
 "$VENV/bin/schemathesis" run "$URL/openapi.json" --url "$URL" \
     -H "Authorization: Bearer $TOKEN" \
     --exclude-operation-id signOut --exclude-operation-id revokeMySessions \

@@ -51,7 +51,10 @@ struct OpenAPIController {
     func addRoutes(to router: Router<HubRequestContext>) {
         router.get("openapi.json") { _, _ in
             guard let document = Self.document else { throw Problem.internal }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
+            // The same for everyone, and no household in it: the one answer a cache may keep.
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: document))
         }
     }
 }
