@@ -17,6 +17,10 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     let deadline: Duration
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        // Its own random id for the deadline's answer and log line (never the server's counter).
+        var identified = context
+        identified.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
+        let context = identified
         let race = Race()
         let work = Task {
             do {
