@@ -47,9 +47,13 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
             context.logger.error(
                 "request deadline exceeded: answered 503, the work is abandoned",
                 metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
-            return try Problem.unavailable(
+            // The connection is closed after this answer: the abandoned work still holds the
+            // request, and the next one must not wait behind it.
+            var response = try Problem.unavailable(
                 "La requête n'a pas abouti à temps : le service est momentanément perturbé. Réessayez dans quelques secondes."
             ).response(from: request, context: context)
+            response.headers[.connection] = "close"
+            return response
         case .failure(let error):
             throw error
         }
