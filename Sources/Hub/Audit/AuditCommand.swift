@@ -83,7 +83,7 @@ struct AuditCommand: AsyncParsableCommand {
             print(
                 "Point de contrôle \(settings.directory)/\(written.fileName) : \(written.treeHead.chains) chaînes, "
                     + "\(written.treeHead.size) enregistrements, racine \(written.treeHead.root), "
-                    + "en \(started.duration(to: .now)).")
+                    + "en \(FrenchSeconds.format(started.duration(to: .now))).")
         }
     }
 

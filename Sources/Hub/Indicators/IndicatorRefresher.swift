@@ -46,7 +46,7 @@ struct IndicatorsCommand: AsyncParsableCommand {
             try await withOwnerClient { client in
                 try await client.withConnection { try await IndicatorStore.refresh(on: $0, logger: .cli) }
             }
-            print("Agrégats recalculés en \(started.duration(to: .now)).")
+            print("Agrégats recalculés en \(FrenchSeconds.format(started.duration(to: .now))).")
         }
     }
 }
