@@ -5,6 +5,7 @@ import Tenancy
 enum ExportDocument {
     static func markdown(_ export: AccessLogController.Export) -> String {
         let h = export.household
+        func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
         var lines: [String] = []
         lines.append("# Dossier du ménage \(h.reference)")
         lines.append("")
@@ -12,29 +13,31 @@ enum ExportDocument {
         lines.append("")
         lines.append("## Le ménage")
         lines.append("")
-        lines.append("- Statut de l'accompagnement : \(h.status)")
+        lines.append("- Statut de l'accompagnement : \(PathState(rawValue: h.status)?.label ?? h.status)")
         lines.append("- Organisation référente : \(h.leadOrganisation.name.markdownSafe)")
         lines.append("- Référent·e social·e : \(h.referentName?.markdownSafe ?? "non désigné·e")")
         lines.append("- Orienté par : \(h.orientedBy.name.markdownSafe)")
-        lines.append("- Situation actuelle : \(h.currentSituation)\(h.situationSince.map { " depuis le \($0)" } ?? "")")
-        lines.append("- Public : \(h.public)")
+        lines.append(
+            "- Situation actuelle : \(HouseholdVocabulary.situationLabels[h.currentSituation] ?? h.currentSituation)\(h.situationSince.map { " depuis le \(on($0))" } ?? "")"
+        )
+        lines.append("- Public : \(HouseholdVocabulary.publicLabels[h.public] ?? h.public)")
         lines.append("- Famille monoparentale : \(h.singleParent ? "oui" : "non")")
         lines.append(
-            "- Reconnaissance DALO : \(h.dalo.map { "le \($0.recognisedOn), département \($0.departement)" } ?? "non")")
+            "- Reconnaissance DALO : \(h.dalo.map { "le \(on($0.recognisedOn)), département \($0.departement)" } ?? "non")")
         lines.append(
             "- Salarié d'une entreprise cotisant à Action Logement : \(h.actionLogementEmployee ? "oui" : "non")")
         lines.append("")
         lines.append("### Composition")
         lines.append("")
         for person in h.persons {
-            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(person.birthDate) (\(person.relation))")
+            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(on(person.birthDate)) (\(HouseholdVocabulary.relationLabels[person.relation] ?? person.relation))")
         }
         lines.append("")
         lines.append("## Organisations qui suivent le ménage")
         lines.append("")
         for member in export.careTeam {
             lines.append(
-                "- \(member.organisation.name.markdownSafe) depuis le \(day(member.addedAt))\(member.consentLevel.map { ", consentement : \($0)" } ?? ", sans consentement actif")"
+                "- \(member.organisation.name.markdownSafe) depuis le \(day(member.addedAt))\(member.consentLevel.map { ", consentement : \(Level(rawValue: $0)?.label ?? $0)" } ?? ", sans consentement actif")"
             )
         }
         lines.append("")
@@ -43,7 +46,7 @@ enum ExportDocument {
         for consent in export.consents {
             let state = consent.active ? "actif" : (consent.withdrawnAt.map { "retiré le \(day($0))" } ?? "expiré")
             lines.append(
-                "- \(consent.recipientOrganisation.name.markdownSafe), niveau \(consent.level), donné le \(day(consent.givenAt)), jusqu'au \(day(consent.expiresAt)) — \(state). Finalité : \(consent.purpose.markdownSafe)"
+                "- \(consent.recipientOrganisation.name.markdownSafe), niveau \(Level(rawValue: consent.level)?.label ?? consent.level), donné le \(day(consent.givenAt)), jusqu'au \(day(consent.expiresAt)) — \(state). Finalité : \(consent.purpose.markdownSafe)"
             )
         }
         lines.append("")
@@ -87,7 +90,7 @@ enum ExportDocument {
         lines.append("")
         for access in export.accessLog {
             lines.append(
-                "- \(day(access.at)) : \(access.userName?.markdownSafe ?? "—") (\(access.organisation?.markdownSafe ?? "—")), \(access.action), \(access.outcome)"
+                "- \(day(access.at)) : \(access.userName?.markdownSafe ?? "—") (\(access.organisation?.markdownSafe ?? "—")), \(access.action), \(Self.outcomeLabel(access.outcome))"
             )
         }
         lines.append("")
@@ -163,6 +166,16 @@ enum ExportDocument {
             }
                 + export.comiteRequests.map { "Demande d'examen en comité du \(day($0.requestedAt)) : \($0.reason)" })
         return lines
+    }
+
+    /// What became of an access: the log's outcome in words.
+    static func outcomeLabel(_ outcome: String) -> String {
+        switch outcome {
+        case "disclosed": "consultation"
+        case "changed": "modification"
+        case "denied": "accès refusé"
+        default: outcome
+        }
     }
 
     static func label(_ assessment: String) -> String {

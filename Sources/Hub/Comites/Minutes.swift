@@ -64,7 +64,7 @@ enum MinutesDocument {
             if let decision = item.decision {
                 lines.append("")
                 if let discussion = decision.discussion {
-                    lines.append("Discussion (\(levelLabel(discussion.level))) : \(discussion.body.markdownSafe)")
+                    lines.append("Discussion (\(discussion.level.label)) : \(discussion.body.markdownSafe)")
                     lines.append("")
                 }
                 lines.append("**Décision : \(decisionLabel(decision))**\(decision.detail.map { " — \($0.markdownSafe)" } ?? "")")
@@ -117,7 +117,7 @@ enum MinutesDocument {
             body += "</ul>\n"
             if let decision = item.decision {
                 if let discussion = decision.discussion {
-                    body += "<p>Discussion (\(levelLabel(discussion.level))) : \(escape(discussion.body))</p>\n"
+                    body += "<p>Discussion (\(discussion.level.label)) : \(escape(discussion.body))</p>\n"
                 }
                 body += "<p><strong>Décision : \(decisionLabel(decision))</strong>"
                 body += decision.detail.map { " — \(escape($0))" } ?? ""
@@ -187,14 +187,6 @@ enum MinutesDocument {
     }
 
     static func status(_ comite: Comite) -> String { comite.stage.label }
-
-    static func levelLabel(_ level: Level) -> String {
-        switch level {
-        case .partners: "partenaires"
-        case .secret: "secret partagé"
-        case .private: "interne à l'organisation"
-        }
-    }
 
     static func decisionLabel(_ decision: ItemDecision) -> String {
         let label =

@@ -2,20 +2,6 @@ import Foundation
 import Hummingbird
 import Tenancy
 
-/// The closed vocabularies of a household's situation (DOMAIN.md, "A household's path").
-enum HouseholdVocabulary {
-    static let situations: Set<String> = [
-        "hotel", "socialResidence", "chrs", "hostedByThirdParty", "street", "insalubriousHousing", "other",
-    ]
-    static let publics: Set<String> = [
-        "hotelFamily", "youngAdultLeavingAse", "totallyExcluded", "greatPrecarity", "aboutToEnterHousing",
-        "housedInRupture",
-    ]
-    static let resources: Set<String> = ["employment", "retirement", "transferIncome", "minimaSociaux", "none"]
-    static let relations: Set<String> = ["applicant", "partner", "child", "otherAdult", "otherChild"]
-    static let consentMethods: Set<String> = ["writtenSigned", "oralInInterview", "electronic"]
-}
-
 struct Person: Codable, Sendable {
     let id: UUID
     let firstName: String
