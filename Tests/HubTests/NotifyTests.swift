@@ -659,39 +659,25 @@ extension NotifyTests {
     }
 }
 
-/// The README's receiver example, run as a partner would run it.
+/// The README's receiver examples, run as a partner would run them.
 enum ReceiverExample {
     static func verify(secret: String, timestamp: String, signature: String, body: [UInt8]) throws -> Bool {
-        let readme = try String(
-            contentsOf: TestDatabase.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let start = try #require(readme.range(of: "<!-- webhook-verify -->\n```python\n"))
-        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
-        let example = String(readme[start.upperBound..<end.lowerBound])
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-body-\(UUID())")
-        try Data(body).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            example + """
-
-                import sys
-                body = open(sys.argv[4], "rb").read()
-                sys.exit(0 if verify(sys.argv[1], sys.argv[2], sys.argv[3], body) else 1)
-                """,
-            secret, timestamp, signature, file.path,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        try run(
+            "webhook-verify", body: body, arguments: [secret, timestamp, signature],
+            call: "verify(sys.argv[1], sys.argv[2], sys.argv[3], body)")
     }
 
-    /// The README's checkpoint example (`<!-- checkpoint-verify -->`) on a received body.
+    /// The checkpoint example (`<!-- checkpoint-verify -->`) on a received body.
     static func verifyCheckpoint(publicKey: String, body: [UInt8]) throws -> Bool {
+        try run("checkpoint-verify", body: body, arguments: [publicKey], call: "verify_checkpoint(sys.argv[1], body)")
+    }
+
+    /// Runs the README's Python block after `<!-- marker -->` with `call`, the body in a file
+    /// (its path is the last argument, read as `body`); true if `call` was true.
+    static func run(_ marker: String, body: [UInt8], arguments: [String], call: String) throws -> Bool {
         let readme = try String(
             contentsOf: TestDatabase.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let start = try #require(readme.range(of: "<!-- checkpoint-verify -->\n```python\n"))
+        let start = try #require(readme.range(of: "<!-- \(marker) -->\n```python\n"))
         let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
         let example = String(readme[start.upperBound..<end.lowerBound])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-body-\(UUID())")
@@ -699,15 +685,16 @@ enum ReceiverExample {
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            example + """
+        process.arguments =
+            [
+                "python3", "-c",
+                example + """
 
-                import sys
-                sys.exit(0 if verify_checkpoint(sys.argv[1], open(sys.argv[2], "rb").read()) else 1)
-                """,
-            publicKey, file.path,
-        ]
+                    import sys
+                    body = open(sys.argv[-1], "rb").read()
+                    sys.exit(0 if \(call) else 1)
+                    """,
+            ] + arguments + [file.path]
         try process.run()
         process.waitUntilExit()
         return process.terminationStatus == 0
