@@ -108,12 +108,27 @@ public enum Members {
             UPDATE memberships SET disabled_at = coalesce(disabled_at, now())
             WHERE organisation_id = \(organisationID) AND user_id = \(userID)
             """, logger: logger)
-        try await connection.perform(
+        _ = try await revokeSessions(of: userID, organisationID: organisationID, on: connection, logger: logger)
+        return try await find(on: connection, organisationID: organisationID, userID: userID, logger: logger)
+    }
+
+    /// Revokes the live sessions of a member in an organisation (all, or `only` one); each
+    /// fails its very next request. The number revoked. Under the actor's settings: one's own
+    /// sessions, or an orgAdmin's members' (sql/0001's own_revokes).
+    public static func revokeSessions(
+        of userID: UUID, only session: UUID? = nil, organisationID: UUID, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int {
+        let rows = try await connection.query(
             """
             UPDATE sessions SET revoked_at = now()
-            WHERE organisation_id = \(organisationID) AND user_id = \(userID) AND revoked_at IS NULL
+            WHERE user_id = \(userID) AND organisation_id = \(organisationID) AND revoked_at IS NULL
+              AND (\(session)::uuid IS NULL OR id = \(session))
+            RETURNING 1
             """, logger: logger)
-        return try await find(on: connection, organisationID: organisationID, userID: userID, logger: logger)
+        var count = 0
+        for try await _ in rows.decode(Int.self) { count += 1 }
+        return count
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Member] {

@@ -135,8 +135,8 @@ public struct SignIn: Sendable {
     /// Signing out revokes the session the request came with.
     public func signOut(_ actor: Actor, logger: Logger) async throws {
         _ = try await client.withActor(actor, logger: logger) { connection in
-            try await connection.query(
-                "UPDATE sessions SET revoked_at = now() WHERE id = \(actor.sessionID) AND revoked_at IS NULL",
+            try await Members.revokeSessions(
+                of: actor.userID, only: actor.sessionID, organisationID: actor.organisationID, on: connection,
                 logger: logger)
         }
     }

@@ -78,8 +78,8 @@ struct MembersController {
                     on: connection, organisationID: actor.organisationID, userID: userID, logger: context.logger)
                     != nil
             else { throw Problem.notFound }
-            _ = try await UserSessionStore.revoke(
-                of: userID, organisation: actor.organisationID, on: connection, logger: context.logger)
+            _ = try await Members.revokeSessions(
+                of: userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
         }
         return .noContent
     }

@@ -91,8 +91,8 @@ struct SessionsController {
         let actor = try context.requireActor()
         let id = try context.parameters.uuid("sessionId")
         let revoked = try await signIn.client.withActor(actor, logger: context.logger) { connection in
-            try await UserSessionStore.revoke(
-                of: actor.userID, only: id, organisation: actor.organisationID, on: connection,
+            try await Members.revokeSessions(
+                of: actor.userID, only: id, organisationID: actor.organisationID, on: connection,
                 logger: context.logger)
         }
         guard revoked == 1 else { throw Problem.notFound }
@@ -103,8 +103,8 @@ struct SessionsController {
     @Sendable func revokeAll(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
         let actor = try context.requireActor()
         _ = try await signIn.client.withActor(actor, logger: context.logger) { connection in
-            try await UserSessionStore.revoke(
-                of: actor.userID, organisation: actor.organisationID, on: connection, logger: context.logger)
+            try await Members.revokeSessions(
+                of: actor.userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
         }
         return .noContent
     }

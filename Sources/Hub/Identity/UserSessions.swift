@@ -15,8 +15,8 @@ struct UserSession: Codable, Sendable {
     let current: Bool
 }
 
-/// Sessions read and revoked under the actor's settings (sql/0001's own_reads and
-/// own_revokes: one's own, or for an orgAdmin, their members').
+/// Sessions read under the actor's settings (sql/0001's own_reads: one's own, or for an
+/// orgAdmin, their members'); revoked by `Members.revokeSessions`.
 enum UserSessionStore {
     static func live(of actor: Actor, on connection: PostgresConnection, logger: Logger) async throws -> [UserSession] {
         let rows = try await connection.query(
@@ -36,24 +36,6 @@ enum UserSessionStore {
                     current: id == actor.sessionID))
         }
         return sessions
-    }
-
-    /// Revokes the live sessions of `user` in the acting organisation (all, or `only` one);
-    /// the number revoked.
-    static func revoke(
-        of user: UUID, only session: UUID? = nil, organisation: UUID, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> Int {
-        let rows = try await connection.query(
-            """
-            UPDATE sessions SET revoked_at = now()
-            WHERE user_id = \(user) AND organisation_id = \(organisation) AND revoked_at IS NULL
-              AND (\(session)::uuid IS NULL OR id = \(session))
-            RETURNING 1
-            """, logger: logger)
-        var count = 0
-        for try await _ in rows.decode(Int.self) { count += 1 }
-        return count
     }
 }
 
