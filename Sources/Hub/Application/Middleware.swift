@@ -6,11 +6,9 @@ import NIOCore
 import PostgresNIO
 import Tenancy
 
-/// Outermost: gives every request a random id (Hummingbird's own is a process-wide counter,
-/// and request ids reach clients and the access log: a counter would tell anyone how busy
-/// the hub is), returns it on every response, and logs one line per request. Only the
-/// method, the route's path and the status are logged: never a header (the token), a body
-/// (passwords) or a query string.
+/// Outermost of the router: returns the request's id (random, given by `DeadlineResponder`)
+/// on every response, and logs one line per request. Only the method, the route's path and
+/// the status are logged: never a header (the token), a body (passwords) or a query string.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
 
@@ -18,8 +16,6 @@ struct RequestLogMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
-        var context = context
-        context.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
         var response = try await next(request, context)
         response.headers[.requestID] = context.id
         let elapsed = ContinuousClock.now - start
@@ -34,7 +30,9 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
-/// 128 random bits in hex.
+/// 128 random bits in hex: Hummingbird's own request id is a process-wide counter, and
+/// request ids reach clients and the access log, where a counter would tell anyone how busy
+/// the hub is.
 struct RandomRequestID: CustomStringConvertible {
     let description: String
     init() {

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Every request gets an answer within `deadline`: past it, a 503 problem+json with
-/// `Retry-After`, logged with its request id.
+/// The outermost responder: gives each request its random id (`RandomRequestID`), and an
+/// answer within `deadline` — past it, a 503 problem+json with `Retry-After`, logged with the
+/// request's id.
 ///
 /// A fault-injection run, and the outage scenario, saw a request now and then wait forever
 /// across a PostgreSQL restart: a query sent on a connection the server was closing never
@@ -17,7 +18,8 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     let deadline: Duration
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        // Its own random id for the deadline's answer and log line (never the server's counter).
+        // Each request's id, given here once, outermost: the router's answers and log lines and
+        // the deadline's share it.
         var identified = context
         identified.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
         let context = identified
@@ -53,6 +55,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
                 "La requête n'a pas abouti à temps : le service est momentanément perturbé. Réessayez dans quelques secondes."
             ).response(from: request, context: context)
             response.headers[.connection] = "close"
+            response.headers[.requestID] = context.id
             return response
         case .failure(let error):
             throw error
