@@ -14,13 +14,10 @@ struct IndicatorRefresher: Service {
     let interval: Duration
     let logger: Logger
 
-    /// The wait between refreshes ends with a graceful shutdown: a SIGTERM must not wait for
-    /// the next hour's refresh (it did, and every stop ended in a SIGKILL). A refresh under
-    /// way is left to finish: it is one statement, and ROLLBACK would waste it.
+    /// A refresh under way is left to finish at shutdown: it is one statement, and ROLLBACK
+    /// would waste it.
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        await everyInterval(interval) {
             do {
                 try await client.withConnection { connection in
                     try await IndicatorStore.refresh(on: connection, logger: logger)
