@@ -12,10 +12,10 @@ import PostgresNIO
 /// takes.
 public enum ConnectionWait {
     @TaskLocal public static var limit: Duration?
-    /// How long a request may hold a connection without the database answering: past it the
-    /// connection is closed, which fails what waits on it (a 503), and the pool replaces it.
-    /// During a PostgreSQL restart a query could wait on a connection that would never answer,
-    /// and its request never got an answer (fault-injection run, and the outage scenario).
+    /// How long a request may hold a connection: past it the connection is closed and the pool
+    /// replaces it. Across a PostgreSQL restart a query can wait on a connection that will never
+    /// answer; closing it gives the pool its slot back. It did not, in the outage scenario, fail
+    /// the query stuck inside the driver: `DeadlineResponder` is what answers that request.
     @TaskLocal public static var deadline: Duration?
 }
 

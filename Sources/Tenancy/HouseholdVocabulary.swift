@@ -26,11 +26,11 @@ public enum HouseholdVocabulary {
         "writtenSigned": "écrit signé", "oralInInterview": "oral, en entretien", "electronic": "électronique",
     ]
 
-    public static var situations: Set<String> { Set(situationLabels.keys) }
-    public static var publics: Set<String> { Set(publicLabels.keys) }
-    public static var resources: Set<String> { Set(resourceLabels.keys) }
-    public static var relations: Set<String> { Set(relationLabels.keys) }
-    public static var consentMethods: Set<String> { Set(consentMethodLabels.keys) }
+    public static let situations = Set(situationLabels.keys)
+    public static let publics = Set(publicLabels.keys)
+    public static let resources = Set(resourceLabels.keys)
+    public static let relations = Set(relationLabels.keys)
+    public static let consentMethods = Set(consentMethodLabels.keys)
 }
 
 extension Level {
