@@ -153,6 +153,19 @@ import Testing
             }
             try await enrol(expired.link).expectProblem(.notFound)
 
+            // Another organisation's admin neither sees nor withdraws it (R7: as if it did not exist).
+            let stranger = try await withOwner { owner in
+                try await Fixtures.token(
+                    for: try await Fixtures.user(
+                        in: try await Fixtures.organisation(on: owner), roles: [.orgAdmin], on: owner),
+                    on: owner)
+            }
+            try await client.execute(
+                uri: "/v1/invitations/\(tampered.invitation)/withdraw", method: .post, headers: bearer(stranger)
+            ).expectProblem(.notFound)
+            let strangers = try await client.execute(uri: "/v1/invitations", method: .get, headers: bearer(stranger))
+            #expect(strangers.status == .ok && strangers.items.isEmpty)
+
             // Withdrawn by the admin.
             let withdrawn = try await fresh()
             let withdrawal = try await client.execute(
