@@ -37,7 +37,8 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
     }
 
     var app = Application(
-        responder: DeadlineResponder(inner: router.buildResponder(), deadline: configuration.requestDeadline),
+        responder: DeadlineResponder(
+            inner: UnservedMethodResponder(inner: router.buildResponder()), deadline: configuration.requestDeadline),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hub"),
         services: services,
         logger: logger)
@@ -104,7 +105,8 @@ func addRoutes(
 }
 
 /// A known path with another method answers 405 with `Allow`, not the router's 404, and
-/// OPTIONS answers 204 with the same `Allow`.
+/// OPTIONS answers 204 with the same `Allow`. TRACE stands for every method served nowhere
+/// (`UnservedMethodResponder`).
 func addMethodNotAllowed(to router: Router<HubRequestContext>) {
     let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .trace]
     let allowed = Dictionary(grouping: router.routes, by: { $0.path.description })
@@ -119,5 +121,22 @@ func addMethodNotAllowed(to router: Router<HubRequestContext>) {
         router.on(routes[0].path, method: .options) { _, _ -> Response in
             Response(status: .noContent, headers: [.allow: Problem.allowHeader(allow)])
         }
+    }
+}
+
+/// A method the hub serves on no path (TRACE, QUERY, WebDAV's PROPFIND…) reaches the router
+/// as TRACE, which `addMethodNotAllowed` answers on every known path with 405 and the path's
+/// `Allow`; an unknown path stays a 404. The router matches methods one by one, before any of
+/// its middleware runs, hence a responder around it.
+struct UnservedMethodResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == HubRequestContext {
+    typealias Context = HubRequestContext
+    static var served: Set<HTTPRequest.Method> { [.get, .head, .post, .put, .patch, .delete, .options] }
+    let inner: Inner
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        guard !Self.served.contains(request.method) else { return try await inner.respond(to: request, context: context) }
+        var head = request.head
+        head.method = .trace
+        return try await inner.respond(to: Request(head: head, body: request.body), context: context)
     }
 }

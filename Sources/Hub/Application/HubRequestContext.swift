@@ -52,7 +52,7 @@ extension JSONEncoder {
 extension JSONDecoder {
     static let hub: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .rfc3339
         return decoder
     }()
 }

@@ -83,6 +83,11 @@ extension Problem {
         case .typeMismatch(_, let context) where !context.codingPath.isEmpty:
             let field = path(context.codingPath)
             self = .badRequest("Le champ « \(field) » n'a pas le type attendu.", field: field)
+        case .dataCorrupted(let context) where context.debugDescription == RFC3339.notADateTime:
+            let field = path(context.codingPath)
+            self = .badRequest(
+                "Le champ « \(field) » attend une date et une heure RFC 3339, par exemple 2025-03-14T09:30:00+01:00.",
+                field: field)
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
             let field = path(context.codingPath)
             self = .badRequest("La valeur du champ « \(field) » n'est pas reconnue.", field: field)

@@ -123,7 +123,7 @@ struct DiagnosticsController {
 
     /// A draft of this household whose revision is the one the writer read.
     func requireCurrentDraft(
-        _ id: UUID, household: UUID, expected: String, on connection: PostgresConnection, context: HubRequestContext
+        _ id: UUID, household: UUID, expected: IfMatch, on connection: PostgresConnection, context: HubRequestContext
     ) async throws {
         guard
             let revision = try await DiagnosticStore.draftRevision(
@@ -131,14 +131,21 @@ struct DiagnosticsController {
         else {
             throw Problem.conflict("Seul un brouillon se modifie ou se valide ; une version validée ne change plus.")
         }
-        guard expected == "\"\(id.uuidString.lowercased())-\(revision)\"" else {
+        guard expected.matches("\"\(id.uuidString.lowercased())-\(revision)\"") else {
             throw Problem.preconditionFailed
         }
     }
 
-    func ifMatch(_ request: Request) throws -> String {
+    /// If-Match as RFC 9110 reads it: `*` (any current draft) or entity tags separated by
+    /// commas. Absent, a write could silently overwrite a colleague's change: 428.
+    func ifMatch(_ request: Request) throws -> IfMatch {
         guard let value = request.headers[.ifMatch] else { throw Problem.preconditionRequired }
-        return value.trimmingCharacters(in: .whitespaces)
+        guard let condition = IfMatch(value) else {
+            throw Problem.badRequest(
+                "L'en-tête If-Match porte l'ETag du brouillon lu, entre guillemets, tel que l'en-tête ETag l'a donné.",
+                field: "If-Match")
+        }
+        return condition
     }
 
     func withETag(
@@ -159,4 +166,39 @@ extension Problem {
     static let preconditionRequired = Problem(
         status: .preconditionRequired, code: "precondition-required", title: "En-tête If-Match requis",
         detail: "Indiquez dans If-Match l'ETag du brouillon lu, pour ne pas écraser la modification d'un collègue.")
+}
+
+/// The condition of an If-Match header (RFC 9110 §13.1.1). A weak tag never matches: the
+/// comparison is strong, and the draft's tags are strong.
+enum IfMatch: Equatable {
+    case anyCurrent
+    case tags(Set<String>)
+
+    init?(_ header: String) {
+        let value = header.trimmingCharacters(in: .whitespaces)
+        if value == "*" {
+            self = .anyCurrent
+            return
+        }
+        var strong: Set<String> = []
+        var rest = Substring(value)
+        while true {
+            let weak = rest.hasPrefix("W/")
+            if weak { rest = rest.dropFirst(2) }
+            guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
+            if !weak { strong.insert(String(rest[...close])) }
+            rest = rest[rest.index(after: close)...].drop(while: { $0 == " " || $0 == "\t" })
+            if rest.isEmpty { break }
+            guard rest.first == "," else { return nil }
+            rest = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
+        }
+        self = .tags(strong)
+    }
+
+    func matches(_ tag: String) -> Bool {
+        switch self {
+        case .anyCurrent: true
+        case .tags(let tags): tags.contains(tag)
+        }
+    }
 }
