@@ -37,7 +37,7 @@ public struct CountTable: Sendable, Equatable {
     }
 }
 
-public enum SuppressionReason: String, Sendable, Codable, Equatable {
+public enum SuppressionReason: String, Sendable, Codable, Equatable, CaseIterable {
     /// Between 1 and the threshold: too few households to publish.
     case belowThreshold
     /// Hidden so that a hidden cell cannot be recomputed from totals or neighbouring periods.

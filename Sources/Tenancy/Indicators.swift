@@ -119,7 +119,7 @@ public struct IndicatorDefinition: Sendable {
         case stock(String)
     }
 
-    public enum Unit: String, Sendable, Codable {
+    public enum Unit: String, Sendable, Codable, CaseIterable {
         case households, events, euros, months, perHouseholdMonth, percent
     }
 

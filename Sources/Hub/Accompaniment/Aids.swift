@@ -18,8 +18,8 @@ struct Aid: Encodable, Sendable {
 
 struct NewAidRequest: ClosedJSONObject {
     static let fields: Set<String> = ["kind", "amount", "status", "requestedOn", "decidedOn", "level"]
-    static let kinds: Set<String> = ["fslAccess", "locaPass", "fslEnergyWater", "foodAid", "aplRecovery", "other"]
-    static let statuses: Set<String> = ["requested", "granted", "refused"]
+    static let kinds = HouseholdVocabulary.aidKinds
+    static let statuses = HouseholdVocabulary.aidStatuses
     let kind: String
     let amount: String
     let status: String
@@ -30,7 +30,7 @@ struct NewAidRequest: ClosedJSONObject {
     func validated() throws -> (EuroAmount, Level) {
         try check(
             Self.kinds.contains(kind), field: "kind",
-            "Type d'aide inconnu ; valeurs possibles : " + Self.kinds.sorted().joined(separator: ", ") + ".")
+            "Type d'aide inconnu ; valeurs possibles : " + Self.kinds.codes.joined(separator: ", ") + ".")
         guard let amount = EuroAmount(amount), amount <= EuroAmount.maximum else {
             throw Problem.unprocessable(
                 "Le montant s'écrit en euros, positif, avec au plus deux décimales et un point (par exemple \"850.00\"), jusqu'à 100 000 €.",

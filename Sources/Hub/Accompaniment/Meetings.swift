@@ -21,8 +21,8 @@ struct Meeting: Encodable, Sendable {
 
 struct NewMeetingRequest: ClosedJSONObject {
     static let fields: Set<String> = ["kind", "status", "startsAt", "durationMinutes", "note", "noteLevel"]
-    static let kinds: Set<String> = ["office", "homeVisit", "phone", "accompanying", "workshop", "endReview"]
-    static let statuses: Set<String> = ["planned", "held", "missed"]
+    static let kinds = HouseholdVocabulary.meetingKinds
+    static let statuses = HouseholdVocabulary.meetingStatuses
     let kind: String
     let status: String
     let startsAt: Date
@@ -33,7 +33,7 @@ struct NewMeetingRequest: ClosedJSONObject {
     func validate() throws -> Level {
         try check(
             Self.kinds.contains(kind), field: "kind",
-            "Type de rendez-vous inconnu ; valeurs possibles : " + Self.kinds.sorted().joined(separator: ", ") + ".")
+            "Type de rendez-vous inconnu ; valeurs possibles : " + Self.kinds.codes.joined(separator: ", ") + ".")
         try check(
             Self.statuses.contains(status), field: "status", "Le rendez-vous est planned, held ou missed.")
         if let durationMinutes {

@@ -18,9 +18,9 @@ enum ExportDocument {
         lines.append("- Référent·e social·e : \(h.referentName?.markdownSafe ?? "non désigné·e")")
         lines.append("- Orienté par : \(h.orientedBy.name.markdownSafe)")
         lines.append(
-            "- Situation actuelle : \(HouseholdVocabulary.situationLabels[h.currentSituation] ?? h.currentSituation)\(h.situationSince.map { " depuis le \(on($0))" } ?? "")"
+            "- Situation actuelle : \(HouseholdVocabulary.situations[h.currentSituation])\(h.situationSince.map { " depuis le \(on($0))" } ?? "")"
         )
-        lines.append("- Public : \(HouseholdVocabulary.publicLabels[h.public] ?? h.public)")
+        lines.append("- Public : \(HouseholdVocabulary.publics[h.public])")
         lines.append("- Famille monoparentale : \(h.singleParent ? "oui" : "non")")
         lines.append(
             "- Reconnaissance DALO : \(h.dalo.map { "le \(on($0.recognisedOn)), département \($0.departement)" } ?? "non")")
@@ -30,7 +30,7 @@ enum ExportDocument {
         lines.append("### Composition")
         lines.append("")
         for person in h.persons {
-            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(on(person.birthDate)) (\(HouseholdVocabulary.relationLabels[person.relation] ?? person.relation))")
+            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(on(person.birthDate)) (\(HouseholdVocabulary.relations[person.relation]))")
         }
         lines.append("")
         lines.append("## Organisations qui suivent le ménage")
@@ -66,7 +66,7 @@ enum ExportDocument {
                 }
                 for item in section.items where item.assessment != nil || item.comment != nil {
                     lines.append(
-                        "- \(item.label) : \(item.assessment.map { label($0.value) } ?? "—")\(item.comment.map { ". \($0.value.markdownSafe)" } ?? "")"
+                        "- \(item.label) : \(item.assessment.map { Assessment(rawValue: $0.value)?.label ?? $0.value } ?? "—")\(item.comment.map { ". \($0.value.markdownSafe)" } ?? "")"
                     )
                 }
             }
@@ -90,7 +90,7 @@ enum ExportDocument {
         lines.append("")
         for access in export.accessLog {
             lines.append(
-                "- \(day(access.at)) : \(access.userName?.markdownSafe ?? "—") (\(access.organisation?.markdownSafe ?? "—")), \(access.action), \(Self.outcomeLabel(access.outcome))"
+                "- \(day(access.at)) : \(access.userName?.markdownSafe ?? "—") (\(access.organisation?.markdownSafe ?? "—")), \(AuditActionLabels.actions[access.action]), \(HouseholdVocabulary.accessOutcomes[access.outcome])"
             )
         }
         lines.append("")
@@ -108,6 +108,7 @@ enum ExportDocument {
             lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0.markdownSafe)" })
         }
         func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
+        let gridSections = FrenchLabels.vocabularies["gridSection"] ?? [:]
         section(
             "Étapes du parcours",
             export.path.filter { $0.kind == "pathTransition" }.map {
@@ -116,42 +117,42 @@ enum ExportDocument {
         section(
             "Contrats d'accompagnement",
             export.contracts.map {
-                "\($0.kind.uppercased()), signé le \(on($0.signedOn)), du \(on($0.startsOn)) au \(on($0.plannedEndOn)) ; objectifs : \($0.objectives.joined(separator: ", "))"
+                "\(ContractKind(rawValue: $0.kind)?.label ?? $0.kind), signé le \(on($0.signedOn)), du \(on($0.startsOn)) au \(on($0.plannedEndOn)) ; objectifs : \($0.objectives.map { gridSections[$0] ?? $0 }.joined(separator: ", "))"
             })
         section(
             "Logements proposés et décisions de la CAL",
             export.proposals.map { p in
                 let answer = p.answer.map {
                     $0.answer == "accepted"
-                        ? ", accepté par le ménage" : ", refusé par le ménage (\($0.refusalReason ?? "—"))"
+                        ? ", accepté par le ménage" : ", refusé par le ménage (\($0.refusalReason.map { HouseholdVocabulary.proposalRefusalReasons[$0] } ?? "—"))"
                 }
                 return
-                    "\(on(p.proposedOn)) : \(p.flat.type) à \(p.flat.commune), loyer \(p.flat.rent) € + \(p.flat.charges) € de charges\(answer ?? "")"
+                    "\(on(p.proposedOn)) : \(p.flat.type) à \(p.flat.commune), loyer \(Euros.french(p.flat.rent)) + \(Euros.french(p.flat.charges)) de charges\(answer ?? "")"
             }
                 + export.calDecisions.map {
-                    "\(on($0.decidedOn)) : décision de la CAL, \($0.decision)\($0.refusalReason.map { " (\($0))" } ?? "")\($0.condition.map { ", condition : \($0)" } ?? "")"
+                    "\(on($0.decidedOn)) : décision de la CAL, \(CALDecisionKind(rawValue: $0.decision)?.label ?? $0.decision)\($0.refusalReason.map { " (\(HouseholdVocabulary.calRefusalReasons[$0]))" } ?? "")\($0.condition.map { ", condition : \($0)" } ?? "")"
                 })
         section(
             "Bail",
             export.leases.map {
-                "\($0.kind == "sliding" ? "Bail glissant" : "Bail direct") signé le \(on($0.signedOn))\($0.referentAttended ? " en présence du référent" : "")\($0.entryInspectionOn.map { ", état des lieux d'entrée le \(on($0))" } ?? "")\($0.slidOn.map { ", passé au nom du ménage le \(on($0))" } ?? "")"
+                "\(HouseholdVocabulary.leaseKinds[$0.kind]) signé le \(on($0.signedOn))\($0.referentAttended ? " en présence du référent" : "")\($0.entryInspectionOn.map { ", état des lieux d'entrée le \(on($0))" } ?? "")\($0.slidOn.map { ", passé au nom du ménage le \(on($0))" } ?? "")"
             })
         section(
             "Alertes du bailleur",
             export.alerts.map {
-                "\(on($0.reportedOn)) : \($0.kind)\($0.arrears.map { ", \($0.amount) € sur \($0.months) mois" } ?? "")\($0.resolution.map { " — résolue le \(on($0.resolvedOn)) : \($0.text)" } ?? "")"
+                "\(on($0.reportedOn)) : \(HouseholdVocabulary.alertKinds[$0.kind])\($0.arrears.map { ", \(Euros.french($0.amount)) sur \($0.months) mois" } ?? "")\($0.resolution.map { " — résolue le \(on($0.resolvedOn)) : \($0.text)" } ?? "")"
             })
         section(
             "Rendez-vous",
             export.meetings.map {
-                "\(day($0.startsAt)) : \($0.kind), \($0.status)\($0.durationMinutes.map { ", \($0) min" } ?? "")\($0.note.map { ". \($0.body)" } ?? "")"
+                "\(day($0.startsAt)) : \(HouseholdVocabulary.meetingKinds[$0.kind]), \(HouseholdVocabulary.meetingStatuses[$0.status])\($0.durationMinutes.map { ", \($0) min" } ?? "")\($0.note.map { ". \($0.body)" } ?? "")"
             })
         section(
-            "Aides", export.aids.map { "\(on($0.requestedOn)) : \($0.kind), \($0.amount) €, \($0.status)" })
+            "Aides", export.aids.map { "\(on($0.requestedOn)) : \(HouseholdVocabulary.aidKinds[$0.kind]), \(Euros.french($0.amount)), \(HouseholdVocabulary.aidStatuses[$0.status])" })
         section(
             "Sortie",
             export.outcomes.map {
-                "\(on($0.endedOn)) : \($0.kind)\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")"
+                "\(on($0.endedOn)) : \(HouseholdVocabulary.outcomes[$0.kind])\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")"
             })
         section(
             "Comités de suivi",
@@ -166,25 +167,6 @@ enum ExportDocument {
             }
                 + export.comiteRequests.map { "Demande d'examen en comité du \(day($0.requestedAt)) : \($0.reason)" })
         return lines
-    }
-
-    /// What became of an access: the log's outcome in words.
-    static func outcomeLabel(_ outcome: String) -> String {
-        switch outcome {
-        case "disclosed": "consultation"
-        case "changed": "modification"
-        case "denied": "accès refusé"
-        default: outcome
-        }
-    }
-
-    static func label(_ assessment: String) -> String {
-        switch Assessment(rawValue: assessment) {
-        case .acquis: "acquis"
-        case .enCours: "en cours d'acquisition"
-        case .soutienNecessaire: "nécessite un soutien"
-        case .nonEvalue, nil: "non évalué"
-        }
     }
 
     static func day(_ date: Date) -> String {

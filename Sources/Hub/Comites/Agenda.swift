@@ -11,6 +11,24 @@ struct SheetEntry: Encodable, Sendable {
     let value: JSONFragment
     let level: Level
     let authorOrganisationId: UUID
+    /// The French words of the section, of the entry and of its value (`SheetWording`).
+    let sectionLabel: String
+    let label: String
+    let text: String
+
+    init(section: String, code: String, value: JSONFragment, level: Level, authorOrganisationId: UUID) {
+        self.section = section
+        self.code = code
+        self.level = level
+        self.authorOrganisationId = authorOrganisationId
+        sectionLabel = ComiteVocabulary.sheetSections[section]
+        if case .object(let fields) = value {
+            let words = SheetWording.words(section: section, code: code, value: fields)
+            (label, text, self.value) = (words.label, words.text, .object(words.value))
+        } else {
+            (label, text, self.value) = (code, "—", value)
+        }
+    }
 }
 
 struct SummarySheet: Encodable, Sendable {
@@ -22,7 +40,7 @@ struct SummarySheet: Encodable, Sendable {
 }
 
 /// A JSON value read from the database as it is (a sheet entry's facts).
-indirect enum JSONFragment: Codable, Sendable {
+indirect enum JSONFragment: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)

@@ -43,7 +43,7 @@ struct NewCellRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = [
         "kind", "programmeId", "name", "territory", "facilitatorUserId", "comiteDay", "organisationIds",
     ]
-    static let kinds = ["coordination", "veilleSociale"]
+    static let kinds = ComiteVocabulary.cellKinds.codes
     let kind: String?
     let programmeId: UUID?
     let name: String

@@ -174,7 +174,7 @@ func checkWritable(_ level: Level, veille: Bool, bound: Bool, field: String) thr
 
 struct ActionUpdateRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = ["status"]
-    static let statuses = ["open", "done", "cancelled"]
+    static let statuses = ComiteVocabulary.actionStatuses.codes
     let status: String
 }
 
@@ -187,7 +187,7 @@ struct NewErratumRequest: ClosedJSONObject, Sendable {
 
 struct NewComiteRequestRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = ["kind", "reason"]
-    static let kinds = ["review", "endProposal"]
+    static let kinds = ComiteVocabulary.requestKinds.codes
     let kind: String
     let reason: String
 

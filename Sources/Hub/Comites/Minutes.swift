@@ -178,26 +178,12 @@ enum MinutesDocument {
 
     static func day(_ iso: String) -> String { Day.date(iso).map(FrenchDay.format) ?? iso }
 
-    static func kind(_ comite: Comite) -> String {
-        switch comite.kind {
-        case "monthly": "mensuel"
-        case "emergency": "d'urgence"
-        default: "extraordinaire"
-        }
-    }
+    static func kind(_ comite: Comite) -> String { ComiteVocabulary.comiteKinds[comite.kind] }
 
     static func status(_ comite: Comite) -> String { comite.stage.label }
 
     static func decisionLabel(_ decision: ItemDecision) -> String {
-        let label =
-            switch ComiteDecisionKind(rawValue: decision.decision) {
-            case .continue: "poursuite de l'accompagnement"
-            case .endAccompaniment: "fin de l'accompagnement"
-            case .reorient: "réorientation"
-            case .escalateToVeille: "saisine de la veille sociale"
-            case .changeReferent: "changement de référent"
-            case .other, nil: "autre décision"
-            }
+        let label = ComiteDecisionKind(rawValue: decision.decision)?.label ?? decision.decision
         return decision.adopted ? label : "\(label) — non adoptée (objection d'un partenaire)"
     }
 }

@@ -34,7 +34,7 @@ struct ConsentInput: Decodable, Sendable {
             "La finalité du partage doit être précisée (2000 caractères au plus).")
         try check(
             HouseholdVocabulary.consentMethods.contains(obtainedHow), field: "\(field)obtainedHow",
-            "Mode de recueil inconnu ; valeurs possibles : \(HouseholdVocabulary.consentMethods.sorted().joined(separator: ", "))."
+            "Mode de recueil inconnu ; valeurs possibles : \(HouseholdVocabulary.consentMethods.codes.joined(separator: ", "))."
         )
         for (name, told) in [
             ("categories", informed.categories), ("professionals", informed.professionals),
@@ -87,14 +87,14 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
                 "La date de naissance doit être une date passée au format AAAA-MM-JJ.")
             try check(
                 HouseholdVocabulary.relations.contains(person.relation), field: "persons[\(index)].relation",
-                "Lien inconnu ; valeurs possibles : \(HouseholdVocabulary.relations.sorted().joined(separator: ", ")).")
+                "Lien inconnu ; valeurs possibles : \(HouseholdVocabulary.relations.codes.joined(separator: ", ")).")
         }
         try check(
             persons.filter { $0.relation == "applicant" }.count == 1, field: "persons",
             "Le ménage doit compter exactement un demandeur (relation « applicant »).")
         try check(
             HouseholdVocabulary.situations.contains(currentSituation), field: "currentSituation",
-            "Situation inconnue ; valeurs possibles : \(HouseholdVocabulary.situations.sorted().joined(separator: ", "))."
+            "Situation inconnue ; valeurs possibles : \(HouseholdVocabulary.situations.codes.joined(separator: ", "))."
         )
         if let situationSince {
             try check(
@@ -103,7 +103,7 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
         }
         try check(
             HouseholdVocabulary.publics.contains(`public`), field: "public",
-            "Public inconnu ; valeurs possibles : \(HouseholdVocabulary.publics.sorted().joined(separator: ", ")).")
+            "Public inconnu ; valeurs possibles : \(HouseholdVocabulary.publics.codes.joined(separator: ", ")).")
         if let dalo {
             try check(
                 Day.isValidPast(dalo.recognisedOn), field: "dalo.recognisedOn",
@@ -114,7 +114,7 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
         }
         try check(
             HouseholdVocabulary.resources.contains(resourcesCategory), field: "resourcesCategory",
-            "Catégorie de ressources inconnue ; valeurs possibles : \(HouseholdVocabulary.resources.sorted().joined(separator: ", "))."
+            "Catégorie de ressources inconnue ; valeurs possibles : \(HouseholdVocabulary.resources.codes.joined(separator: ", "))."
         )
         _ = try consent.validated(field: "consent.")
     }

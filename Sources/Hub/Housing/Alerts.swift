@@ -33,7 +33,7 @@ struct NewAlertRequest: ClosedJSONObject {
     }
 
     static let fields: Set<String> = ["kind", "reportedOn", "arrears", "comment"]
-    static let kinds = ["rentArrears", "missingInsurance", "neighbourhood", "upkeep"]
+    static let kinds = HouseholdVocabulary.alertKinds.codes
     let kind: String
     let reportedOn: String
     let arrears: Arrears?

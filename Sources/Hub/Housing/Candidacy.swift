@@ -29,8 +29,8 @@ struct NewProposalRequest: ClosedJSONObject {
 
 struct ProposalAnswerRequest: ClosedJSONObject {
     static let fields: Set<String> = ["answer", "refusalReason", "comment", "answeredOn"]
-    static let answers = ["accepted", "refused"]
-    static let refusalReasons = ["location", "flatType", "rent", "condition", "personal", "other"]
+    static let answers = HouseholdVocabulary.proposalAnswers.codes
+    static let refusalReasons = HouseholdVocabulary.proposalRefusalReasons.codes
     let answer: String
     let refusalReason: String?
     let comment: String?
@@ -69,10 +69,7 @@ struct CALDecision: Encodable, Sendable {
 
 struct NewCALDecisionRequest: ClosedJSONObject {
     static let fields: Set<String> = ["proposalId", "decidedOn", "decision", "refusalReason", "condition", "comment"]
-    static let refusalReasons = [
-        "insufficientResources", "incompleteFile", "unsuitableType", "rentArrearsHistory", "overOccupancy",
-        "otherCandidatePreferred", "other",
-    ]
+    static let refusalReasons = HouseholdVocabulary.calRefusalReasons.codes
     let proposalId: UUID
     let decidedOn: String
     let decision: String

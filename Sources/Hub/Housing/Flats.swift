@@ -23,8 +23,8 @@ struct NewFlatRequest: ClosedJSONObject {
     static let fields: Set<String> = [
         "reference", "commune", "departement", "type", "rent", "charges", "contingent", "availableFrom",
     ]
-    static let types = ["T1", "T2", "T3", "T4", "T5", "T6"]
-    static let contingents = ["landlord", "actionLogement", "prefecture"]
+    static let types = HouseholdVocabulary.flatTypes.codes
+    static let contingents = HouseholdVocabulary.contingents.codes
     /// Above these, a monthly rent or charge is a typing error in social housing.
     static let maximumRent = EuroAmount(cents: 5_000_00)
     static let maximumCharges = EuroAmount(cents: 2_000_00)

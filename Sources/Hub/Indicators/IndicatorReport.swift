@@ -203,6 +203,7 @@ struct IndicatorReport: Encodable, Sendable {
 /// The report as French spreadsheets open it: semicolons, decimal commas, UTF-8 with a BOM.
 enum IndicatorCSV {
     static func document(_ report: IndicatorReport) -> String {
+        // The first column is the indicator's code, an identifier that stays the same across reports.
         var lines = ["indicateur;libellé;ventilation;catégorie;valeur;unité;masquée;motif"]
         func field(_ text: String) -> String {
             text.contains(where: { ";\"\n\r".contains($0) })
@@ -211,14 +212,14 @@ enum IndicatorCSV {
         func line(_ parts: [String]) { lines.append(parts.map(field).joined(separator: ";")) }
         for figure in report.indicators {
             line([
-                figure.code, figure.label, "", "", figure.value.map(String.init) ?? "", figure.unit.rawValue,
+                figure.code, figure.label, "", "", figure.value.map(String.init) ?? "", figure.unit.label,
                 figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
             ])
             for breakdown in figure.breakdowns {
                 for cell in breakdown.cells {
                     line([
-                        figure.code, figure.label, breakdown.code.rawValue, cell.category,
-                        cell.value.map(String.init) ?? "", figure.unit.rawValue, cell.suppressed == nil ? "non" : "oui",
+                        figure.code, figure.label, breakdown.code.label, breakdown.code.categoryLabel(cell.category),
+                        cell.value.map(String.init) ?? "", figure.unit.label, cell.suppressed == nil ? "non" : "oui",
                         cell.suppressed?.label ?? "",
                     ])
                 }
@@ -227,7 +228,7 @@ enum IndicatorCSV {
         for figure in report.derived {
             line([
                 figure.code, figure.label, "", "", figure.value?.replacingOccurrences(of: ".", with: ",") ?? "",
-                figure.unit.rawValue, figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
+                figure.unit.label, figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
             ])
         }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"

@@ -20,7 +20,7 @@ struct Lease: Encodable, Sendable {
 
 struct NewLeaseRequest: ClosedJSONObject {
     static let fields: Set<String> = ["kind", "signedOn", "referentAttended"]
-    static let kinds = ["direct", "sliding"]
+    static let kinds = HouseholdVocabulary.leaseKinds.codes
     let kind: String
     let signedOn: String
     let referentAttended: Bool

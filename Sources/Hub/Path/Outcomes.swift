@@ -16,10 +16,7 @@ struct Outcome: Encodable, Sendable {
 
 struct EndRequest: ClosedJSONObject {
     static let fields: Set<String> = ["outcome", "endedOn"]
-    static let outcomes = [
-        "rehousedInProgrammeStock", "rehousedOtherLandlord", "slidingLease", "associativeManager",
-        "voluntaryDeparture", "other",
-    ]
+    static let outcomes = HouseholdVocabulary.outcomes.codes
     let outcome: String
     let endedOn: String
 
