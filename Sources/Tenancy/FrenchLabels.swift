@@ -111,7 +111,8 @@ public enum FrenchLabels {
             "accessOutcome": HouseholdVocabulary.accessOutcomes,
             "cellKind": ComiteVocabulary.cellKinds, "comiteKind": ComiteVocabulary.comiteKinds,
             "actionStatus": ComiteVocabulary.actionStatuses, "requestKind": ComiteVocabulary.requestKinds,
-            "agendaReason": ComiteVocabulary.agendaReasons, "itemAddedBy": ComiteVocabulary.itemAddedBy, "sheetSection": ComiteVocabulary.sheetSections,
+            "agendaReason": ComiteVocabulary.agendaReasons, "itemAddedBy": ComiteVocabulary.itemAddedBy,
+            "sheetSection": ComiteVocabulary.sheetSections,
             "invitationStatus": ComiteVocabulary.invitationStatuses,
         ]
         var all = household.mapValues(\.labels)
@@ -160,7 +161,8 @@ public enum AuditActionLabels {
         "proposal.add": "proposition d'un logement", "proposal.answer": "réponse à une proposition",
         "calDecision.read": "lecture des décisions de la CAL", "calDecision.add": "décision de la CAL",
         "lease.read": "lecture du bail", "lease.sign": "signature du bail", "lease.entry": "état des lieux d'entrée",
-        "lease.slide": "glissement du bail", "alert.read": "lecture des alertes", "alert.add": "signalement d'une alerte",
+        "lease.slide": "glissement du bail", "alert.read": "lecture des alertes",
+        "alert.add": "signalement d'une alerte",
         "alert.resolve": "résolution d'une alerte", "outcome.read": "lecture de la sortie",
         "outcome.stay": "maintien dans le logement", "path.end": "fin de l'accompagnement",
         "path.withdraw": "interruption à la demande du ménage", "path.reopen": "réouverture de l'accompagnement",
@@ -193,7 +195,9 @@ extension IndicatorBreakdown {
 }
 
 public enum IndicatorVocabulary {
-    public static let evolutions = CodeLabels(["improved": "amélioration", "stable": "stable", "worsened": "dégradation"])
+    public static let evolutions = CodeLabels([
+        "improved": "amélioration", "stable": "stable", "worsened": "dégradation",
+    ])
     public static let stays = CodeLabels(["inFlat": "dans le logement", "left": "a quitté le logement"])
 }
 

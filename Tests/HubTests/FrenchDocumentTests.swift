@@ -1,7 +1,7 @@
 import Foundation
 import HummingbirdTesting
-import Testing
 import Notify
+import Testing
 
 @testable import Hub
 @testable import Tenancy
@@ -17,12 +17,14 @@ import Notify
                 headers: world.headers(.leadBound))
             #expect(export.status == .ok)
             let text = String(buffer: export.body)
-            let household = try #require(text.components(separatedBy: "## Le ménage").last?
-                .components(separatedBy: "\n## ").first)
+            let household = try #require(
+                text.components(separatedBy: "## Le ménage").last?
+                    .components(separatedBy: "\n## ").first)
             // HouseholdWorld's household: a hotel family, diagnosed, DALO, an applicant and a child.
             for words in [
                 "Public : famille hébergée à l'hôtel", "Situation actuelle : hôtel depuis le 15/01/2020",
-                "Statut de l'accompagnement : diagnostic partagé validé", "Reconnaissance DALO : le 01/03/2022", "(demandeur·se)", "(enfant)",
+                "Statut de l'accompagnement : diagnostic partagé validé", "Reconnaissance DALO : le 01/03/2022",
+                "(demandeur·se)", "(enfant)",
             ] {
                 #expect(household.contains(words), "« \(words) » absent")
             }
@@ -61,13 +63,15 @@ import Notify
         }
         walk(document)
         let formats: Set<String> = ["json", "csv", "markdown", "html", "true", "false"]
-        let grid = Set(FrenchLabels.vocabularies["gridSection"]!.keys).union(FrenchLabels.vocabularies["gridItem"]!.keys)
+        let grid = Set(FrenchLabels.vocabularies["gridSection"]!.keys).union(
+            FrenchLabels.vocabularies["gridItem"]!.keys)
         let frenchWords = Set(
             FrenchLabels.vocabularies.values.flatMap(\.values).flatMap {
                 $0.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
-            })
-            // French words that are codes too, and that no label happens to use.
-            .union(["location", "condition", "continue", "violence", "public", "euros", "invitation"])
+            }
+        )
+        // French words that are codes too, and that no label happens to use.
+        .union(["location", "condition", "continue", "violence", "public", "euros", "invitation"])
         return codes.subtracting(formats).subtracting(grid).subtracting(frenchWords)
     }
 
@@ -132,10 +136,12 @@ import Notify
             }
             for household in ours.prefix(12) {
                 let id = household["id"] as! String
-                documents.append(("export \(id)", try await text("/v1/households/\(id)/export?format=markdown", seats.worker)))
+                documents.append(
+                    ("export \(id)", try await text("/v1/households/\(id)/export?format=markdown", seats.worker)))
             }
             // Every held comité's minutes and every item's sheet, as the facilitator reads them.
-            let cells = try await client.execute(uri: "/v1/cells?limit=200", method: .get, headers: bearer(seats.facilitator))
+            let cells = try await client.execute(
+                uri: "/v1/cells?limit=200", method: .get, headers: bearer(seats.facilitator))
             for cell in cells.items {
                 let comites = try await client.execute(
                     uri: "/v1/cells/\(cell["id"] as! String)/comites?limit=200", method: .get,
@@ -145,25 +151,40 @@ import Notify
                     if comite["status"] as? String != "agendaPublished" {
                         for format in ["markdown", "html"] {
                             documents.append(
-                                ("minutes \(id) \(format)", try await text("/v1/comites/\(id)/minutes?format=\(format)", seats.facilitator)))
+                                (
+                                    "minutes \(id) \(format)",
+                                    try await text("/v1/comites/\(id)/minutes?format=\(format)", seats.facilitator)
+                                ))
                         }
                     }
-                    let agenda = try await client.execute(uri: "/v1/comites/\(id)", method: .get, headers: bearer(seats.facilitator))
+                    let agenda = try await client.execute(
+                        uri: "/v1/comites/\(id)", method: .get, headers: bearer(seats.facilitator))
                     for item in (agenda.object["agenda"] as? [[String: Any]] ?? []).prefix(4) {
                         let sheet = try await client.execute(
                             uri: "/v1/comites/\(id)/items/\(item["id"] as! String)/sheet", method: .get,
                             headers: bearer(seats.facilitator))
                         let entries = sheet.object["entries"] as? [[String: Any]] ?? []
                         documents.append(
-                            ("sheet \(id)", entries.map { "\($0["sectionLabel"] ?? "?") \($0["label"] ?? "?") \($0["text"] ?? "?")" }.joined(separator: "\n")))
+                            (
+                                "sheet \(id)",
+                                entries.map {
+                                    "\($0["sectionLabel"] ?? "?") \($0["label"] ?? "?") \($0["text"] ?? "?")"
+                                }.joined(separator: "\n")
+                            ))
                     }
                 }
             }
             // The indicators as a spreadsheet, but for its first column: the indicators' codes.
             for year in ["2024", "2025"] {
-                let csv = try await text("/v1/programmes/\(report.programmeID)/indicators?period=\(year)&format=csv", seats.evaluator)
+                let csv = try await text(
+                    "/v1/programmes/\(report.programmeID)/indicators?period=\(year)&format=csv", seats.evaluator)
                 documents.append(
-                    ("indicateurs \(year)", csv.split(separator: "\r\n").map { $0.split(separator: ";", maxSplits: 1).last.map(String.init) ?? "" }.joined(separator: "\n")))
+                    (
+                        "indicateurs \(year)",
+                        csv.split(separator: "\r\n").map {
+                            $0.split(separator: ";", maxSplits: 1).last.map(String.init) ?? ""
+                        }.joined(separator: "\n")
+                    ))
             }
             // The generator writes comités without freezing their sheets: the sheets' words are
             // walked by everySheetEntryIsSaidInFrench below.
@@ -188,49 +209,69 @@ import Notify
         for state in PathState.allCases { entries.append(("rehousing", "status", ["status": .text(state.rawValue)])) }
         for answer in HouseholdVocabulary.proposalAnswers.codes {
             entries.append(
-                ("rehousing", "proposal", [
-                    "proposedOn": .text("2025-02-03"), "flatType": .text("T3"), "commune": .text("Montreuil"),
-                    "answer": .text(answer),
-                ]))
+                (
+                    "rehousing", "proposal",
+                    [
+                        "proposedOn": .text("2025-02-03"), "flatType": .text("T3"), "commune": .text("Montreuil"),
+                        "answer": .text(answer),
+                    ]
+                ))
         }
         for decision in CALDecisionKind.allCases {
             for reason in HouseholdVocabulary.calRefusalReasons.codes {
                 entries.append(
-                    ("rehousing", "calDecision", [
-                        "decidedOn": .text("2025-03-04"), "decision": .text(decision.rawValue),
-                        "refusalReason": decision == .refusal ? .text(reason) : .null,
-                    ]))
+                    (
+                        "rehousing", "calDecision",
+                        [
+                            "decidedOn": .text("2025-03-04"), "decision": .text(decision.rawValue),
+                            "refusalReason": decision == .refusal ? .text(reason) : .null,
+                        ]
+                    ))
             }
         }
         for kind in HouseholdVocabulary.leaseKinds.codes {
             entries.append(
-                ("rehousing", "lease", [
-                    "kind": .text(kind), "signedOn": .text("2025-04-01"), "enteredOn": .text("2025-04-02"),
-                    "slidOn": .null,
-                ]))
+                (
+                    "rehousing", "lease",
+                    [
+                        "kind": .text(kind), "signedOn": .text("2025-04-01"), "enteredOn": .text("2025-04-02"),
+                        "slidOn": .null,
+                    ]
+                ))
         }
         for kind in ContractKind.allCases {
             entries.append(
-                ("followUps", "contract", [
-                    "kind": .text(kind.rawValue), "startsOn": .text("2025-01-01"), "plannedEndOn": .text("2025-12-31"),
-                    "objectives": .array([.text("PL"), .text("SE")]),
-                ]))
+                (
+                    "followUps", "contract",
+                    [
+                        "kind": .text(kind.rawValue), "startsOn": .text("2025-01-01"),
+                        "plannedEndOn": .text("2025-12-31"),
+                        "objectives": .array([.text("PL"), .text("SE")]),
+                    ]
+                ))
         }
         for kind in HouseholdVocabulary.aidKinds.codes {
             for status in HouseholdVocabulary.aidStatuses.codes {
                 entries.append(
-                    ("followUps", "aid", [
-                        "kind": .text(kind), "status": .text(status), "amountCents": .integer(125_050),
-                        "requestedOn": .text("2025-02-01"),
-                    ]))
+                    (
+                        "followUps", "aid",
+                        [
+                            "kind": .text(kind), "status": .text(status), "amountCents": .integer(125_050),
+                            "requestedOn": .text("2025-02-01"),
+                        ]
+                    ))
             }
         }
         for kind in HouseholdVocabulary.alertKinds.codes {
             entries.append(
-                ("alerts", kind, [
-                    "reportedOn": .text("2025-05-01"), "arrearsCents": kind == "rentArrears" ? .integer(98_000) : .null,
-                    "arrearsMonths": kind == "rentArrears" ? .integer(2) : .null, "resolvedOn": .null,
-                ]))
+                (
+                    "alerts", kind,
+                    [
+                        "reportedOn": .text("2025-05-01"),
+                        "arrearsCents": kind == "rentArrears" ? .integer(98_000) : .null,
+                        "arrearsMonths": kind == "rentArrears" ? .integer(2) : .null, "resolvedOn": .null,
+                    ]
+                ))
         }
         for item in FrenchLabels.vocabularies["gridItem"]!.keys {
             for assessment in Assessment.allCases {

@@ -275,8 +275,8 @@ import Testing
             let document = String(
                 buffer: try await client.execute(uri: h + "/export?format=markdown", method: .get, headers: lead).body)
             for line in [
-                "Bail glissant signé le", "accompagné dans le logement", "1240.50 € sur 3 mois",
-                "refusé par le ménage (location)", "décision de la CAL, refusal (incompleteFile)",
+                "bail glissant signé le", "accompagné dans le logement", "1\u{202F}240,50\u{202F}€ sur 3 mois",
+                "refusé par le ménage (localisation)", "décision de la CAL, refus (dossier incomplet)",
             ] {
                 #expect(document.contains(line), "« \(line) »")
             }

@@ -61,11 +61,24 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 
-# Claire Martin, ALFI's bound social worker: the seat that reaches most of the demo.
-ALFI=$(awk '$2 == "ALFI" && NF == 2 && length($1) == 36 { print $1 }' <<<"$LOGINS")
-TOKEN=$(curl -s -X POST "$URL/v1/sessions" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"claire.martin@alfi.demo\",\"password\":\"demo-hub-2025!\",\"organisationId\":\"$ALFI\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# One seat per kind of work, so that each operation is tried by someone it serves (the
+# operations' seats are in schemathesis.toml): Claire Martin, ALFI's bound social worker,
+# reaches most of the demo; ALFI's facilitator runs its cell and comités; Antin's housing
+# officer offers flats; Antin's administrator manages accounts and webhooks (Antin's, so that
+# disabling a listed user never locks out another seat but Antin's own).
+organisation() { awk -v name="$1" '{ id = $1; $1 = ""; sub(/^ /, "") } $0 == name && length(id) == 36 { print id }' <<<"$LOGINS"; }
+token() {
+    curl -s -X POST "$URL/v1/sessions" -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$1\",\"password\":\"demo-hub-2025!\",\"organisationId\":\"$2\"}" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+ALFI=$(organisation ALFI)
+ANTIN=$(organisation 'Antin Résidences')
+HUB_SEAT_WORKER=$(token claire.martin@alfi.demo "$ALFI")
+HUB_SEAT_FACILITATOR=$(token karim.haddad@alfi.demo "$ALFI")
+HUB_SEAT_HOUSING=$(token julie.moreau@antin.demo "$ANTIN")
+HUB_SEAT_ADMIN=$(token admin@antin.demo "$ANTIN")
+export HUB_SEAT_WORKER HUB_SEAT_FACILITATOR HUB_SEAT_HOUSING HUB_SEAT_ADMIN
 
 started=$SECONDS
 status=0
@@ -73,7 +86,6 @@ status=0
 cd "$WORK"
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH=$ROOT/Tests/contract \
     "$VENV/bin/schemathesis" --config-file "$ROOT/Tests/contract/schemathesis.toml" run "$URL/openapi.json" --url "$URL" \
-    -H "Authorization: Bearer $TOKEN" \
     --checks all --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed 1 \
     --generation-deterministic --request-timeout 10 --no-color \
     --report junit --report-dir "$WORK/report" >"$WORK/schemathesis.txt" 2>&1 || status=$?

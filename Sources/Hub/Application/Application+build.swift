@@ -134,7 +134,9 @@ struct UnservedMethodResponder<Inner: HTTPResponder>: HTTPResponder where Inner.
     let inner: Inner
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        guard !Self.served.contains(request.method) else { return try await inner.respond(to: request, context: context) }
+        guard !Self.served.contains(request.method) else {
+            return try await inner.respond(to: request, context: context)
+        }
         var head = request.head
         head.method = .trace
         return try await inner.respond(to: Request(head: head, body: request.body), context: context)

@@ -24,7 +24,8 @@ struct PageRequest {
         }
         if let raw = query["cursor"] {
             // A cursor is one the hub gave: a key decoding to a NUL is no sort key of ours.
-            guard !raw.isEmpty, let data = Data(base64URLEncoded: String(raw)), let key = String(data: data, encoding: .utf8),
+            guard !raw.isEmpty, let data = Data(base64URLEncoded: String(raw)),
+                let key = String(data: data, encoding: .utf8),
                 !key.contains("\0")
             else {
                 throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")

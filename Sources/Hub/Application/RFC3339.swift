@@ -43,7 +43,8 @@ enum RFC3339 {
         } else {
             return nil
         }
-        let seconds = daysSinceEpoch(year: year, month: month, day: day) * 86_400
+        let seconds =
+            daysSinceEpoch(year: year, month: month, day: day) * 86_400
             + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }

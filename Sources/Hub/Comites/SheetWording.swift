@@ -33,7 +33,9 @@ enum SheetWording {
             let answer = text("answer").map { HouseholdVocabulary.proposalAnswers[$0] } ?? "sans réponse"
             return (
                 "Dernière proposition de logement",
-                join([text("flatType"), text("commune").map { "à \($0)" }, day("proposedOn").map { "proposé le \($0)" }])
+                join([
+                    text("flatType"), text("commune").map { "à \($0)" }, day("proposedOn").map { "proposé le \($0)" },
+                ])
                     + ", \(answer)", value
             )
         case ("rehousing", "calDecision"):
@@ -75,11 +77,12 @@ enum SheetWording {
         case ("followUps", "aid"):
             return (
                 "Aide",
-                join([
-                    text("kind").map { HouseholdVocabulary.aidKinds[$0] }, amount("amountCents"),
-                    text("status").map { HouseholdVocabulary.aidStatuses[$0] },
-                    day("requestedOn").map { "demandée le \($0)" },
-                ], separator: ", "), value
+                join(
+                    [
+                        text("kind").map { HouseholdVocabulary.aidKinds[$0] }, amount("amountCents"),
+                        text("status").map { HouseholdVocabulary.aidStatuses[$0] },
+                        day("requestedOn").map { "demandée le \($0)" },
+                    ], separator: ", "), value
             )
         case ("alerts", _):
             let arrears = amount("arrearsCents").map { amount in
@@ -87,10 +90,11 @@ enum SheetWording {
             }
             return (
                 HouseholdVocabulary.alertKinds[code].capitalisedFirstLetter,
-                join([
-                    day("reportedOn").map { "signalée le \($0)" }, arrears,
-                    day("resolvedOn").map { "résolue le \($0)" } ?? "non résolue",
-                ], separator: ", "), value
+                join(
+                    [
+                        day("reportedOn").map { "signalée le \($0)" }, arrears,
+                        day("resolvedOn").map { "résolue le \($0)" } ?? "non résolue",
+                    ], separator: ", "), value
             )
         default:
             // The diagnostic's pieces: an item's assessment or comment, or the préconisations.
