@@ -9,12 +9,12 @@ struct ContractsController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("households/:householdId/contracts", use: list)
         group.post("households/:householdId/contracts", use: create)
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> ItemList<Contract> {
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Contract> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "contract.read", context: context) { connection, _, _ in
             let contracts = try await ContractStore.list(of: id, on: connection, logger: context.logger)
@@ -22,7 +22,7 @@ struct ContractsController {
         }
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Contract> {
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Contract> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewContractRequest.self, context: context)
         try body.validate()

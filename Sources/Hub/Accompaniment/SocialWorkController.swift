@@ -9,7 +9,7 @@ struct SocialWorkController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("households/:householdId/meetings", use: meetings)
         group.post("households/:householdId/meetings", use: addMeeting)
         group.patch("households/:householdId/meetings/:meetingId", use: completeMeeting)
@@ -23,7 +23,7 @@ struct SocialWorkController {
         }
     }
 
-    @Sendable func meetings(_ request: Request, context: HubRequestContext) async throws -> ItemList<Meeting> {
+    @Sendable func meetings(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Meeting> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "meeting.read", context: context) { connection, _, _ in
             let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
@@ -32,7 +32,7 @@ struct SocialWorkController {
         }
     }
 
-    @Sendable func addMeeting(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Meeting> {
+    @Sendable func addMeeting(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Meeting> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewMeetingRequest.self, context: context)
         let noteLevel = try body.validate()
@@ -48,7 +48,7 @@ struct SocialWorkController {
     }
 
     /// A planned meeting is declared held or missed, once, by the organisation that planned it.
-    @Sendable func completeMeeting(_ request: Request, context: HubRequestContext) async throws -> Meeting {
+    @Sendable func completeMeeting(_ request: Request, context: AuthenticatedContext) async throws -> Meeting {
         let id = try context.parameters.uuid("householdId")
         let meetingID = try context.parameters.uuid("meetingId")
         let body = try await request.decodeJSON(as: MeetingOutcomeRequest.self, context: context)
@@ -81,7 +81,7 @@ struct SocialWorkController {
         }
     }
 
-    @Sendable func aids(_ request: Request, context: HubRequestContext) async throws -> ItemList<Aid> {
+    @Sendable func aids(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Aid> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "aid.read", context: context) { connection, _, _ in
             let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
@@ -92,7 +92,7 @@ struct SocialWorkController {
         }
     }
 
-    @Sendable func addAid(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Aid> {
+    @Sendable func addAid(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Aid> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewAidRequest.self, context: context)
         let (amount, level) = try body.validated()

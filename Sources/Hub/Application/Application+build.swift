@@ -85,6 +85,7 @@ func addRoutes(
     let invitations = InvitationsController(client: client, emailConfigured: emailConfigured)
     invitations.addPublicRoutes(to: router.group("v1"))
     let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(signIn: signIn))
+        .group(context: AuthenticatedContext.self)
     sessions.addRoutes(to: v1)
     MembersController(client: client).addRoutes(to: v1)
     invitations.addRoutes(to: v1)

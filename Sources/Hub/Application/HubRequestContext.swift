@@ -3,8 +3,9 @@ import Hummingbird
 import NIOCore
 import Tenancy
 
-/// What a request carries through the middleware to its handler: the authenticated
-/// actor (set by `AuthenticationMiddleware`) and the client's address (sign-in throttling).
+/// What a request carries through the middleware to its handler: the actor once a
+/// middleware has authenticated it (`AuthenticatedContext` is the routes' view of it) and the
+/// client's address (sign-in throttling).
 struct HubRequestContext: RequestContext {
     static let bodyLimit = 64 * 1024
 
@@ -19,25 +20,37 @@ struct HubRequestContext: RequestContext {
 
     var maxUploadSize: Int { Self.bodyLimit }
     var responseEncoder: JSONEncoder { .hub }
+    var clientAddress: String { remoteAddress?.ipAddress ?? "inconnue" }
+}
 
-    /// Routes behind `AuthenticationMiddleware` always have an actor; a route that asks
-    /// without it is a wiring bug, answered as unauthenticated rather than trusted.
-    func requireActor() throws -> Actor {
-        guard let actor else { throw Problem.unauthenticated }
-        return actor
+/// The context of every route behind sign-in: its actor is not optional. A route group reaches
+/// it by transforming `HubRequestContext` once a middleware has found the actor: today the
+/// bearer token's (`AuthenticationMiddleware`), next the console's session cookie's. A request
+/// no middleware authenticated never gets here (401).
+struct AuthenticatedContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let actor: Actor
+    let remoteAddress: SocketAddress?
+
+    init(context: HubRequestContext) throws {
+        guard let actor = context.actor else { throw Problem.unauthenticated }
+        coreContext = context.coreContext
+        self.actor = actor
+        remoteAddress = context.remoteAddress
     }
 
+    var maxUploadSize: Int { HubRequestContext.bodyLimit }
+    var responseEncoder: JSONEncoder { .hub }
+    var clientAddress: String { remoteAddress?.ipAddress ?? "inconnue" }
+
     /// The actor of a route an evaluator has no business with (R9: aggregates only).
-    func requireActorBeyondAggregates() throws -> Actor {
-        let actor = try requireActor()
+    func actorBeyondAggregates() throws -> Actor {
         guard !AccessRules.readsAggregatesOnly(actor) else {
             throw Problem.forbidden(
                 "Un évaluateur lit les indicateurs agrégés des programmes qu'il évalue, et rien d'autre.")
         }
         return actor
     }
-
-    var clientAddress: String { remoteAddress?.ipAddress ?? "inconnue" }
 }
 
 extension JSONEncoder {

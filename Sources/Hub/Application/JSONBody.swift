@@ -5,7 +5,7 @@ import NIOCore
 extension Request {
     /// Decodes the JSON body, turning every way it can be wrong into a French 400 that
     /// names the field (or 413 over the size limit), never a 500.
-    func decodeJSON<T: Decodable>(as type: T.Type, context: HubRequestContext) async throws -> T {
+    func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: context.maxUploadSize)

@@ -9,7 +9,7 @@ struct AccessLogController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("households/:householdId/access-log", use: accessLog)
         group.get("households/:householdId/export", use: export)
     }
@@ -46,7 +46,7 @@ struct AccessLogController {
         }
     }
 
-    @Sendable func accessLog(_ request: Request, context: HubRequestContext) async throws -> Page<Access> {
+    @Sendable func accessLog(_ request: Request, context: AuthenticatedContext) async throws -> Page<Access> {
         let id = try context.parameters.uuid("householdId")
         let page = try PageRequest(request)
         let before = try page.after.map { raw in
@@ -70,7 +70,7 @@ struct AccessLogController {
 
     static func entries(
         of household: UUID, before: AccessCursor?, limit: Int, on connection: PostgresConnection,
-        context: HubRequestContext
+        context: AuthenticatedContext
     ) async throws -> [Access] {
         let rows = try await connection.query(
             """
@@ -113,7 +113,7 @@ struct AccessLogController {
         let accessLog: [Access]
     }
 
-    @Sendable func export(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func export(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
         guard ["json", "markdown"].contains(format) else {

@@ -57,10 +57,10 @@ extension PostgresClient {
     /// disclosed or changed, written in the same transaction; a 404 or 403 it throws is
     /// recorded as a denial and committed, and the answer still says nothing more.
     func audited<Result: Sendable>(
-        action: String, denying households: [UUID], context: HubRequestContext,
+        action: String, denying households: [UUID], context: AuthenticatedContext,
         _ body: (PostgresConnection, Actor) async throws -> (Result, AuditRecord)
     ) async throws -> Result {
-        let actor = try context.requireActor()
+        let actor = context.actor
         let outcome: Swift.Result<Result, Problem> = try await withActor(actor, logger: context.logger) {
             connection in
             do {
@@ -84,7 +84,7 @@ struct HouseholdGate: Sendable {
     let client: PostgresClient
 
     func run<Result: Sendable>(
-        _ householdID: UUID, action: String, context: HubRequestContext,
+        _ householdID: UUID, action: String, context: AuthenticatedContext,
         _ body: @Sendable (PostgresConnection, Actor, HouseholdFacts) async throws -> (Result, Disclosure)
     ) async throws -> Result {
         try await client.audited(action: action, denying: [householdID], context: context) { connection, actor in

@@ -11,7 +11,7 @@ struct CellsController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("cells", use: list)
         group.post("cells", use: create)
         group.get("cells/:cellId", use: show)
@@ -24,7 +24,7 @@ struct CellsController {
     }
 
     /// The cell as the reader sees it, or 404 (not a member: as if it did not exist).
-    func cell(_ id: UUID, on connection: PostgresConnection, context: HubRequestContext) async throws
+    func cell(_ id: UUID, on connection: PostgresConnection, context: AuthenticatedContext) async throws
         -> CoordinationCell
     {
         guard let cell = try await CellStore.find(id, on: connection, logger: context.logger) else {
@@ -33,8 +33,8 @@ struct CellsController {
         return cell
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<CoordinationCell> {
-        let actor = try context.requireActor()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<CoordinationCell> {
+        let actor = context.actor
         // As GET /v1/households: an administrator or an evaluator has no cells to list.
         guard AccessRules.worksOnHouseholds(actor) else {
             throw Problem.forbidden(
@@ -48,8 +48,8 @@ struct CellsController {
         return page.page(cells) { TimeCursor.encode($0.createdAt, $0.id) }
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
         let body = try await request.decodeJSON(as: NewCellRequest.self, context: context)
         let (name, territory) = try body.validated()
         let created = try await client.withActor(actor, logger: context.logger) { connection in
@@ -102,8 +102,8 @@ struct CellsController {
         return response
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> CoordinationCell {
-        let actor = try context.requireActor()
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> CoordinationCell {
+        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         return try await client.withActor(actor, logger: context.logger) { connection in
             try await cell(id, on: connection, context: context)
@@ -111,10 +111,10 @@ struct CellsController {
     }
 
     /// A member organisation invites one of its own people to the cell's comités.
-    @Sendable func addPerson(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func addPerson(_ request: Request, context: AuthenticatedContext) async throws
         -> EditedResponse<CoordinationCell>
     {
-        let actor = try context.requireActor()
+        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let body = try await request.decodeJSON(as: NewCellPersonRequest.self, context: context)
         let updated = try await client.withActor(actor, logger: context.logger) { connection in
@@ -136,8 +136,8 @@ struct CellsController {
     }
 
     /// The situations the reader may see; the page's households are recorded as disclosed.
-    @Sendable func situations(_ request: Request, context: HubRequestContext) async throws -> Page<CellSituation> {
-        let actor = try context.requireActor()
+    @Sendable func situations(_ request: Request, context: AuthenticatedContext) async throws -> Page<CellSituation> {
+        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
@@ -154,7 +154,7 @@ struct CellsController {
         return page.page(situations) { TimeCursor.encode($0.addedAt, $0.id) }
     }
 
-    @Sendable func follow(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func follow(_ request: Request, context: AuthenticatedContext) async throws
         -> EditedResponse<CellSituation>
     {
         let id = try context.parameters.uuid("cellId")
@@ -181,7 +181,7 @@ struct CellsController {
         return EditedResponse(status: .created, response: situation)
     }
 
-    @Sendable func unfollow(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func unfollow(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("cellId")
         let household = try context.parameters.uuid("householdId")
         try await gate.run(household, action: "cell.unfollow", context: context) { connection, _, _ in
@@ -194,8 +194,8 @@ struct CellsController {
         return Response(status: .noContent)
     }
 
-    @Sendable func comites(_ request: Request, context: HubRequestContext) async throws -> Page<Comite> {
-        let actor = try context.requireActor()
+    @Sendable func comites(_ request: Request, context: AuthenticatedContext) async throws -> Page<Comite> {
+        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let page = try PageRequest(request)
         let after = try page.after.map(Self.dayCursor)
@@ -216,8 +216,8 @@ struct CellsController {
     }
 
     /// An extraordinary session, or a veille's emergency, requested by a member with a reason.
-    @Sendable func requestComite(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    @Sendable func requestComite(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let body = try await request.decodeJSON(as: NewComiteRequest.self, context: context)
         let comite = try await client.withActor(actor, logger: context.logger) { connection in

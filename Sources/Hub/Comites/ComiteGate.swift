@@ -29,7 +29,7 @@ struct ComiteGate: Sendable {
     }
 
     func run<Result: Sendable>(
-        _ comiteID: UUID, action: String, facilitatorOnly: Bool = false, context: HubRequestContext,
+        _ comiteID: UUID, action: String, facilitatorOnly: Bool = false, context: AuthenticatedContext,
         _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Touched)
     ) async throws -> Result {
         try await client.audited(action: action, denying: [], context: context) { connection, actor in

@@ -12,7 +12,7 @@ struct ComitesController {
     let client: PostgresClient
     var gate: ComiteGate { ComiteGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("comites/:comiteId", use: show)
         group.post("comites/:comiteId/agenda/build", use: build)
         group.put("comites/:comiteId/agenda/order", use: order)
@@ -33,7 +33,7 @@ struct ComitesController {
     }
 
     /// The comité with the agenda the reader may see.
-    func withAgenda(_ comite: Comite, on connection: PostgresConnection, context: HubRequestContext) async throws
+    func withAgenda(_ comite: Comite, on connection: PostgresConnection, context: AuthenticatedContext) async throws
         -> (Comite, ComiteGate.Touched)
     {
         var shown = comite
@@ -42,7 +42,7 @@ struct ComitesController {
         return (shown, .disclosed(items.map(\.householdId)))
     }
 
-    func item(_ id: UUID, of comite: Comite, on connection: PostgresConnection, context: HubRequestContext)
+    func item(_ id: UUID, of comite: Comite, on connection: PostgresConnection, context: AuthenticatedContext)
         async throws -> AgendaItem
     {
         guard
@@ -52,7 +52,7 @@ struct ComitesController {
         return item
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.read", context: context) { connection, _, comite, _ in
             try await withAgenda(comite, on: connection, context: context)
@@ -63,7 +63,7 @@ struct ComitesController {
 
     /// Places the rules' items (AgendaRules on every followed situation's dates), replacing
     /// the previous rule items and keeping the facilitator's own.
-    @Sendable func build(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func build(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.agenda.build", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
@@ -99,7 +99,7 @@ struct ComitesController {
         }
     }
 
-    @Sendable func order(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func order(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: AgendaOrderRequest.self, context: context)
         return try await gate.run(id, action: "comite.agenda.order", facilitatorOnly: true, context: context) {
@@ -115,7 +115,7 @@ struct ComitesController {
         }
     }
 
-    @Sendable func addItem(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Comite> {
+    @Sendable func addItem(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Comite> {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: NewAgendaItemRequest.self, context: context)
         guard let reason = try optionalText(body.reason, field: "reason") else {
@@ -140,7 +140,7 @@ struct ComitesController {
         return EditedResponse(status: .created, response: comite)
     }
 
-    @Sendable func removeItem(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func removeItem(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         try await gate.run(id, action: "comite.agenda.remove", facilitatorOnly: true, context: context) {
@@ -156,7 +156,7 @@ struct ComitesController {
     }
 
     /// Freezes every item's summary sheet and tells the cell's people.
-    @Sendable func publish(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func publish(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.publish", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
@@ -176,7 +176,7 @@ struct ComitesController {
         }
     }
 
-    @Sendable func sheet(_ request: Request, context: HubRequestContext) async throws -> SummarySheet {
+    @Sendable func sheet(_ request: Request, context: AuthenticatedContext) async throws -> SummarySheet {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         return try await gate.run(id, action: "comite.sheet.read", context: context) { connection, _, comite, _ in
@@ -196,7 +196,7 @@ struct ComitesController {
 
     /// The comité was held: who came, per person of the cell (those not named were absent).
     /// The next monthly comités are scheduled, so that three are always ahead.
-    @Sendable func hold(_ request: Request, context: HubRequestContext) async throws -> Minutes {
+    @Sendable func hold(_ request: Request, context: AuthenticatedContext) async throws -> Minutes {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
         return try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
@@ -229,7 +229,7 @@ struct ComitesController {
     /// The comité's decision on an item. Ending the accompaniment needs a bilan de fin held in
     /// the 60 days before the comité (else 409, nothing recorded); a present care-team
     /// partner's objection records it as not adopted; adopted, it ends the household's path.
-    @Sendable func decide(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<ItemDecision> {
+    @Sendable func decide(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<ItemDecision> {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         let body = try await request.decodeJSON(as: ComiteDecisionRequest.self, context: context)
@@ -299,7 +299,7 @@ struct ComitesController {
         return EditedResponse(status: .created, response: decision)
     }
 
-    @Sendable func addAction(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func addAction(_ request: Request, context: AuthenticatedContext) async throws
         -> EditedResponse<ComiteAction>
     {
         let id = try context.parameters.uuid("comiteId")
@@ -339,7 +339,7 @@ struct ComitesController {
         return EditedResponse(status: .created, response: action)
     }
 
-    @Sendable func actions(_ request: Request, context: HubRequestContext) async throws -> ItemList<ComiteAction> {
+    @Sendable func actions(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<ComiteAction> {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.action.read", context: context) { connection, _, _, _ in
             let actions = try await ComiteMeetingStore.actions(of: id, on: connection, logger: context.logger)
@@ -350,7 +350,7 @@ struct ComitesController {
     }
 
     /// The owner organisation or the facilitator follows an action up, after the minutes too.
-    @Sendable func followUp(_ request: Request, context: HubRequestContext) async throws -> ComiteAction {
+    @Sendable func followUp(_ request: Request, context: AuthenticatedContext) async throws -> ComiteAction {
         let id = try context.parameters.uuid("comiteId")
         let actionID = try context.parameters.uuid("actionId")
         let body = try await request.decodeJSON(as: ActionUpdateRequest.self, context: context)
@@ -381,7 +381,7 @@ struct ComitesController {
 
     func loadMinutes(
         _ id: UUID, cell: CoordinationCell, version: Int?, on connection: PostgresConnection,
-        context: HubRequestContext
+        context: AuthenticatedContext
     ) async throws -> Minutes {
         guard let comite = try await ComiteStore.find(id, on: connection, logger: context.logger) else {
             throw Problem.notFound
@@ -406,7 +406,7 @@ struct ComitesController {
 
     /// The compte-rendu as the reader may read it: JSON, Markdown or printable HTML; a
     /// `version` before the latest leaves out the later errata.
-    @Sendable func minutes(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func minutes(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("comiteId")
         let query = request.uri.queryParameters
         let format = query["format"].map(String.init) ?? "json"
@@ -451,7 +451,7 @@ struct ComitesController {
         }
     }
 
-    @Sendable func validate(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func validate(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.minutes.validate", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
@@ -464,7 +464,7 @@ struct ComitesController {
         }
     }
 
-    @Sendable func diffuse(_ request: Request, context: HubRequestContext) async throws -> Comite {
+    @Sendable func diffuse(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         return try await gate.run(id, action: "comite.minutes.diffuse", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
@@ -481,7 +481,7 @@ struct ComitesController {
     }
 
     /// After diffusion, a correction is an erratum: a new version of the minutes, diffused.
-    @Sendable func addErratum(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func addErratum(_ request: Request, context: AuthenticatedContext) async throws
         -> EditedResponse<Erratum>
     {
         let id = try context.parameters.uuid("comiteId")
@@ -522,7 +522,7 @@ struct ComitesController {
 
     /// A partner asks for the situation to be reviewed at the next comité; the référent's
     /// organisation may propose to end the accompaniment.
-    @Sendable func requestReview(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func requestReview(_ request: Request, context: AuthenticatedContext) async throws
         -> EditedResponse<ComiteRequestRecord>
     {
         let id = try context.parameters.uuid("householdId")

@@ -10,7 +10,7 @@ struct DiagnosticsController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("diagnostic-grid", use: grid)
         group.get("households/:householdId/diagnostics", use: history)
         group.post("households/:householdId/diagnostics", use: startDraft)
@@ -24,12 +24,12 @@ struct DiagnosticsController {
         let assessments: [String]
     }
 
-    @Sendable func grid(_ request: Request, context: HubRequestContext) async throws -> Grid {
-        _ = try context.requireActorBeyondAggregates()
+    @Sendable func grid(_ request: Request, context: AuthenticatedContext) async throws -> Grid {
+        _ = try context.actorBeyondAggregates()
         return Grid(sections: DiagnosticGrid.sections, assessments: Assessment.allCases.map(\.rawValue))
     }
 
-    @Sendable func history(_ request: Request, context: HubRequestContext) async throws -> ItemList<DiagnosticSummary> {
+    @Sendable func history(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<DiagnosticSummary> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "diagnostic.history", context: context) { connection, _, _ in
             let versions = try await DiagnosticStore.history(of: id, on: connection, logger: context.logger)
@@ -37,7 +37,7 @@ struct DiagnosticsController {
         }
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
         let diagnostic = try await gate.run(id, action: "diagnostic.read", context: context) {
@@ -51,7 +51,7 @@ struct DiagnosticsController {
         return try withETag(diagnostic, request: request, context: context)
     }
 
-    @Sendable func startDraft(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func startDraft(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let diagnostic = try await gate.run(id, action: "diagnostic.start", context: context) {
             connection, actor, facts in
@@ -68,7 +68,7 @@ struct DiagnosticsController {
         return response
     }
 
-    @Sendable func update(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
         let expected = try ifMatch(request)
@@ -89,7 +89,7 @@ struct DiagnosticsController {
         return try withETag(diagnostic, request: request, context: context)
     }
 
-    @Sendable func validate(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func validate(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
         let expected = try ifMatch(request)
@@ -123,7 +123,7 @@ struct DiagnosticsController {
 
     /// A draft of this household whose revision is the one the writer read.
     func requireCurrentDraft(
-        _ id: UUID, household: UUID, expected: IfMatch, on connection: PostgresConnection, context: HubRequestContext
+        _ id: UUID, household: UUID, expected: IfMatch, on connection: PostgresConnection, context: AuthenticatedContext
     ) async throws {
         guard
             let revision = try await DiagnosticStore.draftRevision(
@@ -149,7 +149,7 @@ struct DiagnosticsController {
     }
 
     func withETag(
-        _ diagnostic: Diagnostic, request: Request, context: HubRequestContext, status: HTTPResponse.Status = .ok
+        _ diagnostic: Diagnostic, request: Request, context: AuthenticatedContext, status: HTTPResponse.Status = .ok
     ) throws -> Response {
         var response = try EditedResponse(status: status, response: diagnostic).response(
             from: request, context: context)

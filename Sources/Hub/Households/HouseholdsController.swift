@@ -11,7 +11,7 @@ struct HouseholdsController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.post("households", use: orient)
         group.get("households", use: list)
         group.get("households/:householdId", use: show)
@@ -30,8 +30,8 @@ struct HouseholdsController {
 
     // MARK: Orientation and the path
 
-    @Sendable func orient(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    @Sendable func orient(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
         guard AccessRules.worksOnHouseholds(actor), actor.boundBySecret else {
             throw Problem.forbidden(
                 "L'orientation d'un ménage est faite par un professionnel tenu au secret d'une organisation partenaire."
@@ -70,8 +70,8 @@ struct HouseholdsController {
         return response
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<HouseholdSummary> {
-        let actor = try context.requireActor()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<HouseholdSummary> {
+        let actor = context.actor
         let page = try PageRequest(request)
         let query = request.uri.queryParameters
         var filter = HouseholdStore.ListFilter()
@@ -116,7 +116,7 @@ struct HouseholdsController {
         return page.page(households) { TimeCursor.encode($0.createdAt, $0.id) }
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Household {
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Household {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
             guard var household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
@@ -133,7 +133,7 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func accept(_ request: Request, context: HubRequestContext) async throws -> Household {
+    @Sendable func accept(_ request: Request, context: AuthenticatedContext) async throws -> Household {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: AcceptRequest.self, context: context)
         return try await gate.run(id, action: "household.accept", context: context) { connection, actor, _ in
@@ -158,7 +158,7 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func decline(_ request: Request, context: HubRequestContext) async throws -> Household {
+    @Sendable func decline(_ request: Request, context: AuthenticatedContext) async throws -> Household {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: DeclineRequest.self, context: context)
         try check(
@@ -178,7 +178,7 @@ struct HouseholdsController {
     }
 
     /// Acceptance and decline belong to the programme's opérateur.
-    func requireOperator(_ actor: Actor, programme: UUID, on connection: PostgresConnection, context: HubRequestContext)
+    func requireOperator(_ actor: Actor, programme: UUID, on connection: PostgresConnection, context: AuthenticatedContext)
         async throws
     {
         let parts = try await HouseholdStore.programmeParts(
@@ -190,7 +190,7 @@ struct HouseholdsController {
 
     // MARK: Care team
 
-    @Sendable func careTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<CareTeamMember> {
+    @Sendable func careTeam(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<CareTeamMember> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "careTeam.read", context: context) { connection, _, _ in
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
@@ -198,7 +198,7 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func addToCareTeam(_ request: Request, context: HubRequestContext) async throws -> ItemList<
+    @Sendable func addToCareTeam(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<
         CareTeamMember
     > {
         let id = try context.parameters.uuid("householdId")
@@ -223,7 +223,7 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func removeFromCareTeam(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func removeFromCareTeam(_ request: Request, context: AuthenticatedContext) async throws
         -> HTTPResponse.Status
     {
         let id = try context.parameters.uuid("householdId")
@@ -244,7 +244,7 @@ struct HouseholdsController {
 
     // MARK: Consents
 
-    @Sendable func consents(_ request: Request, context: HubRequestContext) async throws -> ItemList<ConsentRecord> {
+    @Sendable func consents(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<ConsentRecord> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "consent.read", context: context) { connection, _, _ in
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
@@ -252,7 +252,7 @@ struct HouseholdsController {
         }
     }
 
-    @Sendable func giveConsent(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<
+    @Sendable func giveConsent(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<
         ItemList<ConsentRecord>
     > {
         let id = try context.parameters.uuid("householdId")
@@ -280,7 +280,7 @@ struct HouseholdsController {
         return EditedResponse(status: .created, response: consents)
     }
 
-    @Sendable func withdrawConsent(_ request: Request, context: HubRequestContext) async throws -> ItemList<
+    @Sendable func withdrawConsent(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<
         ConsentRecord
     > {
         let id = try context.parameters.uuid("householdId")
@@ -307,7 +307,7 @@ struct HouseholdsController {
 
     // MARK: Notes and break-glass
 
-    @Sendable func notes(_ request: Request, context: HubRequestContext) async throws -> Page<NoteRecord> {
+    @Sendable func notes(_ request: Request, context: AuthenticatedContext) async throws -> Page<NoteRecord> {
         let id = try context.parameters.uuid("householdId")
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
@@ -321,7 +321,7 @@ struct HouseholdsController {
         return page.page(notes) { TimeCursor.encode($0.writtenAt, $0.id) }
     }
 
-    @Sendable func addNote(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<NoteRecord> {
+    @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<NoteRecord> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
         try check(
@@ -341,7 +341,7 @@ struct HouseholdsController {
         let expiresAt: Date
     }
 
-    @Sendable func breakGlass(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<
+    @Sendable func breakGlass(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<
         BreakGlassResponse
     > {
         let id = try context.parameters.uuid("householdId")

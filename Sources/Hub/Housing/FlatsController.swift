@@ -8,13 +8,13 @@ import Tenancy
 struct FlatsController {
     let client: PostgresClient
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("flats", use: list)
         group.post("flats", use: create)
         group.get("flats/:flatId", use: show)
     }
 
-    func requireLandlordStaff(_ actor: Actor, on connection: PostgresConnection, context: HubRequestContext)
+    func requireLandlordStaff(_ actor: Actor, on connection: PostgresConnection, context: AuthenticatedContext)
         async throws
     {
         guard actor.has(.housingOfficer),
@@ -24,8 +24,8 @@ struct FlatsController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<Flat> {
-        let actor = try context.requireActor()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Flat> {
+        let actor = context.actor
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
         let flats = try await client.withActor(actor, logger: context.logger) { connection in
@@ -36,8 +36,8 @@ struct FlatsController {
         return page.page(flats) { TimeCursor.encode($0.createdAt, $0.id) }
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
         let body = try await request.decodeJSON(as: NewFlatRequest.self, context: context)
         let (rent, charges) = try body.validated()
         let flat = try await client.withActor(actor, logger: context.logger) { connection in
@@ -55,8 +55,8 @@ struct FlatsController {
         return response
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Flat {
-        let actor = try context.requireActor()
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Flat {
+        let actor = context.actor
         let id = try context.parameters.uuid("flatId")
         let flat = try await client.withActor(actor, logger: context.logger) { connection in
             try await FlatStore.find(id, on: connection, logger: context.logger)

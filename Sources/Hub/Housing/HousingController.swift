@@ -12,7 +12,7 @@ struct HousingController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("households/:householdId/proposals", use: proposals)
         group.post("households/:householdId/proposals", use: propose)
         group.post("households/:householdId/proposals/:proposalId/answer", use: answer)
@@ -27,7 +27,7 @@ struct HousingController {
     /// household's programme.
     func requireLandlord(
         _ actor: Actor, _ facts: HouseholdFacts, programme: UUID, on connection: PostgresConnection,
-        context: HubRequestContext
+        context: AuthenticatedContext
     ) async throws {
         let parts = try await HouseholdStore.programmeParts(
             programme, for: actor.organisationID, on: connection, logger: context.logger)
@@ -40,7 +40,7 @@ struct HousingController {
 
     // MARK: Proposals
 
-    @Sendable func proposals(_ request: Request, context: HubRequestContext) async throws -> ItemList<Proposal> {
+    @Sendable func proposals(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Proposal> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "proposal.read", context: context) { connection, _, _ in
             let proposals = try await CandidacyStore.proposals(of: id, on: connection, logger: context.logger)
@@ -48,7 +48,7 @@ struct HousingController {
         }
     }
 
-    @Sendable func propose(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Proposal> {
+    @Sendable func propose(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Proposal> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewProposalRequest.self, context: context)
         _ = try Day.past(body.proposedOn, field: "proposedOn")
@@ -73,7 +73,7 @@ struct HousingController {
         return EditedResponse(status: .created, response: proposal)
     }
 
-    @Sendable func answer(_ request: Request, context: HubRequestContext) async throws -> Proposal {
+    @Sendable func answer(_ request: Request, context: AuthenticatedContext) async throws -> Proposal {
         let id = try context.parameters.uuid("householdId")
         let proposalID = try context.parameters.uuid("proposalId")
         let body = try await request.decodeJSON(as: ProposalAnswerRequest.self, context: context)
@@ -110,7 +110,7 @@ struct HousingController {
 
     // MARK: CAL decisions
 
-    @Sendable func decisions(_ request: Request, context: HubRequestContext) async throws -> ItemList<CALDecision> {
+    @Sendable func decisions(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<CALDecision> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "calDecision.read", context: context) { connection, _, _ in
             let decisions = try await CandidacyStore.decisions(of: id, on: connection, logger: context.logger)
@@ -118,7 +118,7 @@ struct HousingController {
         }
     }
 
-    @Sendable func decide(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<CALDecision> {
+    @Sendable func decide(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<CALDecision> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewCALDecisionRequest.self, context: context)
         let checked = try body.validated()
@@ -154,7 +154,7 @@ struct HousingController {
 
     // MARK: Alerts
 
-    @Sendable func alerts(_ request: Request, context: HubRequestContext) async throws -> ItemList<Alert> {
+    @Sendable func alerts(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Alert> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "alert.read", context: context) { connection, _, _ in
             let alerts = try await AlertStore.list(of: id, on: connection, logger: context.logger)
@@ -162,7 +162,7 @@ struct HousingController {
         }
     }
 
-    @Sendable func report(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Alert> {
+    @Sendable func report(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Alert> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewAlertRequest.self, context: context)
         let checked = try body.validated()
@@ -190,7 +190,7 @@ struct HousingController {
         return EditedResponse(status: .created, response: alert)
     }
 
-    @Sendable func resolve(_ request: Request, context: HubRequestContext) async throws -> Alert {
+    @Sendable func resolve(_ request: Request, context: AuthenticatedContext) async throws -> Alert {
         let id = try context.parameters.uuid("householdId")
         let alertID = try context.parameters.uuid("alertId")
         let body = try await request.decodeJSON(as: AlertResolutionRequest.self, context: context)

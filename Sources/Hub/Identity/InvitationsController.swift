@@ -47,7 +47,7 @@ struct InvitationsController {
         group.post("enrolments/:token", use: enrol)
     }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.post("invitations", use: invite)
         group.get("invitations", use: list)
         group.post("invitations/:invitationId/withdraw", use: withdraw)
@@ -55,8 +55,8 @@ struct InvitationsController {
         group.post("me/invitations/:invitationId/accept", use: accept)
     }
 
-    func admin(_ context: HubRequestContext) throws -> Actor {
-        let actor = try context.requireActor()
+    func admin(_ context: AuthenticatedContext) throws -> Actor {
+        let actor = context.actor
         guard AccessRules.mayManageMembers(actor) else {
             throw Problem.forbidden("Seul l'administrateur de l'organisation invite ses utilisateurs.")
         }
@@ -66,7 +66,7 @@ struct InvitationsController {
     // MARK: The admin
 
     /// 202: the invitation is recorded and its e-mail is on its way — known address or not.
-    @Sendable func invite(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Invitation> {
+    @Sendable func invite(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Invitation> {
         let actor = try admin(context)
         let body = try await request.decodeJSON(as: NewInvitationRequest.self, context: context)
         let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
@@ -109,7 +109,7 @@ struct InvitationsController {
         return EditedResponse(status: .accepted, response: invitation)
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<Invitation> {
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Invitation> {
         let actor = try admin(context)
         let page = try PageRequest(request)
         let invitations = try await client.withActor(actor, logger: context.logger) { connection in
@@ -121,7 +121,7 @@ struct InvitationsController {
 
     /// The link no longer opens. An invitation already accepted or withdrawn is a 409;
     /// another organisation's a 404.
-    @Sendable func withdraw(_ request: Request, context: HubRequestContext) async throws -> Invitation {
+    @Sendable func withdraw(_ request: Request, context: AuthenticatedContext) async throws -> Invitation {
         let actor = try admin(context)
         let id = try context.parameters.uuid("invitationId")
         return try await client.withActor(actor, logger: context.logger) { connection in
@@ -183,8 +183,8 @@ struct InvitationsController {
     }
 
     /// Invitations of other organisations waiting for me.
-    @Sendable func pending(_ request: Request, context: HubRequestContext) async throws -> Pending {
-        let actor = try context.requireActor()
+    @Sendable func pending(_ request: Request, context: AuthenticatedContext) async throws -> Pending {
+        let actor = context.actor
         return Pending(
             items: try await client.withActor(actor, logger: context.logger) { connection in
                 try await InvitationStore.pending(on: connection, logger: context.logger)
@@ -192,8 +192,8 @@ struct InvitationsController {
     }
 
     /// I join the organisation that invited me; I sign in for it next.
-    @Sendable func accept(_ request: Request, context: HubRequestContext) async throws -> Joined {
-        let actor = try context.requireActor()
+    @Sendable func accept(_ request: Request, context: AuthenticatedContext) async throws -> Joined {
+        let actor = context.actor
         let id = try context.parameters.uuid("invitationId")
         let organisation = try await client.withActor(actor, logger: context.logger) { connection in
             try await InvitationStore.accept(id, on: connection, logger: context.logger)

@@ -12,7 +12,7 @@ import Tenancy
 struct MembersController {
     let client: PostgresClient
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("users", use: list)
         group.get("users/:userId", use: show)
         group.post("users/:userId/disable", use: disable)
@@ -22,15 +22,15 @@ struct MembersController {
         group.post("users/:userId/bound-by-secret/confirm", use: confirmBound)
     }
 
-    func admin(_ context: HubRequestContext) throws -> Actor {
-        let actor = try context.requireActor()
+    func admin(_ context: AuthenticatedContext) throws -> Actor {
+        let actor = context.actor
         guard AccessRules.mayManageMembers(actor) else {
             throw Problem.forbidden("Seul l'administrateur de l'organisation gère ses utilisateurs.")
         }
         return actor
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<Member> {
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Member> {
         let actor = try admin(context)
         let page = try PageRequest(request)
         let members = try await client.withActor(actor, logger: context.logger) { connection in
@@ -41,7 +41,7 @@ struct MembersController {
         return page.page(members, key: \.email)
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Member {
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Member {
         let actor = try admin(context)
         let userID = try context.parameters.uuid("userId")
         let member = try await client.withActor(actor, logger: context.logger) { connection in
@@ -52,7 +52,7 @@ struct MembersController {
         return member
     }
 
-    @Sendable func disable(_ request: Request, context: HubRequestContext) async throws -> Member {
+    @Sendable func disable(_ request: Request, context: AuthenticatedContext) async throws -> Member {
         let actor = try admin(context)
         let userID = try context.parameters.uuid("userId")
         guard userID != actor.userID else {
@@ -67,7 +67,7 @@ struct MembersController {
     }
 
     /// Ends every session of a member: each fails its very next request.
-    @Sendable func revokeSessions(_ request: Request, context: HubRequestContext) async throws
+    @Sendable func revokeSessions(_ request: Request, context: AuthenticatedContext) async throws
         -> HTTPResponse.Status
     {
         let actor = try admin(context)
@@ -85,7 +85,7 @@ struct MembersController {
     }
 
     /// The admin proposes the mark; the membership stays unbound until a service head confirms.
-    @Sendable func proposeBound(_ request: Request, context: HubRequestContext) async throws -> Member {
+    @Sendable func proposeBound(_ request: Request, context: AuthenticatedContext) async throws -> Member {
         let actor = try admin(context)
         let userID = try context.parameters.uuid("userId")
         return try await client.withActor(actor, logger: context.logger) { connection in
@@ -101,7 +101,7 @@ struct MembersController {
     }
 
     /// Lowering a right needs nobody's confirmation: the mark, or its proposal, is removed at once.
-    @Sendable func removeBound(_ request: Request, context: HubRequestContext) async throws -> Member {
+    @Sendable func removeBound(_ request: Request, context: AuthenticatedContext) async throws -> Member {
         let actor = try admin(context)
         let userID = try context.parameters.uuid("userId")
         return try await client.withActor(actor, logger: context.logger) { connection in
@@ -118,8 +118,8 @@ struct MembersController {
 
     /// A service head bound by secret confirms a colleague's proposed mark: two people, the
     /// proposer and the confirmer, never the same, never for oneself.
-    @Sendable func confirmBound(_ request: Request, context: HubRequestContext) async throws -> Member {
-        let actor = try context.requireActor()
+    @Sendable func confirmBound(_ request: Request, context: AuthenticatedContext) async throws -> Member {
+        let actor = context.actor
         let userID = try context.parameters.uuid("userId")
         guard actor.roles.contains(.serviceHead), actor.boundBySecret else {
             throw Problem.forbidden(

@@ -29,7 +29,7 @@ struct SessionsController {
         group.post("sessions", use: create)
     }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.delete("sessions/current", use: delete)
         group.get("sessions", use: list)
         group.delete("sessions", use: revokeAll)
@@ -68,8 +68,8 @@ struct SessionsController {
         }
     }
 
-    @Sendable func delete(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
-        try await signIn.signOut(try context.requireActor(), logger: context.logger)
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        try await signIn.signOut(context.actor, logger: context.logger)
         return .noContent
     }
 
@@ -78,8 +78,8 @@ struct SessionsController {
     }
 
     /// My live sessions in this organisation, the current one marked.
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Sessions {
-        let actor = try context.requireActor()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Sessions {
+        let actor = context.actor
         return Sessions(
             items: try await signIn.client.withActor(actor, logger: context.logger) { connection in
                 try await UserSessionStore.live(of: actor, on: connection, logger: context.logger)
@@ -87,8 +87,8 @@ struct SessionsController {
     }
 
     /// Ends one of my sessions: its very next request is refused. Another's is a 404.
-    @Sendable func revoke(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
-        let actor = try context.requireActor()
+    @Sendable func revoke(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let actor = context.actor
         let id = try context.parameters.uuid("sessionId")
         let revoked = try await signIn.client.withActor(actor, logger: context.logger) { connection in
             try await Members.revokeSessions(
@@ -100,8 +100,8 @@ struct SessionsController {
     }
 
     /// Ends every one of my sessions in this organisation, this one included.
-    @Sendable func revokeAll(_ request: Request, context: HubRequestContext) async throws -> HTTPResponse.Status {
-        let actor = try context.requireActor()
+    @Sendable func revokeAll(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        let actor = context.actor
         _ = try await signIn.client.withActor(actor, logger: context.logger) { connection in
             try await Members.revokeSessions(
                 of: actor.userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
@@ -109,8 +109,8 @@ struct SessionsController {
         return .noContent
     }
 
-    @Sendable func me(_ request: Request, context: HubRequestContext) async throws -> Me {
-        let actor = try context.requireActor()
+    @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> Me {
+        let actor = context.actor
         return try await signIn.client.withActor(actor, logger: context.logger) { connection in
             try await Me.load(actor, on: connection, logger: context.logger)
         }

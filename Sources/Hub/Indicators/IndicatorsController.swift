@@ -10,12 +10,12 @@ struct IndicatorsController {
     let client: PostgresClient
     let policy: DisclosurePolicy
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("programmes/:programmeId/indicators", use: report)
     }
 
-    @Sendable func report(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    @Sendable func report(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
         let id = try context.parameters.uuid("programmeId")
         let query = request.uri.queryParameters
         guard let raw = query["period"], let period = EvaluationPeriod(String(raw)) else {

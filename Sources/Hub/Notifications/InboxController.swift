@@ -9,15 +9,15 @@ import Tenancy
 struct InboxController {
     let client: PostgresClient
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("inbox", use: list)
         group.post("inbox/:messageId/read", use: markRead)
         group.get("me/notification-preferences", use: preferences)
         group.put("me/notification-preferences", use: updatePreferences)
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<InboxMessage> {
-        let actor = try context.requireActorBeyondAggregates()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<InboxMessage> {
+        let actor = try context.actorBeyondAggregates()
         let page = try PageRequest(request)
         let after = try page.after.map(InboxCursor.init(decoding:))
         let unreadOnly: Bool
@@ -33,8 +33,8 @@ struct InboxController {
         return page.page(messages) { InboxCursor($0).encoded }
     }
 
-    @Sendable func markRead(_ request: Request, context: HubRequestContext) async throws -> InboxMessage {
-        let actor = try context.requireActorBeyondAggregates()
+    @Sendable func markRead(_ request: Request, context: AuthenticatedContext) async throws -> InboxMessage {
+        let actor = try context.actorBeyondAggregates()
         let id = try context.parameters.uuid("messageId")
         let message = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.markRead(id, on: connection, logger: context.logger)
@@ -60,16 +60,16 @@ struct InboxController {
         let emailOptOuts: [String]
     }
 
-    @Sendable func preferences(_ request: Request, context: HubRequestContext) async throws -> Preferences {
-        let actor = try context.requireActorBeyondAggregates()
+    @Sendable func preferences(_ request: Request, context: AuthenticatedContext) async throws -> Preferences {
+        let actor = try context.actorBeyondAggregates()
         let topics = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.emailOptOuts(on: connection, logger: context.logger)
         }
         return Preferences(emailOptOuts: topics)
     }
 
-    @Sendable func updatePreferences(_ request: Request, context: HubRequestContext) async throws -> Preferences {
-        let actor = try context.requireActorBeyondAggregates()
+    @Sendable func updatePreferences(_ request: Request, context: AuthenticatedContext) async throws -> Preferences {
+        let actor = try context.actorBeyondAggregates()
         let body = try await request.decodeJSON(as: PreferencesRequest.self, context: context)
         let topics = try parseTopics(body.emailOptOuts, field: "emailOptOuts", allowEmpty: true)
         if let mandatory = topics.first(where: \.isMandatory) {

@@ -20,7 +20,7 @@ struct WebhooksController {
         let topics: [String]
     }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("webhooks", use: list)
         group.post("webhooks", use: create)
         group.get("webhooks/:subscriptionId", use: show)
@@ -30,15 +30,15 @@ struct WebhooksController {
         group.post("deliveries/:deliveryId/replay", use: replay)
     }
 
-    func admin(_ context: HubRequestContext) throws -> Actor {
-        let actor = try context.requireActor()
+    func admin(_ context: AuthenticatedContext) throws -> Actor {
+        let actor = context.actor
         guard actor.has(.orgAdmin) else {
             throw Problem.forbidden("Seul l'administrateur de l'organisation gère ses webhooks et leurs envois.")
         }
         return actor
     }
 
-    @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let actor = try admin(context)
         let body = try await request.decodeJSON(as: SubscriptionRequest.self, context: context)
         let topics = try parseTopics(body.topics, field: "topics", allowEmpty: false)
@@ -76,7 +76,7 @@ struct WebhooksController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<WebhookSubscription> {
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<WebhookSubscription> {
         let actor = try admin(context)
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
@@ -86,7 +86,7 @@ struct WebhooksController {
         return page.page(subscriptions) { TimeCursor.encode($0.createdAt, $0.id) }
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> WebhookSubscription {
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> WebhookSubscription {
         let actor = try admin(context)
         let id = try context.parameters.uuid("subscriptionId")
         let subscription = try await client.withActor(actor, logger: context.logger) { connection in
@@ -96,7 +96,7 @@ struct WebhooksController {
         return subscription
     }
 
-    @Sendable func disable(_ request: Request, context: HubRequestContext) async throws -> Response {
+    @Sendable func disable(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let actor = try admin(context)
         let id = try context.parameters.uuid("subscriptionId")
         let found = try await client.withActor(actor, logger: context.logger) { connection in
@@ -106,7 +106,7 @@ struct WebhooksController {
         return Response(status: .noContent)
     }
 
-    @Sendable func rotate(_ request: Request, context: HubRequestContext) async throws -> WebhookSecretResponse {
+    @Sendable func rotate(_ request: Request, context: AuthenticatedContext) async throws -> WebhookSecretResponse {
         let actor = try admin(context)
         let id = try context.parameters.uuid("subscriptionId")
         let secret = WebhookStore.newSecret()
@@ -125,7 +125,7 @@ struct WebhooksController {
         return WebhookSecretResponse(subscription: subscription, secret: secret.hex)
     }
 
-    @Sendable func deliveries(_ request: Request, context: HubRequestContext) async throws -> Page<Delivery> {
+    @Sendable func deliveries(_ request: Request, context: AuthenticatedContext) async throws -> Page<Delivery> {
         let actor = try admin(context)
         let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
@@ -141,7 +141,7 @@ struct WebhooksController {
         return page.page(deliveries) { TimeCursor.encode($0.createdAt, $0.id) }
     }
 
-    @Sendable func replay(_ request: Request, context: HubRequestContext) async throws -> Delivery {
+    @Sendable func replay(_ request: Request, context: AuthenticatedContext) async throws -> Delivery {
         let actor = try admin(context)
         let id = try context.parameters.uuid("deliveryId")
         return try await client.withActor(actor, logger: context.logger) { connection in

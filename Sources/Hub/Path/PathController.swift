@@ -10,7 +10,7 @@ struct PathController {
     let client: PostgresClient
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("households/:householdId/leases", use: leases)
         group.post("households/:householdId/leases", use: signLease)
         group.post("households/:householdId/leases/:leaseId/entry", use: recordEntry)
@@ -33,7 +33,7 @@ struct PathController {
 
     // MARK: Lease
 
-    @Sendable func leases(_ request: Request, context: HubRequestContext) async throws -> ItemList<Lease> {
+    @Sendable func leases(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Lease> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "lease.read", context: context) { connection, _, _ in
             let leases = try await LeaseStore.list(of: id, on: connection, logger: context.logger)
@@ -41,7 +41,7 @@ struct PathController {
         }
     }
 
-    @Sendable func signLease(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Lease> {
+    @Sendable func signLease(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Lease> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewLeaseRequest.self, context: context)
         let signedOn = try body.validated()
@@ -67,7 +67,7 @@ struct PathController {
     /// The lease of this household the acting organisation recorded, or the reason why not.
     func ownLease(
         _ leaseID: UUID, of household: UUID, _ actor: Actor, on connection: PostgresConnection,
-        context: HubRequestContext
+        context: AuthenticatedContext
     ) async throws -> Lease {
         guard
             let lease = try await LeaseStore.list(
@@ -80,7 +80,7 @@ struct PathController {
         return lease
     }
 
-    @Sendable func recordEntry(_ request: Request, context: HubRequestContext) async throws -> Lease {
+    @Sendable func recordEntry(_ request: Request, context: AuthenticatedContext) async throws -> Lease {
         let id = try context.parameters.uuid("householdId")
         let leaseID = try context.parameters.uuid("leaseId")
         let body = try await request.decodeJSON(as: LeaseEntryRequest.self, context: context)
@@ -106,7 +106,7 @@ struct PathController {
         }
     }
 
-    @Sendable func recordSlide(_ request: Request, context: HubRequestContext) async throws -> Lease {
+    @Sendable func recordSlide(_ request: Request, context: AuthenticatedContext) async throws -> Lease {
         let id = try context.parameters.uuid("householdId")
         let leaseID = try context.parameters.uuid("leaseId")
         let body = try await request.decodeJSON(as: LeaseSlideRequest.self, context: context)
@@ -135,7 +135,7 @@ struct PathController {
 
     // MARK: End, withdrawal, reopening
 
-    @Sendable func end(_ request: Request, context: HubRequestContext) async throws -> EditedResponse<Outcome> {
+    @Sendable func end(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Outcome> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: EndRequest.self, context: context)
         try body.validate()
@@ -157,7 +157,7 @@ struct PathController {
 
     /// Libre adhésion: the household withdraws its consent to the accompaniment itself,
     /// recorded like any consent by a bound user of the lead organisation (R5).
-    @Sendable func withdraw(_ request: Request, context: HubRequestContext) async throws -> PathStatus {
+    @Sendable func withdraw(_ request: Request, context: AuthenticatedContext) async throws -> PathStatus {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "path.withdraw", context: context) { connection, actor, facts in
             guard AccessRules.mayManageConsents(actor, facts) else {
@@ -174,7 +174,7 @@ struct PathController {
 
     /// Droit au recommencement: an ended or withdrawn accompaniment starts again, from a new
     /// diagnostic.
-    @Sendable func reopen(_ request: Request, context: HubRequestContext) async throws -> PathStatus {
+    @Sendable func reopen(_ request: Request, context: AuthenticatedContext) async throws -> PathStatus {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "path.reopen", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
@@ -191,7 +191,7 @@ struct PathController {
 
     // MARK: Outcomes
 
-    @Sendable func outcomes(_ request: Request, context: HubRequestContext) async throws -> ItemList<Outcome> {
+    @Sendable func outcomes(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<Outcome> {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "outcome.read", context: context) { connection, _, _ in
             let outcomes = try await OutcomeStore.list(of: id, on: connection, logger: context.logger)
@@ -199,7 +199,7 @@ struct PathController {
         }
     }
 
-    @Sendable func recordStay(_ request: Request, context: HubRequestContext) async throws -> Outcome {
+    @Sendable func recordStay(_ request: Request, context: AuthenticatedContext) async throws -> Outcome {
         let id = try context.parameters.uuid("householdId")
         let outcomeID = try context.parameters.uuid("outcomeId")
         let body = try await request.decodeJSON(as: StayRequest.self, context: context)
@@ -239,7 +239,7 @@ struct PathController {
 
     // MARK: Timeline
 
-    @Sendable func timeline(_ request: Request, context: HubRequestContext) async throws -> Page<TimelineEntry> {
+    @Sendable func timeline(_ request: Request, context: AuthenticatedContext) async throws -> Page<TimelineEntry> {
         let id = try context.parameters.uuid("householdId")
         let page = try PageRequest(request)
         let after = try page.after.map(TimelineEntry.decode(cursor:))

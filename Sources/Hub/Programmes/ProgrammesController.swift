@@ -8,13 +8,13 @@ import Tenancy
 struct ProgrammesController {
     let client: PostgresClient
 
-    func addRoutes(to group: RouterGroup<HubRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("programmes", use: list)
         group.get("programmes/:programmeId", use: show)
     }
 
-    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Page<Programme> {
-        let actor = try context.requireActor()
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Programme> {
+        let actor = context.actor
         let page = try PageRequest(request)
         let programmes = try await client.withActor(actor, logger: context.logger) { connection in
             try await Programmes.list(on: connection, after: page.after, limit: page.fetchLimit, logger: context.logger)
@@ -22,8 +22,8 @@ struct ProgrammesController {
         return page.page(programmes, key: \.name)
     }
 
-    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Programme {
-        let actor = try context.requireActor()
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Programme {
+        let actor = context.actor
         let id = try context.parameters.uuid("programmeId")
         let programme = try await client.withActor(actor, logger: context.logger) { connection in
             try await Programmes.find(on: connection, id: id, logger: context.logger)
