@@ -99,7 +99,7 @@ public enum AgendaRules {
             {
                 if window.covers(milestone) {
                     reasons.append(
-                        AgendaReason(.sixMonths, "\(months) mois d'accompagnement le \(FrenchDay.format(milestone))."))
+                        AgendaReason(.sixMonths, "\(months) mois d'accompagnement le \(Day(milestone).french)."))
                 }
                 months += 6
             }
@@ -107,7 +107,7 @@ public enum AgendaRules {
         if let end = facts.contractEndsOn, window.covers(end) {
             reasons.append(
                 AgendaReason(
-                    .contractEnding, "Le contrat d'accompagnement arrive à échéance le \(FrenchDay.format(end))."))
+                    .contractEnding, "Le contrat d'accompagnement arrive à échéance le \(Day(end).french)."))
         }
         let alerts = facts.alertsReportedOn.filter(window.covers).count
         if alerts > 0 {
@@ -130,7 +130,7 @@ public enum AgendaRules {
         if let proposed = facts.endProposedOn, proposed <= window.on {
             reasons.append(
                 AgendaReason(
-                    .endProposed, "Le référent propose la fin de l'accompagnement (\(FrenchDay.format(proposed)))."))
+                    .endProposed, "Le référent propose la fin de l'accompagnement (\(Day(proposed).french))."))
         }
         for request in facts.partnerRequests {
             reasons.append(

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import PostgresNIO
 
 /// The classification of every piece of household information (ACCESS.md §2).
 public enum Level: String, Codable, Sendable, CaseIterable, Comparable {
@@ -122,5 +124,18 @@ extension AccessRules {
     public static func mayWriteDiagnostic(_ actor: Actor, _ facts: HouseholdFacts) -> Bool {
         passesDoor(actor, facts) && isLead(actor, facts) && actor.boundBySecret
             && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+}
+
+/// A `level` column (a check constraint keeps it to the three values). Written out: a Codable
+/// raw-value enum would otherwise get two defaults, the jsonb one and the raw value's.
+extension Level: PostgresDecodable {
+    public init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        let text = try String(from: &buffer, type: type, format: format, context: context)
+        guard let level = Level(rawValue: text) else { throw PostgresDecodingError.Code.failure }
+        self = level
     }
 }

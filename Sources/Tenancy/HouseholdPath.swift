@@ -188,7 +188,7 @@ public enum HouseholdPath {
     static func coverageRefusal(_ contract: ContractFacts, from start: Date) -> PathRefusal? {
         let needed = Calendar.utc.date(byAdding: .month, value: minimumMonthsInFlat, to: start)!
         guard contract.plannedEnd < Calendar.utc.startOfDay(for: needed) else { return nil }
-        let day = FrenchDay.format(needed)
+        let day = Day(needed).french
         return PathRefusal(
             message:
                 "Le contrat d'accompagnement doit couvrir au moins \(minimumMonthsInFlat) mois après l'entrée dans le logement (jusqu'au \(day) au moins) : prolongez-le d'abord."
@@ -203,33 +203,4 @@ extension Calendar {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
-}
-
-/// A day as French readers write it: 01/09/2025.
-/// Days, months and years written in the API's fixed forms, read by hand: a regex literal is
-/// compiled again at every call, and the agenda's rules and the indicators read thousands of
-/// them per request (bench: 73 % and 75 % of those requests' CPU when they used one).
-public enum FixedDigits {
-    /// The decimal number in `bytes[range]`, or nil if any byte there is not a digit.
-    public static func number(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
-        var value = 0
-        for byte in bytes[range] {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
-    }
-}
-
-public enum FrenchDay {
-    public static func format(_ date: Date) -> String {
-        let parts = Calendar.utc.dateComponents([.day, .month, .year], from: date)
-        return String(format: "%02d/%02d/%04d", parts.day!, parts.month!, parts.year!)
-    }
-
-    /// The API's and the database's form, AAAA-MM-JJ.
-    public static func iso(_ date: Date) -> String {
-        let parts = Calendar.utc.dateComponents([.day, .month, .year], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
-    }
 }

@@ -298,13 +298,13 @@ import Testing
     ) async throws -> [String: (events: Int, households: Int)] {
         let (from, to) = period.bounds
         let base = recomputations[code]!.replacingOccurrences(of: "$1", with: "'\(programme)'")
-            .replacingOccurrences(of: "$2", with: "'\(FrenchDay.iso(from))'")
-            .replacingOccurrences(of: "$3", with: "'\(FrenchDay.iso(to))'")
+            .replacingOccurrences(of: "$2", with: "'\(Day(from).iso)'")
+            .replacingOccurrences(of: "$3", with: "'\(Day(to).iso)'")
         let sql = """
             SELECT coalesce(c, CASE WHEN GROUPING(c) = 1 THEN '' ELSE 'nonRenseigne' END), count(*)::integer,
                    count(DISTINCT h)::integer
             FROM (\(base)) b
-            WHERE d >= '\(FrenchDay.iso(from))' AND d < '\(FrenchDay.iso(to))' GROUP BY ROLLUP (c)
+            WHERE d >= '\(Day(from).iso)' AND d < '\(Day(to).iso)' GROUP BY ROLLUP (c)
             """
         var counts: [String: (Int, Int)] = [:]
         for try await (category, events, households) in try await owner.query(
@@ -370,7 +370,7 @@ import Testing
                             SELECT coalesce(sum(a.amount_cents), 0)::bigint FROM aids a
                             JOIN households x ON x.id = a.household_id
                             WHERE x.programme_id = \(programme.id) AND a.status = 'granted'
-                              AND a.decided_on >= \(FrenchDay.iso(from))::date AND a.decided_on < \(FrenchDay.iso(to))::date
+                              AND a.decided_on >= \(Day(from).iso)::date AND a.decided_on < \(Day(to).iso)::date
                             """, logger: TestDatabase.logger)
                         for try await cents in rows.decode(Int64.self) { return cents }
                         return 0

@@ -9,12 +9,12 @@ import Testing
 
     @Test func theMonthlyComitesFallOnTheirDayStrictlyAfterToday() {
         let fromThe10th = ComiteCalendar.monthly(day: 15, after: Self.day("2026-11-10"))
-        #expect(fromThe10th.map(FrenchDay.iso) == ["2026-11-15", "2026-12-15", "2027-01-15"])
+        #expect(fromThe10th.map { Day($0).iso } == ["2026-11-15", "2026-12-15", "2027-01-15"])
         // On the day itself, that day's comité is not "ahead" any more.
         let onThe15th = ComiteCalendar.monthly(day: 15, after: Self.day("2026-11-15"))
-        #expect(onThe15th.map(FrenchDay.iso) == ["2026-12-15", "2027-01-15", "2027-02-15"])
+        #expect(onThe15th.map { Day($0).iso } == ["2026-12-15", "2027-01-15", "2027-02-15"])
         #expect(
-            ComiteCalendar.monthly(day: 28, after: Self.day("2027-01-31"), count: 1).map(FrenchDay.iso) == [
+            ComiteCalendar.monthly(day: 28, after: Self.day("2027-01-31"), count: 1).map { Day($0).iso } == [
                 "2027-02-28"
             ])
     }

@@ -10,10 +10,19 @@ struct Aid: Encodable, Sendable {
     /// Euros as a decimal string ("1234.56"), never a floating-point number.
     let amount: String
     let status: String
-    let requestedOn: String
-    @Null var decidedOn: String?
+    let requestedOn: Day
+    @Null var decidedOn: Day?
     let level: String
     let authorOrganisationId: UUID
+}
+
+extension Aid: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], kind: try row["kind"], amount: EuroAmount(cents: try row["amount_cents"]).description,
+            status: try row["status"], requestedOn: try row["requested_on"], decidedOn: try row["decided_on"],
+            level: try row["level"], authorOrganisationId: try row["author_organisation_id"])
+    }
 }
 
 struct NewAidRequest: ClosedJSONObject {
@@ -27,7 +36,14 @@ struct NewAidRequest: ClosedJSONObject {
     let decidedOn: String?
     let level: String?
 
-    func validated() throws -> (EuroAmount, Level) {
+    struct Checked {
+        let amount: EuroAmount
+        let level: Level
+        let requestedOn: Day
+        let decidedOn: Day?
+    }
+
+    func validated() throws -> Checked {
         try check(
             Self.kinds.contains(kind), field: "kind",
             "Type d'aide inconnu ; valeurs possibles : " + Self.kinds.codes.joined(separator: ", ") + ".")
@@ -37,10 +53,11 @@ struct NewAidRequest: ClosedJSONObject {
                 field: "amount")
         }
         try check(Self.statuses.contains(status), field: "status", "L'aide est requested, granted ou refused.")
-        guard let requested = Day.date(requestedOn), requested <= Date() else {
+        guard let requested = Day(iso: requestedOn), requested <= Day.today() else {
             throw Problem.unprocessable(
                 "Date de demande attendue au format AAAA-MM-JJ, passée ou du jour.", field: "requestedOn")
         }
+        var decision: Day?
         switch (status, decidedOn) {
         case ("requested", nil): break
         case ("requested", _):
@@ -48,12 +65,15 @@ struct NewAidRequest: ClosedJSONObject {
         case (_, nil):
             throw Problem.unprocessable("Une aide accordée ou refusée a une date de décision.", field: "decidedOn")
         case (_, let decided?):
-            guard let decision = Day.date(decided), decision >= requested, decision <= Date() else {
+            guard let decided = Day(iso: decided), decided >= requested, decided <= Day.today() else {
                 throw Problem.unprocessable(
                     "La décision suit la demande et n'est pas dans le futur (format AAAA-MM-JJ).", field: "decidedOn")
             }
+            decision = decided
         }
-        return (amount, try Hub.level(level, default: .secret, field: "level"))
+        return Checked(
+            amount: amount, level: try Hub.level(level, default: .secret, field: "level"), requestedOn: requested,
+            decidedOn: decision)
     }
 }
 
@@ -61,24 +81,15 @@ enum AidStore {
     static func list(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Aid] {
         let rows = try await connection.query(
             """
-            SELECT id, kind, amount_cents, status, requested_on::text, decided_on::text, level, author_organisation_id
+            SELECT id, kind, amount_cents, status, requested_on, decided_on, level, author_organisation_id
             FROM aids WHERE household_id = \(household)
             ORDER BY requested_on DESC, created_at DESC, id DESC
             """, logger: logger)
-        var aids: [Aid] = []
-        for try await (id, kind, cents, status, requestedOn, decidedOn, level, author) in rows.decode(
-            (UUID, String, Int64, String, String, String?, String, UUID).self)
-        {
-            aids.append(
-                Aid(
-                    id: id, kind: kind, amount: EuroAmount(cents: cents).description, status: status,
-                    requestedOn: requestedOn, decidedOn: decidedOn, level: level, authorOrganisationId: author))
-        }
-        return aids
+        return try await rows.collect(Aid.self)
     }
 
     static func create(
-        _ request: NewAidRequest, amount: EuroAmount, level: Level, household: UUID, by actor: Actor,
+        _ request: NewAidRequest, _ checked: NewAidRequest.Checked, household: UUID, by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> Aid {
         let id = UUID()
@@ -86,12 +97,13 @@ enum AidStore {
             """
             INSERT INTO aids (id, household_id, author_organisation_id, author_user_id, kind, amount_cents, status,
                               requested_on, decided_on, level)
-            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.kind), \(amount.cents),
-                    \(request.status), \(request.requestedOn)::date, \(request.decidedOn)::date, \(level.rawValue))
+            VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.kind),
+                    \(checked.amount.cents), \(request.status), \(checked.requestedOn), \(checked.decidedOn),
+                    \(checked.level.rawValue))
             """, logger: logger)
         return Aid(
-            id: id, kind: request.kind, amount: amount.description, status: request.status,
-            requestedOn: request.requestedOn, decidedOn: request.decidedOn, level: level.rawValue,
+            id: id, kind: request.kind, amount: checked.amount.description, status: request.status,
+            requestedOn: checked.requestedOn, decidedOn: checked.decidedOn, level: checked.level.rawValue,
             authorOrganisationId: actor.organisationID)
     }
 }

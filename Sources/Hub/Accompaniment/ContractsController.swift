@@ -25,7 +25,7 @@ struct ContractsController {
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Contract> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewContractRequest.self, context: context)
-        try body.validate()
+        let days = try body.validated()
         let contract = try await gate.run(id, action: "contract.create", context: context) { connection, actor, facts in
             guard AccessRules.mayRecordPath(actor, facts) else {
                 throw Problem.forbidden(
@@ -33,7 +33,7 @@ struct ContractsController {
                 )
             }
             let contract = try await ContractStore.create(
-                body, household: id, by: actor, on: connection, logger: context.logger)
+                body, days, household: id, by: actor, on: connection, logger: context.logger)
             return (contract, .changed())
         }
         return EditedResponse(status: .created, response: contract)

@@ -19,6 +19,19 @@ struct Meeting: Encodable, Sendable {
     @Null var note: Note?
 }
 
+extension Meeting: RowDecodable {
+    init(row: NamedRow) throws {
+        var note: Note?
+        if let body: String = try row["body"], let level: String = try row["level"] {
+            note = Note(body: body, level: level)
+        }
+        self.init(
+            id: try row["id"], kind: try row["kind"], status: try row["status"], startsAt: try row["starts_at"],
+            durationMinutes: try row["duration_minutes"], authorOrganisationId: try row["author_organisation_id"],
+            note: note)
+    }
+}
+
 struct NewMeetingRequest: ClosedJSONObject {
     static let fields: Set<String> = ["kind", "status", "startsAt", "durationMinutes", "note", "noteLevel"]
     static let kinds = HouseholdVocabulary.meetingKinds
@@ -91,18 +104,7 @@ enum MeetingStore {
             WHERE m.household_id = \(household) AND (\(id)::uuid IS NULL OR m.id = \(id))
             ORDER BY m.starts_at DESC, m.id DESC
             """, logger: logger)
-        var meetings: [Meeting] = []
-        for try await (id, kind, status, startsAt, duration, author, body, level) in rows.decode(
-            (UUID, String, String, Date, Int?, UUID, String?, String?).self)
-        {
-            let note: Meeting.Note? =
-                if let body, let level { Meeting.Note(body: body, level: level) } else { nil }
-            meetings.append(
-                Meeting(
-                    id: id, kind: kind, status: status, startsAt: startsAt, durationMinutes: duration,
-                    authorOrganisationId: author, note: note))
-        }
-        return meetings
+        return try await rows.collect(Meeting.self)
     }
 
     static func create(

@@ -32,7 +32,8 @@ struct SocialWorkController {
         }
     }
 
-    @Sendable func addMeeting(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Meeting> {
+    @Sendable func addMeeting(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Meeting>
+    {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewMeetingRequest.self, context: context)
         let noteLevel = try body.validate()
@@ -95,12 +96,12 @@ struct SocialWorkController {
     @Sendable func addAid(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Aid> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewAidRequest.self, context: context)
-        let (amount, level) = try body.validated()
+        let checked = try body.validated()
         let aid = try await gate.run(id, action: "aid.add", context: context) { connection, actor, facts in
             try requireSocialWork(actor, facts)
             let aid = try await AidStore.create(
-                body, amount: amount, level: level, household: id, by: actor, on: connection, logger: context.logger)
-            return (aid, .changed([level]))
+                body, checked, household: id, by: actor, on: connection, logger: context.logger)
+            return (aid, .changed([checked.level]))
         }
         return EditedResponse(status: .created, response: aid)
     }

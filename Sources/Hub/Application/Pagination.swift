@@ -59,6 +59,32 @@ struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     }
 }
 
+/// A list that is complete in one answer (a care team, a household's consents).
+struct ItemList<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let items: [Item]
+}
+
+/// Cursor of lists ordered by a time then an id, newest first. The time travels as whole
+/// microseconds, PostgreSQL's own precision, so that no row is skipped or repeated.
+enum TimeCursor {
+    static func key(_ date: Date, _ id: UUID) -> (Int64, UUID) {
+        (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), id)
+    }
+
+    static func encode(_ date: Date, _ id: UUID) -> String {
+        let (micros, id) = key(date, id)
+        return "\(micros)|\(id.uuidString)"
+    }
+
+    static func decode(_ text: String) throws -> (Int64, UUID) {
+        let parts = text.split(separator: "|")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
+        }
+        return (micros, id)
+    }
+}
+
 extension Data {
     init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

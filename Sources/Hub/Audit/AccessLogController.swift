@@ -144,7 +144,7 @@ struct AccessLogController {
                 after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
             } while after != nil
             var path: [TimelineEntry] = []
-            var cursor: (String, Int64, String, UUID)?
+            var cursor: (Day, Int64, String, UUID)?
             repeat {
                 let page = try await TimelineStore.page(
                     of: id, after: cursor, limit: 1000, on: connection, logger: context.logger)

@@ -5,7 +5,8 @@ import Tenancy
 enum ExportDocument {
     static func markdown(_ export: AccessLogController.Export) -> String {
         let h = export.household
-        func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
+        func on(_ text: String) -> String { Day(iso: text)?.french ?? text }
+        func on(_ day: Day) -> String { day.french }
         var lines: [String] = []
         lines.append("# Dossier du ménage \(h.reference)")
         lines.append("")
@@ -23,14 +24,17 @@ enum ExportDocument {
         lines.append("- Public : \(HouseholdVocabulary.publics[h.public])")
         lines.append("- Famille monoparentale : \(h.singleParent ? "oui" : "non")")
         lines.append(
-            "- Reconnaissance DALO : \(h.dalo.map { "le \(on($0.recognisedOn)), département \($0.departement)" } ?? "non")")
+            "- Reconnaissance DALO : \(h.dalo.map { "le \(on($0.recognisedOn)), département \($0.departement)" } ?? "non")"
+        )
         lines.append(
             "- Salarié d'une entreprise cotisant à Action Logement : \(h.actionLogementEmployee ? "oui" : "non")")
         lines.append("")
         lines.append("### Composition")
         lines.append("")
         for person in h.persons {
-            lines.append("- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(on(person.birthDate)) (\(HouseholdVocabulary.relations[person.relation]))")
+            lines.append(
+                "- \(person.firstName.markdownSafe) \(person.lastName.markdownSafe), né·e le \(on(person.birthDate)) (\(HouseholdVocabulary.relations[person.relation]))"
+            )
         }
         lines.append("")
         lines.append("## Organisations qui suivent le ménage")
@@ -56,7 +60,9 @@ enum ExportDocument {
             lines.append(
                 "### Version \(diagnostic.version) (\(diagnostic.status == "validated" ? "validée" : "brouillon"))")
             lines.append("")
-            lines.append("Référent·e : \(diagnostic.referentName.markdownSafe) — \(diagnostic.authorOrganisation.name.markdownSafe)")
+            lines.append(
+                "Référent·e : \(diagnostic.referentName.markdownSafe) — \(diagnostic.authorOrganisation.name.markdownSafe)"
+            )
             for section in diagnostic.sections {
                 lines.append("")
                 lines.append("#### \(section.title)")
@@ -82,7 +88,8 @@ enum ExportDocument {
         lines.append("")
         for note in export.notes {
             lines.append(
-                "- \(day(note.writtenAt)), \(note.authorName.markdownSafe) (\(note.authorOrganisation.name.markdownSafe)) : \(note.body.markdownSafe)")
+                "- \(day(note.writtenAt)), \(note.authorName.markdownSafe) (\(note.authorOrganisation.name.markdownSafe)) : \(note.body.markdownSafe)"
+            )
         }
         lines.append(contentsOf: path(export))
         lines.append("")
@@ -107,7 +114,8 @@ enum ExportDocument {
             lines.append("")
             lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0.markdownSafe)" })
         }
-        func on(_ text: String) -> String { Day.date(text).map(FrenchDay.format) ?? text }
+        func on(_ text: String) -> String { Day(iso: text)?.french ?? text }
+        func on(_ day: Day) -> String { day.french }
         let gridSections = FrenchLabels.vocabularies["gridSection"] ?? [:]
         section(
             "Étapes du parcours",
@@ -124,7 +132,8 @@ enum ExportDocument {
             export.proposals.map { p in
                 let answer = p.answer.map {
                     $0.answer == "accepted"
-                        ? ", accepté par le ménage" : ", refusé par le ménage (\($0.refusalReason.map { HouseholdVocabulary.proposalRefusalReasons[$0] } ?? "—"))"
+                        ? ", accepté par le ménage"
+                        : ", refusé par le ménage (\($0.refusalReason.map { HouseholdVocabulary.proposalRefusalReasons[$0] } ?? "—"))"
                 }
                 return
                     "\(on(p.proposedOn)) : \(p.flat.type) à \(p.flat.commune), loyer \(Euros.french(p.flat.rent)) + \(Euros.french(p.flat.charges)) de charges\(answer ?? "")"
@@ -148,7 +157,10 @@ enum ExportDocument {
                 "\(day($0.startsAt)) : \(HouseholdVocabulary.meetingKinds[$0.kind]), \(HouseholdVocabulary.meetingStatuses[$0.status])\($0.durationMinutes.map { ", \($0) min" } ?? "")\($0.note.map { ". \($0.body)" } ?? "")"
             })
         section(
-            "Aides", export.aids.map { "\(on($0.requestedOn)) : \(HouseholdVocabulary.aidKinds[$0.kind]), \(Euros.french($0.amount)), \(HouseholdVocabulary.aidStatuses[$0.status])" })
+            "Aides",
+            export.aids.map {
+                "\(on($0.requestedOn)) : \(HouseholdVocabulary.aidKinds[$0.kind]), \(Euros.french($0.amount)), \(HouseholdVocabulary.aidStatuses[$0.status])"
+            })
         section(
             "Sortie",
             export.outcomes.map {

@@ -110,36 +110,27 @@ enum AgendaStore {
             """
             SELECT id, household_id, reference, position, reasons, added_by FROM (
                 SELECT i.id, i.household_id, x.reference,
-                       row_number() OVER (ORDER BY i.position, i.id)::integer AS position, i.reasons::text AS reasons,
-                       i.added_by
+                       row_number() OVER (ORDER BY i.position, i.id)::integer AS position, i.reasons, i.added_by
                 FROM agenda_items i JOIN households x ON x.id = i.household_id
                 WHERE i.comite_id = \(comite)) shown
             WHERE \(item)::uuid IS NULL OR id = \(item)
             ORDER BY position
             """, logger: logger)
-        var items: [AgendaItem] = []
-        for try await row in rows.decode((UUID, UUID, String, Int, String, String).self) {
-            let reasons = try JSONDecoder().decode([AgendaItem.Reason].self, from: Data(row.4.utf8))
-            items.append(
-                AgendaItem(
-                    id: row.0, householdId: row.1, reference: row.2, position: row.3, reasons: reasons,
-                    addedBy: row.5))
-        }
-        return items
+        return try await rows.collect(AgendaItem.self)
     }
 
     /// The days of the cell's comités held before `day`: the rules' "previous comité".
-    static func earlierHeld(in cell: UUID, before day: String, on connection: PostgresConnection, logger: Logger)
+    static func earlierHeld(in cell: UUID, before day: Day, on connection: PostgresConnection, logger: Logger)
         async throws -> [Date]
     {
         let rows = try await connection.query(
             """
-            SELECT held_on::text FROM comites
-            WHERE cell_id = \(cell) AND held_on < \(day)::date
+            SELECT held_on FROM comites
+            WHERE cell_id = \(cell) AND held_on < \(day)
               AND status IN ('held', 'minutesValidated', 'minutesDiffused')
             """, logger: logger)
         var days: [Date] = []
-        for try await text in rows.decode(String.self) { days.append(Day.date(text)!) }
+        for try await day in rows.decode(Day.self) { days.append(day.date) }
         return days
     }
 
@@ -149,29 +140,33 @@ enum AgendaStore {
     {
         let rows = try await connection.query(
             """
-            SELECT situation_id, accompanied_since::text, contract_ends_on::text,
-                   ARRAY(SELECT d::text FROM unnest(alerts_on) d), ARRAY(SELECT d::text FROM unnest(cal_decisions_on) d),
-                   end_proposed_on::text, requests::text, ARRAY(SELECT d::text FROM unnest(reviewed_on) d)
+            SELECT situation_id, accompanied_since, contract_ends_on, alerts_on, cal_decisions_on, end_proposed_on,
+                   requests, reviewed_on
             FROM comite_situation_facts(\(comite))
             """, logger: logger)
-        struct Request: Decodable {
+        struct Request: Decodable, Sendable {
             let organisationId: UUID
             let reason: String
         }
         var facts: [(UUID, SituationFacts)] = []
-        for try await row in rows.decode(
-            (UUID, String?, String?, [String], [String], String?, String, [String]).self)
-        {
-            let requests = try JSONDecoder().decode([Request].self, from: Data(row.6.utf8))
+        for try await cells in rows {
+            let row = NamedRow(cells)
+            let accompaniedSince: Day? = try row["accompanied_since"]
+            let contractEndsOn: Day? = try row["contract_ends_on"]
+            let alertsOn: [Day] = try row["alerts_on"]
+            let calDecisionsOn: [Day] = try row["cal_decisions_on"]
+            let endProposedOn: Day? = try row["end_proposed_on"]
+            let requests: [Request] = try row[json: "requests"]
+            let reviewedOn: [Day] = try row["reviewed_on"]
             facts.append(
                 (
-                    row.0,
+                    try row["situation_id"],
                     SituationFacts(
-                        accompaniedSince: row.1.flatMap(Day.date), contractEndsOn: row.2.flatMap(Day.date),
-                        alertsReportedOn: row.3.compactMap(Day.date), calDecisionsOn: row.4.compactMap(Day.date),
-                        endProposedOn: row.5.flatMap(Day.date),
+                        accompaniedSince: accompaniedSince?.date, contractEndsOn: contractEndsOn?.date,
+                        alertsReportedOn: alertsOn.map(\.date), calDecisionsOn: calDecisionsOn.map(\.date),
+                        endProposedOn: endProposedOn?.date,
                         partnerRequests: requests.map { .init(organisationID: $0.organisationId, reason: $0.reason) },
-                        reviewedAt: row.7.compactMap(Day.date))
+                        reviewedAt: reviewedOn.map(\.date))
                 ))
         }
         return facts
@@ -248,15 +243,16 @@ enum AgendaStore {
     static func sheet(of item: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [SheetEntry] {
         let rows = try await connection.query(
             """
-            SELECT section, code, value::text, level, author_organisation_id FROM summary_sheet_entries
+            SELECT section, code, value, level, author_organisation_id FROM summary_sheet_entries
             WHERE item_id = \(item) ORDER BY position
             """, logger: logger)
         var entries: [SheetEntry] = []
-        for try await row in rows.decode((String, String, String, String, UUID).self) {
+        for try await cells in rows {
+            let row = NamedRow(cells)
             entries.append(
                 SheetEntry(
-                    section: row.0, code: row.1, value: try JSONFragment(json: row.2), level: Level(rawValue: row.3)!,
-                    authorOrganisationId: row.4))
+                    section: try row["section"], code: try row["code"], value: try row[json: "value"],
+                    level: try row["level"], authorOrganisationId: try row["author_organisation_id"]))
         }
         return entries
     }

@@ -145,10 +145,9 @@ struct CellsController {
             _ = try await cell(id, on: connection, context: context)
             let situations = try await CellStore.situations(
                 of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
-            let record = AuditRecord(
-                action: "cell.situations", households: situations.prefix(page.limit).map(\.householdId),
-                levels: [.partners], outcome: .disclosed)
-            try await connection.append(record, actor: actor, requestID: context.id, logger: context.logger)
+            try await connection.append(
+                "cell.situations", .disclosed(situations.prefix(page.limit).map(\.householdId)), actor: actor,
+                requestID: context.id, logger: context.logger)
             return situations
         }
         return page.page(situations) { TimeCursor.encode($0.addedAt, $0.id) }
@@ -207,12 +206,12 @@ struct CellsController {
         return page.page(comites) { "\($0.heldOn)|\($0.id.uuidString)" }
     }
 
-    static func dayCursor(_ text: String) throws -> (String, UUID) {
+    static func dayCursor(_ text: String) throws -> (Day, UUID) {
         let parts = text.split(separator: "|")
-        guard parts.count == 2, Day.date(String(parts[0])) != nil, let id = UUID(uuidString: String(parts[1])) else {
+        guard parts.count == 2, let day = Day(iso: parts[0]), let id = UUID(uuidString: String(parts[1])) else {
             throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
         }
-        return (String(parts[0]), id)
+        return (day, id)
     }
 
     /// An extraordinary session, or a veille's emergency, requested by a member with a reason.

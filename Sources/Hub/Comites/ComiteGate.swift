@@ -13,24 +13,9 @@ import Tenancy
 struct ComiteGate: Sendable {
     let client: PostgresClient
 
-    /// What the body tells the audit: the households it disclosed or changed, and the levels.
-    struct Touched: Sendable {
-        var households: [UUID]
-        var levels: Set<Level>
-        var outcome: AuditRecord.Outcome
-
-        static func disclosed(_ households: [UUID], _ levels: Set<Level> = [.partners]) -> Touched {
-            Touched(households: households, levels: levels, outcome: .disclosed)
-        }
-
-        static func changed(_ households: [UUID] = [], _ levels: Set<Level> = [.partners]) -> Touched {
-            Touched(households: households, levels: levels, outcome: .changed)
-        }
-    }
-
     func run<Result: Sendable>(
         _ comiteID: UUID, action: String, facilitatorOnly: Bool = false, context: AuthenticatedContext,
-        _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Touched)
+        _ body: @Sendable (PostgresConnection, Actor, Comite, CoordinationCell) async throws -> (Result, Disclosure)
     ) async throws -> Result {
         try await client.audited(action: action, denying: [], context: context) { connection, actor in
             guard var comite = try await ComiteStore.find(comiteID, on: connection, logger: context.logger),
@@ -44,12 +29,7 @@ struct ComiteGate: Sendable {
                 else { throw Problem.notFound }
                 comite = locked
             }
-            let (result, touched) = try await body(connection, actor, comite, cell)
-            return (
-                result,
-                AuditRecord(
-                    action: action, households: touched.households, levels: touched.levels, outcome: touched.outcome)
-            )
+            return try await body(connection, actor, comite, cell)
         }
     }
 }

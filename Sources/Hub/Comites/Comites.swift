@@ -10,7 +10,7 @@ struct Comite: Encodable, Sendable {
     let cellId: UUID
     let reference: String
     let kind: String
-    let heldOn: String
+    let heldOn: Day
     let status: String
     @Null var reason: String?
     @Null var emergency: String?
@@ -25,6 +25,19 @@ struct Comite: Encodable, Sendable {
     var agenda: [AgendaItem]?
 
     var stage: ComiteStatus { ComiteStatus(rawValue: status)! }
+}
+
+extension Comite: RowDecodable {
+    /// From `ComiteStore.columns`.
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], cellId: try row["cell_id"], reference: try row["reference"], kind: try row["kind"],
+            heldOn: try row["held_on"], status: try row["status"], reason: try row["reason"],
+            emergency: try row["emergency"], requestedByOrganisationId: try row["requested_by_organisation_id"],
+            publishedAt: try row["published_at"], heldAt: try row["held_at"], validatedAt: try row["validated_at"],
+            diffusedAt: try row["diffused_at"], minutesVersion: try row["minutes_version"],
+            createdAt: try row["created_at"])
+    }
 }
 
 /// An item of the agenda: a situation, through its household's door, and why it is there.
@@ -44,6 +57,14 @@ struct AgendaItem: Encodable, Sendable {
     let addedBy: String
 }
 
+extension AgendaItem: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], householdId: try row["household_id"], reference: try row["reference"],
+            position: try row["position"], reasons: try row[json: "reasons"], addedBy: try row["added_by"])
+    }
+}
+
 struct NewComiteRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = ["heldOn", "reason", "emergency"]
     let heldOn: String
@@ -51,9 +72,8 @@ struct NewComiteRequest: ClosedJSONObject, Sendable {
     let emergency: String?
 
     func validated(veille: Bool) throws -> String {
-        guard let day = Day.date(heldOn), day >= Calendar.utc.startOfDay(for: Date()),
-            day <= Date(timeIntervalSinceNow: 366 * 86400)
-        else {
+        let today = Day.today()
+        guard let day = Day(iso: heldOn), day >= today, day.date <= Date(timeIntervalSinceNow: 366 * 86400) else {
             throw Problem.unprocessable(
                 "Date attendue au format AAAA-MM-JJ, du jour ou à venir, dans l'année.", field: "heldOn")
         }
@@ -78,22 +98,10 @@ struct NewComiteRequest: ClosedJSONObject, Sendable {
 /// The comités' SQL, under the reader's settings: members of the cell see its comités.
 enum ComiteStore {
     static let columns = """
-        c.id, c.cell_id, c.reference, c.kind, c.held_on::text, c.status, c.reason, c.emergency,
+        c.id, c.cell_id, c.reference, c.kind, c.held_on, c.status, c.reason, c.emergency,
         c.requested_by_organisation_id, c.published_at, c.held_at, c.validated_at, c.diffused_at, c.minutes_version,
         c.created_at
         """
-
-    typealias Row = (
-        UUID, UUID, String, String, String, String, String?, String?, UUID?, Date?, Date?, Date?, Date?,
-        Int, Date
-    )
-
-    static func comite(_ row: Row) -> Comite {
-        Comite(
-            id: row.0, cellId: row.1, reference: row.2, kind: row.3, heldOn: row.4, status: row.5, reason: row.6,
-            emergency: row.7, requestedByOrganisationId: row.8, publishedAt: row.9, heldAt: row.10,
-            validatedAt: row.11, diffusedAt: row.12, minutesVersion: row.13, createdAt: row.14)
-    }
 
     /// The comité, locked for the request when `forUpdate`.
     static func find(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection, logger: Logger)
@@ -102,24 +110,21 @@ enum ComiteStore {
         let rows = try await connection.query(
             "SELECT \(unescaped: columns) FROM comites c WHERE c.id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
             logger: logger)
-        for try await row in rows.decode(Row.self) { return comite(row) }
-        return nil
+        return try await rows.first(Comite.self)
     }
 
     /// A cell's comités, most recent day first.
     static func list(
-        of cell: UUID, after: (String, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
+        of cell: UUID, after: (Day, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
     ) async throws -> [Comite] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: columns) FROM comites c
             WHERE c.cell_id = \(cell)
-              AND (\(after?.0)::date IS NULL OR (c.held_on, c.id) < (\(after?.0)::date, \(after?.1)::uuid))
+              AND (\(after?.0)::date IS NULL OR (c.held_on, c.id) < (\(after?.0), \(after?.1)::uuid))
             ORDER BY c.held_on DESC, c.id DESC LIMIT \(limit)
             """, logger: logger)
-        var comites: [Comite] = []
-        for try await row in rows.decode(Row.self) { comites.append(comite(row)) }
-        return comites
+        return try await rows.collect(Comite.self)
     }
 
     /// Schedules the cell's monthly comités on `days` (each once) and invites the cell's
@@ -132,7 +137,7 @@ enum ComiteStore {
             let rows = try await connection.query(
                 """
                 INSERT INTO comites (id, cell_id, reference, kind, held_on)
-                VALUES (\(id), \(cell.id), \(newReference()), 'monthly', \(FrenchDay.iso(day))::date)
+                VALUES (\(id), \(cell.id), \(newReference()), 'monthly', \(Day(day)))
                 ON CONFLICT (cell_id, held_on) WHERE kind = 'monthly' DO NOTHING RETURNING reference
                 """, logger: logger)
             for try await reference in rows.decode(String.self) {

@@ -16,7 +16,7 @@ enum SheetWording {
             if case .integer(let number)? = value[key] { return number }
             return nil
         }
-        func day(_ key: String) -> String? { text(key).flatMap(Day.date).map(FrenchDay.format) }
+        func day(_ key: String) -> String? { text(key).flatMap { Day(iso: $0)?.french } }
         var value = value
         // Cents become the API's euros: the sheet is read like any other answer.
         for (cents, euros) in [("amountCents", "amount"), ("arrearsCents", "arrears")] where value[cents] != nil {

@@ -147,7 +147,7 @@ enum DemoData {
             try await connection.perform(
                 """
                 INSERT INTO comites (id, cell_id, reference, kind, held_on)
-                VALUES (\(UUID()), \(cell), \(ComiteStore.newReference()), 'monthly', \(FrenchDay.iso(day))::date)
+                VALUES (\(UUID()), \(cell), \(ComiteStore.newReference()), 'monthly', \(Day(day)))
                 """, logger: logger)
         }
     }

@@ -1,9 +1,8 @@
 import Foundation
 import Tenancy
 
-/// Request bodies of the household routes, and the checks JSON decoding cannot make. Free
-/// vocabularies are decoded as strings and checked here, so that a wrong value gets a
-/// French 422 naming the field and the values allowed.
+/// Request bodies of the household routes, and their checks (BodyChecks.swift for the shared
+/// ones).
 struct PersonInput: Decodable, Sendable {
     let firstName: String
     let lastName: String
@@ -160,66 +159,4 @@ struct NewNoteRequest: ClosedJSONObject, Sendable {
 struct BreakGlassRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = ["justification"]
     let justification: String
-}
-
-func check(_ condition: Bool, field: String, _ detail: String) throws {
-    guard condition else { throw Problem.unprocessable(detail, field: field) }
-}
-
-/// A code from a fixed list (a kind, a reason…): a 422 listing the possible values otherwise.
-func checkCode(_ value: String, in allowed: [String], field: String) throws {
-    try check(
-        allowed.contains(value), field: field,
-        "Valeur inconnue ; valeurs possibles : " + allowed.joined(separator: ", ") + ".")
-}
-
-/// An optional free text of at most `limit` characters, trimmed; blank counts as absent.
-func optionalText(_ raw: String?, limit: Int = 2000, field: String) throws -> String? {
-    guard let text = raw?.trimmed, !text.isEmpty else { return nil }
-    try check(text.count <= limit, field: field, "Ce texte compte au plus \(limit) caractères.")
-    return text
-}
-
-/// A level named in a body: the item's default when absent, a 422 when unknown.
-func level(_ raw: String?, default fallback: Level, field: String) throws -> Level {
-    guard let raw else { return fallback }
-    guard let level = Level(rawValue: raw) else {
-        throw Problem.unprocessable("Niveau inconnu ; valeurs possibles : partners, secret, private.", field: field)
-    }
-    return level
-}
-
-extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
-}
-
-/// Calendar days as the API writes them (`AAAA-MM-JJ`).
-enum Day {
-    static func date(_ text: String) -> Date? {
-        // Read by hand (see `FixedDigits`): an agenda's rules read thousands of days.
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            let year = FixedDigits.number(bytes, 0..<4), let month = FixedDigits.number(bytes, 5..<7),
-            let day = FixedDigits.number(bytes, 8..<10)
-        else { return nil }
-        let components = DateComponents(year: year, month: month, day: day)
-        guard let date = Calendar.utc.date(from: components),
-            Calendar.utc.dateComponents([.year, .month, .day], from: date) == components
-        else { return nil }
-        return date
-    }
-
-    /// A day of the path that has happened: today at the latest, at most ten years back.
-    static func past(_ text: String, field: String) throws -> Date {
-        guard let date = date(text), date <= Date(), date > Date(timeIntervalSinceNow: -10 * 366 * 86400) else {
-            throw Problem.unprocessable(
-                "Date attendue au format AAAA-MM-JJ, passée ou du jour, de moins de dix ans.", field: field)
-        }
-        return date
-    }
-
-    static func isValidPast(_ text: String) -> Bool {
-        guard let date = date(text) else { return false }
-        return date <= Date() && date > Date(timeIntervalSince1970: -5_000_000_000)
-    }
 }

@@ -55,7 +55,7 @@ struct HouseholdsController {
             let (id, reference) = try await HouseholdStore.orient(
                 body, by: actor, operators: operators, on: connection, logger: context.logger)
             try await connection.append(
-                .changed("household.orient", id), actor: actor, requestID: context.id, logger: context.logger)
+                "household.orient", .changed([id]), actor: actor, requestID: context.id, logger: context.logger)
             try await Outbox.record(
                 .household(.householdOriented, id, reference: reference, by: actor, to: operators),
                 on: connection, logger: context.logger)
@@ -107,8 +107,7 @@ struct HouseholdsController {
             let shown = Array(rows.prefix(page.limit))
             if !shown.isEmpty {
                 try await connection.append(
-                    AuditRecord(
-                        action: "household.list", households: shown.map(\.id), levels: [.partners], outcome: .disclosed),
+                    "household.list", .disclosed(shown.map(\.id)),
                     actor: actor, requestID: context.id, logger: context.logger)
             }
             return rows
@@ -178,7 +177,9 @@ struct HouseholdsController {
     }
 
     /// Acceptance and decline belong to the programme's opérateur.
-    func requireOperator(_ actor: Actor, programme: UUID, on connection: PostgresConnection, context: AuthenticatedContext)
+    func requireOperator(
+        _ actor: Actor, programme: UUID, on connection: PostgresConnection, context: AuthenticatedContext
+    )
         async throws
     {
         let parts = try await HouseholdStore.programmeParts(
@@ -190,7 +191,8 @@ struct HouseholdsController {
 
     // MARK: Care team
 
-    @Sendable func careTeam(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<CareTeamMember> {
+    @Sendable func careTeam(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<CareTeamMember>
+    {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "careTeam.read", context: context) { connection, _, _ in
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
@@ -321,7 +323,8 @@ struct HouseholdsController {
         return page.page(notes) { TimeCursor.encode($0.writtenAt, $0.id) }
     }
 
-    @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<NoteRecord> {
+    @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<NoteRecord>
+    {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
         try check(
@@ -375,32 +378,6 @@ struct HouseholdsController {
             )
         }
         return EditedResponse(status: .created, response: opened)
-    }
-}
-
-/// A list that is complete in one answer (a care team, a household's consents).
-struct ItemList<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
-    let items: [Item]
-}
-
-/// Cursor of lists ordered by a time then an id, newest first. The time travels as whole
-/// microseconds, PostgreSQL's own precision, so that no row is skipped or repeated.
-enum TimeCursor {
-    static func key(_ date: Date, _ id: UUID) -> (Int64, UUID) {
-        (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), id)
-    }
-
-    static func encode(_ date: Date, _ id: UUID) -> String {
-        let (micros, id) = key(date, id)
-        return "\(micros)|\(id.uuidString)"
-    }
-
-    static func decode(_ text: String) throws -> (Int64, UUID) {
-        let parts = text.split(separator: "|")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
-            throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
-        }
-        return (micros, id)
     }
 }
 

@@ -12,18 +12,37 @@ struct Alert: Encodable, Sendable {
     }
 
     struct Resolution: Encodable, Sendable {
-        let resolvedOn: String
+        let resolvedOn: Day
         let text: String
     }
 
     let id: UUID
     let kind: String
-    let reportedOn: String
+    let reportedOn: Day
     @Null var arrears: Arrears?
     @Null var comment: String?
     @Null var resolution: Resolution?
     let authorOrganisationId: UUID
     let createdAt: Date
+}
+
+extension Alert: RowDecodable {
+    /// From `AlertStore.columns`.
+    init(row: NamedRow) throws {
+        var arrears: Arrears?
+        if let cents: Int64 = try row["arrears_cents"], let months: Int = try row["arrears_months"] {
+            arrears = Arrears(amount: EuroAmount(cents: cents).description, months: months)
+        }
+        var resolution: Resolution?
+        if let on: Day = try row["resolved_on"], let text: String = try row["resolution"] {
+            resolution = Resolution(resolvedOn: on, text: text)
+        }
+        self.init(
+            id: try row["id"], kind: try row["kind"], reportedOn: try row["reported_on"], arrears: arrears,
+            comment: try row["comment"], resolution: resolution,
+            authorOrganisationId: try row["author_organisation_id"],
+            createdAt: try row["created_at"])
+    }
 }
 
 struct NewAlertRequest: ClosedJSONObject {
@@ -75,7 +94,7 @@ struct AlertResolutionRequest: ClosedJSONObject {
     let resolvedOn: String
     let resolution: String
 
-    func validated() throws -> (Date, String) {
+    func validated() throws -> (Day, String) {
         let day = try Day.past(resolvedOn, field: "resolvedOn")
         guard let text = try optionalText(resolution, field: "resolution") else {
             throw Problem.unprocessable("La résolution de l'alerte est décrite.", field: "resolution")
@@ -87,7 +106,7 @@ struct AlertResolutionRequest: ClosedJSONObject {
 /// Alerts' SQL; RLS lets the bailleur's housing officers report and resolve their own.
 enum AlertStore {
     static let columns = """
-        id, kind, reported_on::text, arrears_cents, arrears_months, comment, resolved_on::text, resolution,
+        id, kind, reported_on, arrears_cents, arrears_months, comment, resolved_on, resolution,
         author_organisation_id, created_at
         """
 
@@ -100,22 +119,7 @@ enum AlertStore {
             WHERE household_id = \(household) AND (\(id)::uuid IS NULL OR id = \(id))
             ORDER BY reported_on DESC, created_at DESC
             """, logger: logger)
-        var alerts: [Alert] = []
-        for try await row in rows.decode(
-            (UUID, String, String, Int64?, Int?, String?, String?, String?, UUID, Date).self)
-        {
-            var arrears: Alert.Arrears?
-            if let cents = row.3, let months = row.4 {
-                arrears = Alert.Arrears(amount: EuroAmount(cents: cents).description, months: months)
-            }
-            var resolution: Alert.Resolution?
-            if let on = row.6, let text = row.7 { resolution = Alert.Resolution(resolvedOn: on, text: text) }
-            alerts.append(
-                Alert(
-                    id: row.0, kind: row.1, reportedOn: row.2, arrears: arrears, comment: row.5, resolution: resolution,
-                    authorOrganisationId: row.8, createdAt: row.9))
-        }
-        return alerts
+        return try await rows.collect(Alert.self)
     }
 
     /// The bailleur of the flat of the household's latest lease, as the reader sees it.
@@ -149,9 +153,9 @@ enum AlertStore {
     }
 
     static func resolve(
-        _ id: UUID, on day: String, resolution: String, connection: PostgresConnection, logger: Logger
+        _ id: UUID, on day: Day, resolution: String, connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.perform(
-            "UPDATE alerts SET resolved_on = \(day)::date, resolution = \(resolution) WHERE id = \(id)", logger: logger)
+            "UPDATE alerts SET resolved_on = \(day), resolution = \(resolution) WHERE id = \(id)", logger: logger)
     }
 }

@@ -9,16 +9,34 @@ struct Proposal: Encodable, Sendable {
         let answer: String
         @Null var refusalReason: String?
         @Null var comment: String?
-        let answeredOn: String
+        let answeredOn: Day
         let authorOrganisationId: UUID
     }
 
     let id: UUID
     let flat: Flat
-    let proposedOn: String
+    let proposedOn: Day
     let authorOrganisationId: UUID
     @Null var answer: Answer?
     let createdAt: Date
+}
+
+extension Proposal: RowDecodable {
+    /// The flat's columns under their own names (`FlatStore.columns`), the proposal's and its
+    /// answer's under `proposal_` and `answer_`.
+    init(row: NamedRow) throws {
+        var answer: Answer?
+        if let kind: String = try row["answer"], let answeredOn: Day = try row["answered_on"],
+            let author: UUID = try row["answer_author"]
+        {
+            answer = Answer(
+                answer: kind, refusalReason: try row["refusal_reason"], comment: try row["comment"],
+                answeredOn: answeredOn, authorOrganisationId: author)
+        }
+        self.init(
+            id: try row["proposal_id"], flat: try Flat(row: row), proposedOn: try row["proposed_on"],
+            authorOrganisationId: try row["proposal_author"], answer: answer, createdAt: try row["proposal_created_at"])
+    }
 }
 
 struct NewProposalRequest: ClosedJSONObject {
@@ -36,7 +54,7 @@ struct ProposalAnswerRequest: ClosedJSONObject {
     let comment: String?
     let answeredOn: String
 
-    func validated() throws -> (answeredOn: Date, comment: String?) {
+    func validated() throws -> (answeredOn: Day, comment: String?) {
         try checkCode(answer, in: Self.answers, field: "answer")
         if answer == "refused" {
             guard let refusalReason else {
@@ -58,13 +76,24 @@ struct ProposalAnswerRequest: ClosedJSONObject {
 struct CALDecision: Encodable, Sendable {
     let id: UUID
     let proposalId: UUID
-    let decidedOn: String
+    let decidedOn: Day
     let decision: String
     @Null var refusalReason: String?
     @Null var condition: String?
     @Null var comment: String?
     let authorOrganisationId: UUID
     let createdAt: Date
+}
+
+extension CALDecision: RowDecodable {
+    /// From `CandidacyStore.decisionColumns`.
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], proposalId: try row["proposal_id"], decidedOn: try row["decided_on"],
+            decision: try row["decision"], refusalReason: try row["refusal_reason"], condition: try row["condition"],
+            comment: try row["comment"], authorOrganisationId: try row["author_organisation_id"],
+            createdAt: try row["created_at"])
+    }
 }
 
 struct NewCALDecisionRequest: ClosedJSONObject {
@@ -79,7 +108,7 @@ struct NewCALDecisionRequest: ClosedJSONObject {
 
     struct Checked {
         let kind: CALDecisionKind
-        let decidedOn: Date
+        let decidedOn: Day
         let condition: String?
         let comment: String?
     }
@@ -115,49 +144,27 @@ enum CandidacyStore {
     ) async throws -> [Proposal] {
         let rows = try await connection.query(
             """
-            SELECT p.id, p.proposed_on::text, p.author_organisation_id, p.created_at,
-                   a.answer, a.refusal_reason, a.comment, a.answered_on::text, a.author_organisation_id,
-                   \(unescaped: FlatStore.columns)
+            SELECT p.id AS proposal_id, p.proposed_on, p.author_organisation_id AS proposal_author,
+                   p.created_at AS proposal_created_at, a.answer, a.refusal_reason, a.comment, a.answered_on,
+                   a.author_organisation_id AS answer_author, \(unescaped: FlatStore.columns)
             FROM proposals p
             JOIN flats f ON f.id = p.flat_id
             LEFT JOIN proposal_answers a ON a.proposal_id = p.id
             WHERE p.household_id = \(household) AND (\(id)::uuid IS NULL OR p.id = \(id))
             ORDER BY p.proposed_on DESC, p.created_at DESC
             """, logger: logger)
-        var proposals: [Proposal] = []
-        for try await row in rows.decode(
-            (
-                UUID, String, UUID, Date, String?, String?, String?, String?, UUID?,
-                UUID, String, String, String, String, Int64, Int64, String, String, UUID, Date
-            ).self)
-        {
-            let flat = Flat(
-                id: row.9, reference: row.10, commune: row.11, departement: row.12, type: row.13,
-                rent: EuroAmount(cents: row.14).description, charges: EuroAmount(cents: row.15).description,
-                contingent: row.16, availableFrom: row.17, landlordOrganisationId: row.18, createdAt: row.19)
-            var answer: Proposal.Answer?
-            if let kind = row.4, let answeredOn = row.7, let author = row.8 {
-                answer = Proposal.Answer(
-                    answer: kind, refusalReason: row.5, comment: row.6, answeredOn: answeredOn,
-                    authorOrganisationId: author)
-            }
-            proposals.append(
-                Proposal(
-                    id: row.0, flat: flat, proposedOn: row.1, authorOrganisationId: row.2, answer: answer,
-                    createdAt: row.3))
-        }
-        return proposals
+        return try await rows.collect(Proposal.self)
     }
 
     static func propose(
-        _ flat: UUID, on proposedOn: String, household: UUID, by actor: Actor, on connection: PostgresConnection,
+        _ flat: UUID, on proposedOn: Day, household: UUID, by actor: Actor, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> UUID {
         let id = UUID()
         try await connection.perform(
             """
             INSERT INTO proposals (id, household_id, flat_id, author_organisation_id, author_user_id, proposed_on)
-            VALUES (\(id), \(household), \(flat), \(actor.organisationID), \(actor.userID), \(proposedOn)::date)
+            VALUES (\(id), \(household), \(flat), \(actor.organisationID), \(actor.userID), \(proposedOn))
             """, logger: logger)
         return id
     }
@@ -176,7 +183,7 @@ enum CandidacyStore {
     }
 
     static let decisionColumns = """
-        id, proposal_id, decided_on::text, decision, refusal_reason, condition, comment, author_organisation_id,
+        id, proposal_id, decided_on, decision, refusal_reason, condition, comment, author_organisation_id,
         created_at
         """
 
@@ -209,15 +216,6 @@ enum CandidacyStore {
     }
 
     static func decisions(from rows: PostgresRowSequence) async throws -> [CALDecision] {
-        var decisions: [CALDecision] = []
-        for try await row in rows.decode(
-            (UUID, UUID, String, String, String?, String?, String?, UUID, Date).self)
-        {
-            decisions.append(
-                CALDecision(
-                    id: row.0, proposalId: row.1, decidedOn: row.2, decision: row.3, refusalReason: row.4,
-                    condition: row.5, comment: row.6, authorOrganisationId: row.7, createdAt: row.8))
-        }
-        return decisions
+        try await rows.collect(CALDecision.self)
     }
 }

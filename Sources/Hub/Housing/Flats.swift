@@ -14,9 +14,22 @@ struct Flat: Encodable, Sendable {
     let rent: String
     let charges: String
     let contingent: String
-    let availableFrom: String
+    let availableFrom: Day
     let landlordOrganisationId: UUID
     let createdAt: Date
+}
+
+extension Flat: RowDecodable {
+    /// From `FlatStore.columns`.
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], reference: try row["reference"], commune: try row["commune"],
+            departement: try row["departement"], type: try row["flat_type"],
+            rent: EuroAmount(cents: try row["rent_cents"]).description,
+            charges: EuroAmount(cents: try row["charges_cents"]).description, contingent: try row["contingent"],
+            availableFrom: try row["available_from"], landlordOrganisationId: try row["landlord_organisation_id"],
+            createdAt: try row["created_at"])
+    }
 }
 
 struct NewFlatRequest: ClosedJSONObject {
@@ -60,7 +73,7 @@ struct NewFlatRequest: ClosedJSONObject {
         }
         try checkCode(contingent, in: Self.contingents, field: "contingent")
         try check(
-            Day.date(availableFrom) != nil, field: "availableFrom", "Date attendue au format AAAA-MM-JJ.")
+            Day(iso: availableFrom) != nil, field: "availableFrom", "Date attendue au format AAAA-MM-JJ.")
         return (rent, charges)
     }
 }
@@ -70,21 +83,11 @@ struct NewFlatRequest: ClosedJSONObject {
 enum FlatStore {
     static let columns = """
         f.id, f.reference, f.commune, f.departement, f.flat_type, f.rent_cents, f.charges_cents, f.contingent,
-        f.available_from::text, f.landlord_organisation_id, f.created_at
+        f.available_from, f.landlord_organisation_id, f.created_at
         """
 
     static func flats(from rows: PostgresRowSequence) async throws -> [Flat] {
-        var flats: [Flat] = []
-        for try await row in rows.decode(
-            (UUID, String, String, String, String, Int64, Int64, String, String, UUID, Date).self)
-        {
-            flats.append(
-                Flat(
-                    id: row.0, reference: row.1, commune: row.2, departement: row.3, type: row.4,
-                    rent: EuroAmount(cents: row.5).description, charges: EuroAmount(cents: row.6).description,
-                    contingent: row.7, availableFrom: row.8, landlordOrganisationId: row.9, createdAt: row.10))
-        }
-        return flats
+        try await rows.collect(Flat.self)
     }
 
     /// The acting organisation's own flats, newest first.

@@ -51,7 +51,7 @@ struct HousingController {
     @Sendable func propose(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Proposal> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewProposalRequest.self, context: context)
-        _ = try Day.past(body.proposedOn, field: "proposedOn")
+        let proposedOn = try Day.past(body.proposedOn, field: "proposedOn")
         let proposal = try await gate.run(id, action: "proposal.add", context: context) { connection, actor, facts in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireLandlord(actor, facts, programme: path.programme, on: connection, context: context)
@@ -63,7 +63,7 @@ struct HousingController {
             }
             let next = try PathStore.take(.propose, from: path.facts)
             let proposal = try await CandidacyStore.propose(
-                body.flatId, on: body.proposedOn, household: id, by: actor, on: connection, logger: context.logger)
+                body.flatId, on: proposedOn, household: id, by: actor, on: connection, logger: context.logger)
             try await PathStore.move(id, to: next, on: connection, logger: context.logger)
             let shown = try await CandidacyStore.proposals(
                 of: id, only: proposal, on: connection, logger: context.logger)
@@ -96,7 +96,7 @@ struct HousingController {
                 throw Problem.conflict("La réponse du ménage à cette proposition est déjà enregistrée.")
             }
             try check(
-                Day.date(proposal.proposedOn).map { answeredOn >= $0 } ?? true, field: "answeredOn",
+                answeredOn >= proposal.proposedOn, field: "answeredOn",
                 "La réponse ne peut pas précéder la proposition.")
             try await CandidacyStore.answer(
                 body, comment: comment, proposal: proposalID, household: id, by: actor, on: connection,
@@ -118,7 +118,8 @@ struct HousingController {
         }
     }
 
-    @Sendable func decide(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<CALDecision> {
+    @Sendable func decide(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<CALDecision>
+    {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewCALDecisionRequest.self, context: context)
         let checked = try body.validated()
@@ -138,7 +139,7 @@ struct HousingController {
                 throw Problem.conflict("Le ménage a refusé ce logement : la CAL ne peut plus l'examiner.")
             }
             try check(
-                Day.date(proposal.proposedOn).map { checked.decidedOn >= $0 } ?? true, field: "decidedOn",
+                checked.decidedOn >= proposal.proposedOn, field: "decidedOn",
                 "La décision de la CAL ne peut pas précéder la proposition du logement.")
             let next = try PathStore.take(.recordCALDecision(checked.kind), from: path.facts)
             let decision = try await CandidacyStore.decide(
@@ -205,10 +206,10 @@ struct HousingController {
             }
             guard alert.resolution == nil else { throw Problem.conflict("Cette alerte est déjà résolue.") }
             try check(
-                Day.date(alert.reportedOn).map { resolvedOn >= $0 } ?? true, field: "resolvedOn",
+                resolvedOn >= alert.reportedOn, field: "resolvedOn",
                 "Une alerte ne peut pas être résolue avant d'avoir été signalée.")
             try await AlertStore.resolve(
-                alertID, on: body.resolvedOn, resolution: resolution, connection: connection, logger: context.logger)
+                alertID, on: resolvedOn, resolution: resolution, connection: connection, logger: context.logger)
             guard
                 let shown = try await AlertStore.list(of: id, only: alertID, on: connection, logger: context.logger)
                     .first

@@ -66,7 +66,8 @@ struct InvitationsController {
     // MARK: The admin
 
     /// 202: the invitation is recorded and its e-mail is on its way — known address or not.
-    @Sendable func invite(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Invitation> {
+    @Sendable func invite(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Invitation>
+    {
         let actor = try admin(context)
         let body = try await request.decodeJSON(as: NewInvitationRequest.self, context: context)
         let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
@@ -97,9 +98,8 @@ struct InvitationsController {
             case .invited: break
             }
             try await connection.append(
-                AuditRecord(
-                    action: body.boundBySecret == true ? "invitation.create.boundProposed" : "invitation.create",
-                    households: [], levels: [], outcome: .changed),
+                body.boundBySecret == true ? "invitation.create.boundProposed" : "invitation.create",
+                .changed([], []),
                 actor: actor, requestID: context.id, logger: context.logger)
             guard let invitation = try await InvitationStore.find(id, on: connection, logger: context.logger) else {
                 throw Problem.internal
@@ -132,7 +132,7 @@ struct InvitationsController {
                 throw Problem.conflict("Cette invitation a déjà été acceptée ou retirée.")
             }
             try await connection.append(
-                AuditRecord(action: "invitation.withdraw", households: [], levels: [], outcome: .changed),
+                "invitation.withdraw", .changed([], []),
                 actor: actor, requestID: context.id, logger: context.logger)
             return try await InvitationStore.find(id, on: connection, logger: context.logger)!
         }
@@ -179,7 +179,8 @@ struct InvitationsController {
         }
         guard let enrolled else { throw Self.linkRefused }
         context.logger.info("enrolment", metadata: ["user_id": "\(enrolled.user)"])
-        return EditedResponse(status: .created, response: Enrolled(userId: enrolled.user, organisationId: enrolled.organisation))
+        return EditedResponse(
+            status: .created, response: Enrolled(userId: enrolled.user, organisationId: enrolled.organisation))
     }
 
     /// Invitations of other organisations waiting for me.

@@ -94,7 +94,7 @@ struct MembersController {
                     userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             try await connection.append(
-                AuditRecord(action: "membership.boundProposed", households: [], levels: [], outcome: .changed),
+                "membership.boundProposed", .changed([], []),
                 actor: actor, requestID: context.id, logger: context.logger)
             return member
         }
@@ -110,7 +110,7 @@ struct MembersController {
                     userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             try await connection.append(
-                AuditRecord(action: "membership.boundRemoved", households: [], levels: [], outcome: .changed),
+                "membership.boundRemoved", .changed([], []),
                 actor: actor, requestID: context.id, logger: context.logger)
             return member
         }
@@ -141,7 +141,7 @@ struct MembersController {
                 )
             }
             try await connection.append(
-                AuditRecord(action: "membership.boundConfirmed", households: [], levels: [], outcome: .changed),
+                "membership.boundConfirmed", .changed([], []),
                 actor: actor, requestID: context.id, logger: context.logger)
             guard
                 let member = try await Members.find(
@@ -149,15 +149,5 @@ struct MembersController {
             else { throw Problem.notFound }
             return member
         }
-    }
-}
-
-extension Parameters {
-    /// A path id; a malformed one is a 400 naming the parameter.
-    func uuid(_ name: String) throws -> UUID {
-        guard let raw = self.get(name), let id = UUID(uuidString: raw) else {
-            throw Problem.badRequest("L'identifiant « \(name) » n'est pas un UUID valide.", field: name)
-        }
-        return id
     }
 }

@@ -111,8 +111,8 @@ struct IndicatorReport: Encodable, Sendable {
         return IndicatorReport(
             programmeId: programme.id, programme: programme.name,
             period: Period(
-                code: period.code, label: period.label, from: FrenchDay.iso(from),
-                to: FrenchDay.iso(Calendar.utc.date(byAdding: .day, value: -1, to: to)!)),
+                code: period.code, label: period.label, from: Day(from).iso,
+                to: Day(Calendar.utc.date(byAdding: .day, value: -1, to: to)!).iso),
             threshold: threshold, refreshedAt: refreshedAt, indicators: counted, derived: derived,
             hiddenCells: hiddenCells)
     }

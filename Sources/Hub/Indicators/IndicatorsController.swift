@@ -49,7 +49,7 @@ struct IndicatorsController {
                 refreshedAt: try await IndicatorStore.refreshedAt(on: connection, logger: context.logger))
             // Aggregates name no household; the read is recorded all the same.
             try await connection.append(
-                AuditRecord(action: "indicators.read", households: [], levels: [], outcome: .disclosed), actor: actor,
+                "indicators.read", .disclosed([], []), actor: actor,
                 requestID: context.id, logger: context.logger)
             return report
         }

@@ -10,12 +10,22 @@ struct Lease: Encodable, Sendable {
     let proposalId: UUID
     let flatId: UUID
     let kind: String
-    let signedOn: String
+    let signedOn: Day
     let referentAttended: Bool
-    @Null var entryInspectionOn: String?
-    @Null var slidOn: String?
+    @Null var entryInspectionOn: Day?
+    @Null var slidOn: Day?
     let authorOrganisationId: UUID
     let createdAt: Date
+}
+
+extension Lease: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], proposalId: try row["proposal_id"], flatId: try row["flat_id"], kind: try row["kind"],
+            signedOn: try row["signed_on"], referentAttended: try row["referent_attended"],
+            entryInspectionOn: try row["entry_inspection_on"], slidOn: try row["slid_on"],
+            authorOrganisationId: try row["author_organisation_id"], createdAt: try row["created_at"])
+    }
 }
 
 struct NewLeaseRequest: ClosedJSONObject {
@@ -25,7 +35,7 @@ struct NewLeaseRequest: ClosedJSONObject {
     let signedOn: String
     let referentAttended: Bool
 
-    func validated() throws -> Date {
+    func validated() throws -> Day {
         try checkCode(kind, in: Self.kinds, field: "kind")
         return try Day.past(signedOn, field: "signedOn")
     }
@@ -49,22 +59,13 @@ enum LeaseStore {
     ) async throws -> [Lease] {
         let rows = try await connection.query(
             """
-            SELECT l.id, l.proposal_id, p.flat_id, l.kind, l.signed_on::text, l.referent_attended,
-                   l.entry_inspection_on::text, l.slid_on::text, l.author_organisation_id, l.created_at
+            SELECT l.id, l.proposal_id, p.flat_id, l.kind, l.signed_on, l.referent_attended,
+                   l.entry_inspection_on, l.slid_on, l.author_organisation_id, l.created_at
             FROM leases l JOIN proposals p ON p.id = l.proposal_id
             WHERE l.household_id = \(household) AND (\(id)::uuid IS NULL OR l.id = \(id))
             ORDER BY l.signed_on DESC, l.created_at DESC
             """, logger: logger)
-        var leases: [Lease] = []
-        for try await row in rows.decode(
-            (UUID, UUID, UUID, String, String, Bool, String?, String?, UUID, Date).self)
-        {
-            leases.append(
-                Lease(
-                    id: row.0, proposalId: row.1, flatId: row.2, kind: row.3, signedOn: row.4, referentAttended: row.5,
-                    entryInspectionOn: row.6, slidOn: row.7, authorOrganisationId: row.8, createdAt: row.9))
-        }
-        return leases
+        return try await rows.collect(Lease.self)
     }
 
     static func sign(
@@ -82,12 +83,12 @@ enum LeaseStore {
         return id
     }
 
-    static func recordEntry(_ id: UUID, on day: String, connection: PostgresConnection, logger: Logger) async throws {
+    static func recordEntry(_ id: UUID, on day: Day, connection: PostgresConnection, logger: Logger) async throws {
         try await connection.perform(
-            "UPDATE leases SET entry_inspection_on = \(day)::date WHERE id = \(id)", logger: logger)
+            "UPDATE leases SET entry_inspection_on = \(day) WHERE id = \(id)", logger: logger)
     }
 
-    static func recordSlide(_ id: UUID, on day: String, connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.perform("UPDATE leases SET slid_on = \(day)::date WHERE id = \(id)", logger: logger)
+    static func recordSlide(_ id: UUID, on day: Day, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform("UPDATE leases SET slid_on = \(day) WHERE id = \(id)", logger: logger)
     }
 }

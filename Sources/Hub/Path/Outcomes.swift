@@ -7,11 +7,20 @@ import Tenancy
 struct Outcome: Encodable, Sendable {
     let id: UUID
     let kind: String
-    let endedOn: String
+    let endedOn: Day
     @Null var inFlatAt6Months: Bool?
     @Null var inFlatAt12Months: Bool?
     let authorOrganisationId: UUID
     let createdAt: Date
+}
+
+extension Outcome: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], kind: try row["kind"], endedOn: try row["ended_on"],
+            inFlatAt6Months: try row["in_flat_at_6_months"], inFlatAt12Months: try row["in_flat_at_12_months"],
+            authorOrganisationId: try row["author_organisation_id"], createdAt: try row["created_at"])
+    }
 }
 
 struct EndRequest: ClosedJSONObject {
@@ -42,19 +51,12 @@ enum OutcomeStore {
     ) async throws -> [Outcome] {
         let rows = try await connection.query(
             """
-            SELECT id, kind, ended_on::text, in_flat_at_6_months, in_flat_at_12_months, author_organisation_id,
+            SELECT id, kind, ended_on, in_flat_at_6_months, in_flat_at_12_months, author_organisation_id,
                    created_at
             FROM outcomes WHERE household_id = \(household) AND (\(id)::uuid IS NULL OR id = \(id))
             ORDER BY ended_on DESC, created_at DESC
             """, logger: logger)
-        var outcomes: [Outcome] = []
-        for try await row in rows.decode((UUID, String, String, Bool?, Bool?, UUID, Date).self) {
-            outcomes.append(
-                Outcome(
-                    id: row.0, kind: row.1, endedOn: row.2, inFlatAt6Months: row.3, inFlatAt12Months: row.4,
-                    authorOrganisationId: row.5, createdAt: row.6))
-        }
-        return outcomes
+        return try await rows.collect(Outcome.self)
     }
 
     static func record(
@@ -71,16 +73,16 @@ enum OutcomeStore {
     }
 
     /// The day the household entered the flat of its latest lease before `endedOn`.
-    static func entry(of household: UUID, before endedOn: String, on connection: PostgresConnection, logger: Logger)
-        async throws -> Date?
+    static func entry(of household: UUID, before endedOn: Day, on connection: PostgresConnection, logger: Logger)
+        async throws -> Day?
     {
         let rows = try await connection.query(
             """
-            SELECT entry_inspection_on::text FROM leases
-            WHERE household_id = \(household) AND entry_inspection_on <= \(endedOn)::date
+            SELECT entry_inspection_on FROM leases
+            WHERE household_id = \(household) AND entry_inspection_on <= \(endedOn)
             ORDER BY entry_inspection_on DESC LIMIT 1
             """, logger: logger)
-        for try await day in rows.decode(String.self) { return Day.date(day) }
+        for try await day in rows.decode(Day.self) { return day }
         return nil
     }
 

@@ -48,7 +48,7 @@ struct PathController {
         let lease = try await gate.run(id, action: "lease.sign", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
-            let next = try PathStore.take(.signLease(on: signedOn), from: path.facts)
+            let next = try PathStore.take(.signLease(on: signedOn.date), from: path.facts)
             guard let proposal = path.lastDecidedProposal else { throw Problem.internal }
             try check(
                 path.lastDecidedOn.map { signedOn >= $0 } ?? true, field: "signedOn",
@@ -93,10 +93,10 @@ struct PathController {
                 throw Problem.conflict("L'état des lieux d'entrée de ce bail est déjà enregistré.")
             }
             // The entry follows the signature of this lease, not of whichever came last.
-            path.facts.leaseSignedOn = Day.date(lease.signedOn)
-            let next = try PathStore.take(.moveIn(on: enteredOn), from: path.facts)
+            path.facts.leaseSignedOn = lease.signedOn.date
+            let next = try PathStore.take(.moveIn(on: enteredOn.date), from: path.facts)
             try await LeaseStore.recordEntry(
-                leaseID, on: body.entryInspectionOn, connection: connection, logger: context.logger)
+                leaseID, on: enteredOn, connection: connection, logger: context.logger)
             try await PathStore.move(id, to: next, on: connection, logger: context.logger)
             guard
                 let shown = try await LeaseStore.list(of: id, only: leaseID, on: connection, logger: context.logger)
@@ -117,14 +117,14 @@ struct PathController {
             guard lease.kind == "sliding" else {
                 throw Problem.conflict("Seul un bail glissant passe au nom du ménage.")
             }
-            guard let entered = lease.entryInspectionOn.flatMap(Day.date) else {
+            guard let entered = lease.entryInspectionOn else {
                 throw Problem.conflict(
                     "Le bail glisse une fois le ménage entré dans le logement (état des lieux d'entrée).")
             }
             guard lease.slidOn == nil else { throw Problem.conflict("Ce bail a déjà glissé au nom du ménage.") }
             try check(
                 slidOn >= entered, field: "slidOn", "Le glissement ne peut pas précéder l'entrée dans le logement.")
-            try await LeaseStore.recordSlide(leaseID, on: body.slidOn, connection: connection, logger: context.logger)
+            try await LeaseStore.recordSlide(leaseID, on: slidOn, connection: connection, logger: context.logger)
             guard
                 let shown = try await LeaseStore.list(of: id, only: leaseID, on: connection, logger: context.logger)
                     .first
@@ -220,10 +220,10 @@ struct PathController {
             else {
                 throw Problem.conflict("Aucune entrée dans un logement n'est enregistrée pour ce ménage.")
             }
-            let due = Calendar.utc.date(byAdding: .month, value: body.months, to: entered)!
+            let due = Calendar.utc.date(byAdding: .month, value: body.months, to: entered.date)!
             guard due <= Date() else {
                 throw Problem.conflict(
-                    "Le maintien dans le logement à \(body.months) mois se constate à partir du \(FrenchDay.format(due))."
+                    "Le maintien dans le logement à \(body.months) mois se constate à partir du \(Day(due).french)."
                 )
             }
             try await OutcomeStore.recordStay(

@@ -14,7 +14,7 @@ struct PathSnapshot: Sendable {
     let wasAccepted: Bool
     /// The proposal the latest CAL decision was about, and that decision's day.
     let lastDecidedProposal: UUID?
-    let lastDecidedOn: Date?
+    let lastDecidedOn: Day?
 }
 
 enum PathStore {
@@ -23,12 +23,12 @@ enum PathStore {
     {
         let rows = try await connection.query(
             """
-            SELECT h.status, h.programme_id, h.reference, h.referent_user_id IS NOT NULL, d.decision, d.proposal_id,
-                   d.decided_on::text,
-                   (SELECT c.planned_end_on::text FROM contracts c WHERE c.household_id = h.id
-                    ORDER BY c.created_at DESC LIMIT 1),
-                   (SELECT l.signed_on::text FROM leases l WHERE l.household_id = h.id
-                    ORDER BY l.created_at DESC LIMIT 1)
+            SELECT h.status, h.programme_id, h.reference, h.referent_user_id IS NOT NULL AS was_accepted,
+                   d.decision, d.proposal_id, d.decided_on,
+                   (SELECT c.planned_end_on FROM contracts c WHERE c.household_id = h.id
+                    ORDER BY c.created_at DESC LIMIT 1) AS planned_end_on,
+                   (SELECT l.signed_on FROM leases l WHERE l.household_id = h.id
+                    ORDER BY l.created_at DESC LIMIT 1) AS lease_signed_on
             FROM households h
             LEFT JOIN LATERAL (SELECT decision, proposal_id, decided_on FROM cal_decisions c
                                WHERE c.household_id = h.id ORDER BY c.decided_on DESC, c.created_at DESC LIMIT 1) d
@@ -36,17 +36,20 @@ enum PathStore {
             WHERE h.id = \(household)
             FOR UPDATE OF h
             """, logger: logger)
-        for try await row in rows.decode(
-            (String, UUID, String, Bool, String?, UUID?, String?, String?, String?).self)
-        {
-            guard let state = PathState(rawValue: row.0) else { throw Problem.internal }
+        for try await cells in rows {
+            let row = NamedRow(cells)
+            guard let state = PathState(rawValue: try row["status"]) else { throw Problem.internal }
+            let decision: String? = try row["decision"]
+            let plannedEnd: Day? = try row["planned_end_on"]
+            let leaseSignedOn: Day? = try row["lease_signed_on"]
+            let lastDecidedOn: Day? = try row["decided_on"]
             let facts = PathFacts(
-                state: state, lastCALDecision: row.4.flatMap(CALDecisionKind.init(rawValue:)),
-                contract: row.7.flatMap(Day.date).map(ContractFacts.init(plannedEnd:)),
-                leaseSignedOn: row.8.flatMap(Day.date))
+                state: state, lastCALDecision: decision.flatMap(CALDecisionKind.init(rawValue:)),
+                contract: plannedEnd.map { ContractFacts(plannedEnd: $0.date) }, leaseSignedOn: leaseSignedOn?.date)
             return PathSnapshot(
-                facts: facts, programme: row.1, reference: row.2, wasAccepted: row.3, lastDecidedProposal: row.5,
-                lastDecidedOn: row.6.flatMap(Day.date))
+                facts: facts, programme: try row["programme_id"], reference: try row["reference"],
+                wasAccepted: try row["was_accepted"], lastDecidedProposal: try row["proposal_id"],
+                lastDecidedOn: lastDecidedOn)
         }
         // The gate let the reader through the door: the household exists for them.
         throw Problem.notFound

@@ -9,7 +9,7 @@ struct TimelineEntry: Encodable, Sendable {
     let id: UUID
     let kind: String
     /// The day it happened (a lease's signature, a meeting's date…).
-    let on: String
+    let on: Day
     let recordedAt: Date
     @Null var authorOrganisationId: UUID?
     let level: String
@@ -22,12 +22,20 @@ struct TimelineEntry: Encodable, Sendable {
         return "\(on)|\(micros)|\(kind)|\(id.uuidString)"
     }
 
-    static func decode(cursor text: String) throws -> (String, Int64, String, UUID) {
+    static func decode(cursor text: String) throws -> (Day, Int64, String, UUID) {
         let parts = text.split(separator: "|").map(String.init)
-        guard parts.count == 4, Day.date(parts[0]) != nil, let micros = Int64(parts[1]),
+        guard parts.count == 4, let day = Day(iso: parts[0]), let micros = Int64(parts[1]),
             let id = UUID(uuidString: parts[3])
         else { throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor") }
-        return (parts[0], micros, parts[2], id)
+        return (day, micros, parts[2], id)
+    }
+}
+
+extension TimelineEntry: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], kind: try row["kind"], on: try row["day"], recordedAt: try row["recorded_at"],
+            authorOrganisationId: try row["author"], level: try row["level"], details: try row[json: "details"])
     }
 }
 
@@ -96,7 +104,7 @@ enum TimelineStore {
         """
 
     static func page(
-        of household: UUID, after: (String, Int64, String, UUID)?, limit: Int, on connection: PostgresConnection,
+        of household: UUID, after: (Day, Int64, String, UUID)?, limit: Int, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [TimelineEntry] {
         var bindings = PostgresBindings()
@@ -109,7 +117,7 @@ enum TimelineStore {
         let rows = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, kind, day::text, recorded_at, author, level, jsonb_strip_nulls(details)::text
+                    SELECT id, kind, day, recorded_at, author, level, jsonb_strip_nulls(details) AS details
                     FROM (\(events)) e
                     WHERE $2::date IS NULL
                        OR (day, recorded_at, kind, id)
@@ -117,15 +125,6 @@ enum TimelineStore {
                     ORDER BY day, recorded_at, kind, id
                     LIMIT $6
                     """, binds: bindings), logger: logger)
-        var entries: [TimelineEntry] = []
-        let decoder = JSONDecoder()
-        for try await row in rows.decode((UUID, String, String, Date, UUID?, String, String).self) {
-            let details = try decoder.decode([String: String].self, from: Data(row.6.utf8))
-            entries.append(
-                TimelineEntry(
-                    id: row.0, kind: row.1, on: row.2, recordedAt: row.3, authorOrganisationId: row.4, level: row.5,
-                    details: details))
-        }
-        return entries
+        return try await rows.collect(TimelineEntry.self)
     }
 }

@@ -1,0 +1,21 @@
+import Foundation
+import Tenancy
+
+/// The days a body gives, checked (the `Day` type itself is in Tenancy, with the rules).
+extension Day {
+    /// A day of the path that has happened: today at the latest, at most ten years back.
+    static func past(_ text: String, field: String) throws -> Day {
+        let today = Day.today()
+        guard let day = Day(iso: text), day <= today, day > today.adding(days: -10 * 366) else {
+            throw Problem.unprocessable(
+                "Date attendue au format AAAA-MM-JJ, passée ou du jour, de moins de dix ans.", field: field)
+        }
+        return day
+    }
+
+    /// A birth day or the day a situation began: today at the latest, within two centuries.
+    static func isValidPast(_ text: String) -> Bool {
+        guard let day = Day(iso: text) else { return false }
+        return day <= Day.today() && day.date > Date(timeIntervalSince1970: -5_000_000_000)
+    }
+}
