@@ -21,6 +21,14 @@ public struct Organisation: Codable, Sendable, Equatable {
     }
 }
 
+extension Organisation {
+    /// An organisation joined into a row as `<prefix>_id`, `<prefix>_name`, `<prefix>_kind`.
+    public init(row: NamedRow, prefix: String) throws {
+        try self.init(
+            id: try row["\(prefix)_id"], name: try row["\(prefix)_name"], kindText: try row["\(prefix)_kind"])
+    }
+}
+
 public struct UnknownValue: Error, CustomStringConvertible {
     public let description: String
     public init(_ value: String) { description = "valeur inconnue en base : \(value)" }
@@ -34,13 +42,22 @@ public struct Programme: Codable, Sendable, Equatable {
 
     public let id: UUID
     public let name: String
-    /// ISO dates (`2024-01-01`): a programme's period is made of days, not instants.
-    public let startsOn: String
-    public let endsOn: String
+    /// A programme's period is made of days, not instants.
+    public let startsOn: Day
+    public let endsOn: Day
     /// Exact decimal as text ("65000.00"): money is never a floating-point number.
     public let yearlyBudgetEuros: String
     public let targetHouseholds: Int
     public var partners: [Partner]
+}
+
+extension Programme: RowDecodable {
+    public init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], name: try row["name"], startsOn: try row["starts_on"], endsOn: try row["ends_on"],
+            yearlyBudgetEuros: try row["yearly_budget_euros"], targetHouseholds: try row["target_households"],
+            partners: [])
+    }
 }
 
 /// Programmes the acting organisation is a partner of (the policies of sql/0001 hide the others).
@@ -51,7 +68,7 @@ public enum Programmes {
         try await load(
             on: connection,
             """
-            SELECT id, name, starts_on::text, ends_on::text, yearly_budget_euros::text, target_households
+            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households
             FROM programmes WHERE \(after)::text IS NULL OR name > \(after) ORDER BY name LIMIT \(limit)
             """, logger: logger)
     }
@@ -60,7 +77,7 @@ public enum Programmes {
         try await load(
             on: connection,
             """
-            SELECT id, name, starts_on::text, ends_on::text, yearly_budget_euros::text, target_households
+            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households
             FROM programmes WHERE id = \(id)
             """, logger: logger
         ).first
@@ -70,15 +87,7 @@ public enum Programmes {
     static func load(on connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws
         -> [Programme]
     {
-        var programmes: [Programme] = []
-        for try await (id, name, startsOn, endsOn, budget, target) in try await connection.query(query, logger: logger)
-            .decode((UUID, String, String, String, String, Int).self)
-        {
-            programmes.append(
-                Programme(
-                    id: id, name: name, startsOn: startsOn, endsOn: endsOn, yearlyBudgetEuros: budget,
-                    targetHouseholds: target, partners: []))
-        }
+        let programmes = try await connection.query(query, logger: logger).collect(Programme.self)
         guard !programmes.isEmpty else { return [] }
         var partners: [UUID: [Programme.Partner]] = [:]
         let rows = try await connection.query(

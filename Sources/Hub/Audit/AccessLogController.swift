@@ -79,12 +79,14 @@ struct AccessLogController {
                                   \(limit)::integer)
             """, logger: context.logger)
         var entries: [Access] = []
-        for try await r in rows.decode((ByteBuffer, Date, Int64, String?, String?, String, [String], String).self) {
-            let hash = Array(buffer: r.0).hex
+        for try await (hash, at, micros, userName, organisation, action, levels, outcome) in rows.decode(
+            (ByteBuffer, Date, Int64, String?, String?, String, [String], String).self)
+        {
+            let hash = Array(buffer: hash).hex
             entries.append(
                 Access(
-                    id: hash, at: r.1, userName: r.3, organisation: r.4, action: r.5, levels: r.6, outcome: r.7,
-                    cursor: "\(r.2)|\(hash)"))
+                    id: hash, at: at, userName: userName, organisation: organisation, action: action, levels: levels,
+                    outcome: outcome, cursor: "\(micros)|\(hash)"))
         }
         return entries
     }

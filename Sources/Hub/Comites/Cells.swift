@@ -11,7 +11,7 @@ struct CoordinationCell: Encodable, Sendable {
         let name: String
     }
 
-    struct Person: Encodable, Sendable {
+    struct Person: Codable, Sendable {
         let userId: UUID
         let organisationId: UUID
         let name: String
@@ -28,6 +28,17 @@ struct CoordinationCell: Encodable, Sendable {
     let organisationIds: [UUID]
     let people: [Person]
     let createdAt: Date
+}
+
+extension CoordinationCell: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], kind: try row["kind"], programmeId: try row["programme_id"],
+            organisationId: try row["organisation_id"], name: try row["name"], territory: try row["territory"],
+            facilitator: Facilitator(userId: try row["facilitator_user_id"], name: try row["facilitator_name"]),
+            comiteDay: try row["comite_day"], organisationIds: try row["organisation_ids"],
+            people: try row[json: "people"], createdAt: try row["created_at"])
+    }
 }
 
 /// A situation the cell follows, as a reader through its household's door sees it.
@@ -102,9 +113,11 @@ enum CellStore {
             """
             SELECT c.id, c.kind, c.programme_id, c.organisation_id, c.name, c.territory, c.facilitator_user_id,
                    c.facilitator_name, c.comite_day,
-                   ARRAY(SELECT organisation_id FROM cell_organisations WHERE cell_id = c.id ORDER BY organisation_id),
-                   ARRAY(SELECT user_id::text || '|' || organisation_id::text || '|' || display_name
-                         FROM cell_people WHERE cell_id = c.id ORDER BY display_name, user_id),
+                   ARRAY(SELECT organisation_id FROM cell_organisations WHERE cell_id = c.id ORDER BY organisation_id)
+                       AS organisation_ids,
+                   coalesce((SELECT jsonb_agg(jsonb_build_object('userId', user_id, 'organisationId', organisation_id,
+                                                                 'name', display_name) ORDER BY display_name, user_id)
+                             FROM cell_people WHERE cell_id = c.id), '[]') AS people,
                    c.created_at
             FROM coordination_cells c
             WHERE app_cell_member(c.id) AND (\(id)::uuid IS NULL OR c.id = \(id))
@@ -113,23 +126,7 @@ enum CellStore {
                                               \(after?.1)::uuid))
             ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit)
             """, logger: logger)
-        var cells: [CoordinationCell] = []
-        for try await row in rows.decode(
-            (UUID, String, UUID?, UUID, String, String?, UUID, String, Int, [UUID], [String], Date).self)
-        {
-            let people = row.10.compactMap { text -> CoordinationCell.Person? in
-                let parts = text.split(separator: "|", maxSplits: 2).map(String.init)
-                guard parts.count == 3, let user = UUID(uuidString: parts[0]), let org = UUID(uuidString: parts[1])
-                else { return nil }
-                return CoordinationCell.Person(userId: user, organisationId: org, name: parts[2])
-            }
-            cells.append(
-                CoordinationCell(
-                    id: row.0, kind: row.1, programmeId: row.2, organisationId: row.3, name: row.4, territory: row.5,
-                    facilitator: .init(userId: row.6, name: row.7), comiteDay: row.8, organisationIds: row.9,
-                    people: people, createdAt: row.11))
-        }
-        return cells
+        return try await rows.collect(CoordinationCell.self)
     }
 
     /// A colleague's active membership, as the acting organisation sees its members.

@@ -59,6 +59,15 @@ struct DiagnosticSummary: Codable, Sendable {
     let validatedAt: Date?
 }
 
+extension DiagnosticSummary: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], version: try row["version"], status: try row["status"],
+            authorOrganisation: try Organisation(row: row, prefix: "author"), createdAt: try row["created_at"],
+            validatedAt: try row["validated_at"])
+    }
+}
+
 /// The body of a draft update: the whole content of the draft, replacing what it held.
 struct DiagnosticUpdate: ClosedJSONObject, Sendable {
     static let fields: Set<String> = ["referentName", "items", "views", "preconisations"]

@@ -28,15 +28,33 @@ enum DiagnosticStore {
     ) async throws -> Diagnostic? {
         let headers = try await connection.query(
             """
-            SELECT d.version, d.status, o.id, o.name, o.kind, d.referent_name, d.revision, d.created_at, d.updated_at,
-                   d.validated_at
+            SELECT d.version, d.status, o.id AS author_id, o.name AS author_name, o.kind AS author_kind,
+                   d.referent_name, d.revision, d.created_at, d.updated_at, d.validated_at
             FROM diagnostics d JOIN organisations o ON o.id = d.author_organisation_id
             WHERE d.id = \(id) AND d.household_id = \(household)
             """, logger: logger)
-        var header: (Int, String, UUID, String, String, String, Int, Date, Date, Date?)?
-        for try await row in headers.decode((Int, String, UUID, String, String, String, Int, Date, Date, Date?).self) {
-            header = row
+        struct Header: RowDecodable {
+            let version: Int
+            let status: String
+            let author: Organisation
+            let referentName: String
+            let revision: Int
+            let createdAt: Date
+            let updatedAt: Date
+            let validatedAt: Date?
+
+            init(row: NamedRow) throws {
+                version = try row["version"]
+                status = try row["status"]
+                author = try Organisation(row: row, prefix: "author")
+                referentName = try row["referent_name"]
+                revision = try row["revision"]
+                createdAt = try row["created_at"]
+                updatedAt = try row["updated_at"]
+                validatedAt = try row["validated_at"]
+            }
         }
+        let header = try await headers.first(Header.self)
         guard let header else { return nil }
 
         var entries: [String: Levelled] = [:]
@@ -59,10 +77,10 @@ enum DiagnosticStore {
                 })
         }
         return Diagnostic(
-            id: id, version: header.0, status: header.1,
-            authorOrganisation: try Organisation(id: header.2, name: header.3, kindText: header.4),
-            referentName: header.5, revision: header.6, createdAt: header.7, updatedAt: header.8, validatedAt: header.9,
-            sections: sections, preconisations: entries["preconisations:"])
+            id: id, version: header.version, status: header.status, authorOrganisation: header.author,
+            referentName: header.referentName, revision: header.revision, createdAt: header.createdAt,
+            updatedAt: header.updatedAt, validatedAt: header.validatedAt, sections: sections,
+            preconisations: entries["preconisations:"])
     }
 
     static func history(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
@@ -70,19 +88,12 @@ enum DiagnosticStore {
     {
         let rows = try await connection.query(
             """
-            SELECT d.id, d.version, d.status, o.id, o.name, o.kind, d.created_at, d.validated_at
+            SELECT d.id, d.version, d.status, o.id AS author_id, o.name AS author_name, o.kind AS author_kind,
+                   d.created_at, d.validated_at
             FROM diagnostics d JOIN organisations o ON o.id = d.author_organisation_id
             WHERE d.household_id = \(household) ORDER BY d.version DESC
             """, logger: logger)
-        var versions: [DiagnosticSummary] = []
-        for try await r in rows.decode((UUID, Int, String, UUID, String, String, Date, Date?).self) {
-            versions.append(
-                DiagnosticSummary(
-                    id: r.0, version: r.1, status: r.2,
-                    authorOrganisation: try Organisation(id: r.3, name: r.4, kindText: r.5),
-                    createdAt: r.6, validatedAt: r.7))
-        }
-        return versions
+        return try await rows.collect(DiagnosticSummary.self)
     }
 
     /// A new draft, starting from the last validated version ("enriched and updated

@@ -6,12 +6,12 @@ struct Person: Codable, Sendable {
     let id: UUID
     let firstName: String
     let lastName: String
-    let birthDate: String
+    let birthDate: Day
     let relation: String
 }
 
 struct Dalo: Codable, Sendable {
-    let recognisedOn: String
+    let recognisedOn: Day
     let departement: String
 }
 
@@ -31,7 +31,7 @@ struct Household: ResponseEncodable, Sendable {
     let children: Int
     let singleParent: Bool
     let currentSituation: String
-    @Null var situationSince: String?
+    @Null var situationSince: Day?
     let `public`: String
     @Null var dalo: Dalo?
     let actionLogementEmployee: Bool
@@ -54,6 +54,17 @@ struct HouseholdSummary: Codable, Sendable {
     let createdAt: Date
 }
 
+extension HouseholdSummary: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], reference: try row["reference"], programmeId: try row["programme_id"],
+            status: try row["status"],
+            leadOrganisation: try Organisation(row: row, prefix: "lead"),
+            referentName: try row["referent_name"], applicantName: try row["applicant_name"], adults: try row["adults"],
+            children: try row["children"], createdAt: try row["created_at"])
+    }
+}
+
 struct ConsentRecord: ResponseEncodable, Sendable {
     let id: UUID
     let recipientOrganisation: Organisation
@@ -64,6 +75,16 @@ struct ConsentRecord: ResponseEncodable, Sendable {
     let expiresAt: Date
     let withdrawnAt: Date?
     let active: Bool
+}
+
+extension ConsentRecord: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], recipientOrganisation: try Organisation(row: row, prefix: "recipient"),
+            level: try row["level"], purpose: try row["purpose"], obtainedHow: try row["obtained_how"],
+            givenAt: try row["given_at"], expiresAt: try row["expires_at"], withdrawnAt: try row["withdrawn_at"],
+            active: try row["active"])
+    }
 }
 
 struct CareTeamMember: Codable, Sendable {
@@ -85,5 +106,15 @@ struct NoteRecord: ResponseEncodable, Sendable {
     /// in Swift so that the two enforcements must agree.
     func isReadable(by reader: Actor, _ facts: HouseholdFacts) -> Bool {
         AccessRules.mayRead(Level(rawValue: level) ?? .private, author: authorOrganisation.id, reader, facts)
+    }
+}
+
+extension NoteRecord: RowDecodable {
+    /// The organisation joined as `author_`, the person who wrote it as `writer`.
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], authorOrganisation: try Organisation(row: row, prefix: "author"),
+            authorName: try row["writer"], writtenAt: try row["written_at"], body: try row["body"],
+            level: try row["level"])
     }
 }

@@ -29,24 +29,30 @@ extension HouseholdFacts {
         let rows = try await connection.query(
             """
             SELECT h.lead_organisation_id,
-                   ARRAY(SELECT organisation_id FROM care_team WHERE household_id = h.id AND removed_at IS NULL),
-                   ARRAY(SELECT recipient_organisation_id::text || ':' || level FROM consents
-                         WHERE household_id = h.id AND withdrawn_at IS NULL AND expires_at > now()),
+                   ARRAY(SELECT organisation_id FROM care_team WHERE household_id = h.id AND removed_at IS NULL)
+                       AS care_team,
+                   coalesce(k.recipients, '{}') AS recipients, coalesce(k.levels, '{}') AS levels,
                    EXISTS (SELECT 1 FROM break_glass WHERE household_id = h.id AND user_id = app_user_id()
-                           AND expires_at > now())
-            FROM households h WHERE h.id = \(id)
+                           AND expires_at > now()) AS broke_glass
+            FROM households h
+            LEFT JOIN LATERAL (SELECT array_agg(recipient_organisation_id) AS recipients, array_agg(level) AS levels
+                               FROM consents
+                               WHERE household_id = h.id AND withdrawn_at IS NULL AND expires_at > now()) k ON true
+            WHERE h.id = \(id)
             """, logger: logger)
-        for try await (lead, team, consentPairs, brokeGlass) in rows.decode((UUID, [UUID], [String], Bool).self) {
+        for try await cells in rows {
+            let row = NamedRow(cells)
+            let recipients: [UUID] = try row["recipients"]
+            let levels: [String] = try row["levels"]
             var consents: [UUID: Level] = [:]
-            for pair in consentPairs {
-                let parts = pair.split(separator: ":")
-                guard parts.count == 2, let org = UUID(uuidString: String(parts[0])),
-                    let level = Level(rawValue: String(parts[1]))
-                else { continue }
-                consents[org] = max(consents[org] ?? level, level)
+            for (organisation, text) in zip(recipients, levels) {
+                guard let level = Level(rawValue: text) else { continue }
+                consents[organisation] = max(consents[organisation] ?? level, level)
             }
+            let team: [UUID] = try row["care_team"]
             return HouseholdFacts(
-                leadOrganisationID: lead, careTeam: Set(team), consents: consents, readerBrokeGlass: brokeGlass)
+                leadOrganisationID: try row["lead_organisation_id"], careTeam: Set(team), consents: consents,
+                readerBrokeGlass: try row["broke_glass"])
         }
         return nil
     }

@@ -17,6 +17,12 @@ struct InformedInput: Decodable, Sendable {
     let protection: Bool
 }
 
+/// Its day checked as the other days of the body (a French 422 naming the field).
+struct DaloInput: Decodable, Sendable {
+    let recognisedOn: String
+    let departement: String
+}
+
 struct ConsentInput: Decodable, Sendable {
     let level: String
     let purpose: String
@@ -67,7 +73,7 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
     let currentSituation: String
     let situationSince: String?
     let `public`: String
-    let dalo: Dalo?
+    let dalo: DaloInput?
     let actionLogementEmployee: Bool
     let resourcesCategory: String
     let consent: ConsentInput

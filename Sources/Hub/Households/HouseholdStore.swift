@@ -66,33 +66,69 @@ enum HouseholdStore {
     static func find(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Household? {
         let rows = try await connection.query(
             """
-            SELECT h.id, h.reference, h.programme_id, h.status, ob.id, ob.name, ob.kind, lead.id, lead.name, lead.kind,
-                   h.referent_name, h.decline_reason, h.single_parent, h.current_situation, h.situation_since::text,
-                   h.public, h.dalo_recognised_on::text, h.dalo_departement, h.action_logement_employee,
+            SELECT h.id, h.reference, h.programme_id, h.status, ob.id AS oriented_by_id, ob.name AS oriented_by_name,
+                   ob.kind AS oriented_by_kind, lead.id AS lead_id, lead.name AS lead_name, lead.kind AS lead_kind,
+                   h.referent_name, h.decline_reason, h.single_parent, h.current_situation, h.situation_since,
+                   h.public, h.dalo_recognised_on, h.dalo_departement, h.action_logement_employee,
                    h.resources_category, h.created_at
             FROM households h
             JOIN organisations ob ON ob.id = h.oriented_by JOIN organisations lead ON lead.id = h.lead_organisation_id
             WHERE h.id = \(id)
             """, logger: logger)
-        var row: PostgresRow?
-        for try await first in rows { row = first }
-        guard let row else { return nil }
-        let r = try row.decode(
-            (
-                UUID, String, UUID, String, UUID, String, String, UUID, String, String, String?, String?, Bool,
-                String,
-                String?, String, String?, String?, Bool, String, Date
-            ).self)
+        guard let household = try await rows.first(HouseholdRow.self) else { return nil }
         let (persons, adults) = try await self.persons(of: id, on: connection, logger: logger)
-        return Household(
-            id: r.0, reference: r.1, programmeId: r.2, status: r.3,
-            orientedBy: try Organisation(id: r.4, name: r.5, kindText: r.6),
-            leadOrganisation: try Organisation(id: r.7, name: r.8, kindText: r.9),
-            referentName: r.10, declineReason: r.11, persons: persons, adults: adults,
-            children: persons.count - adults,
-            singleParent: r.12, currentSituation: r.13, situationSince: r.14, public: r.15,
-            dalo: r.16.flatMap { on in r.17.map { Dalo(recognisedOn: on, departement: $0) } },
-            actionLogementEmployee: r.18, resourcesCategory: r.19, createdAt: r.20, currentDiagnostic: nil)
+        return household.household(persons: persons, adults: adults)
+    }
+
+    /// A household's own row, before its persons are read.
+    struct HouseholdRow: RowDecodable {
+        let id: UUID
+        let reference: String
+        let programmeID: UUID
+        let status: String
+        let orientedBy: Organisation
+        let leadOrganisation: Organisation
+        let referentName: String?
+        let declineReason: String?
+        let singleParent: Bool
+        let currentSituation: String
+        let situationSince: Day?
+        let `public`: String
+        let dalo: Dalo?
+        let actionLogementEmployee: Bool
+        let resourcesCategory: String
+        let createdAt: Date
+
+        init(row: NamedRow) throws {
+            id = try row["id"]
+            reference = try row["reference"]
+            programmeID = try row["programme_id"]
+            status = try row["status"]
+            orientedBy = try Organisation(row: row, prefix: "oriented_by")
+            leadOrganisation = try Organisation(row: row, prefix: "lead")
+            referentName = try row["referent_name"]
+            declineReason = try row["decline_reason"]
+            singleParent = try row["single_parent"]
+            currentSituation = try row["current_situation"]
+            situationSince = try row["situation_since"]
+            `public` = try row["public"]
+            let daloOn: Day? = try row["dalo_recognised_on"]
+            let daloDepartement: String? = try row["dalo_departement"]
+            dalo = daloOn.flatMap { on in daloDepartement.map { Dalo(recognisedOn: on, departement: $0) } }
+            actionLogementEmployee = try row["action_logement_employee"]
+            resourcesCategory = try row["resources_category"]
+            createdAt = try row["created_at"]
+        }
+
+        func household(persons: [Person], adults: Int) -> Household {
+            Household(
+                id: id, reference: reference, programmeId: programmeID, status: status, orientedBy: orientedBy,
+                leadOrganisation: leadOrganisation, referentName: referentName, declineReason: declineReason,
+                persons: persons, adults: adults, children: persons.count - adults, singleParent: singleParent,
+                currentSituation: currentSituation, situationSince: situationSince, public: `public`, dalo: dalo,
+                actionLogementEmployee: actionLogementEmployee, resourcesCategory: resourcesCategory,
+                createdAt: createdAt, currentDiagnostic: nil)
+        }
     }
 
     /// The persons, and how many are adults — counted as `list` counts them, in SQL.
@@ -101,16 +137,19 @@ enum HouseholdStore {
     {
         let rows = try await connection.query(
             """
-            SELECT id, first_name, last_name, birth_date::text, relation, birth_date <= current_date - interval '18 years'
+            SELECT id, first_name, last_name, birth_date, relation,
+                   birth_date <= current_date - interval '18 years' AS adult
             FROM household_persons WHERE household_id = \(household) ORDER BY position
             """, logger: logger)
         var persons: [Person] = []
         var adults = 0
-        for try await (id, first, last, birth, relation, adult) in rows.decode(
-            (UUID, String, String, String, String, Bool).self)
-        {
-            persons.append(Person(id: id, firstName: first, lastName: last, birthDate: birth, relation: relation))
-            if adult { adults += 1 }
+        for try await cells in rows {
+            let row = NamedRow(cells)
+            persons.append(
+                Person(
+                    id: try row["id"], firstName: try row["first_name"], lastName: try row["last_name"],
+                    birthDate: try row["birth_date"], relation: try row["relation"]))
+            if try row["adult"] { adults += 1 }
         }
         return (persons, adults)
     }
@@ -127,13 +166,14 @@ enum HouseholdStore {
     ) async throws -> [HouseholdSummary] {
         let rows = try await connection.query(
             """
-            SELECT h.id, h.reference, h.programme_id, h.status, lead.id, lead.name, lead.kind, h.referent_name,
+            SELECT h.id, h.reference, h.programme_id, h.status, lead.id AS lead_id, lead.name AS lead_name,
+                   lead.kind AS lead_kind, h.referent_name,
                    (SELECT first_name || ' ' || last_name FROM household_persons p
-                    WHERE p.household_id = h.id AND p.relation = 'applicant'),
+                    WHERE p.household_id = h.id AND p.relation = 'applicant') AS applicant_name,
                    (SELECT count(*) FILTER (WHERE birth_date <= current_date - interval '18 years') FROM household_persons p
-                    WHERE p.household_id = h.id),
+                    WHERE p.household_id = h.id) AS adults,
                    (SELECT count(*) FILTER (WHERE birth_date > current_date - interval '18 years') FROM household_persons p
-                    WHERE p.household_id = h.id),
+                    WHERE p.household_id = h.id) AS children,
                    h.created_at
             FROM households h JOIN organisations lead ON lead.id = h.lead_organisation_id
             WHERE (\(filter.programmeID)::uuid IS NULL OR h.programme_id = \(filter.programmeID))
@@ -143,17 +183,7 @@ enum HouseholdStore {
                    OR (h.created_at, h.id) < ('epoch'::timestamptz + \(after?.0) * interval '1 microsecond', \(after?.1)))
             ORDER BY h.created_at DESC, h.id DESC LIMIT \(limit)
             """, logger: logger)
-        var households: [HouseholdSummary] = []
-        for try await r in rows.decode(
-            (UUID, String, UUID, String, UUID, String, String, String?, String?, Int, Int, Date).self)
-        {
-            households.append(
-                HouseholdSummary(
-                    id: r.0, reference: r.1, programmeId: r.2, status: r.3,
-                    leadOrganisation: try Organisation(id: r.4, name: r.5, kindText: r.6),
-                    referentName: r.7, applicantName: r.8, adults: r.9, children: r.10, createdAt: r.11))
-        }
-        return households
+        return try await rows.collect(HouseholdSummary.self)
     }
 
     /// Whether `organisation` is a partner of the household's programme (a care-team
@@ -284,22 +314,13 @@ enum HouseholdStore {
     {
         let rows = try await connection.query(
             """
-            SELECT k.id, o.id, o.name, o.kind, k.level, k.purpose, k.obtained_how, k.given_at, k.expires_at, k.withdrawn_at,
-                   k.withdrawn_at IS NULL AND k.expires_at > now()
+            SELECT k.id, o.id AS recipient_id, o.name AS recipient_name, o.kind AS recipient_kind, k.level, k.purpose,
+                   k.obtained_how, k.given_at, k.expires_at, k.withdrawn_at,
+                   k.withdrawn_at IS NULL AND k.expires_at > now() AS active
             FROM consents k JOIN organisations o ON o.id = k.recipient_organisation_id
             WHERE k.household_id = \(household) ORDER BY k.given_at DESC, k.id
             """, logger: logger)
-        var consents: [ConsentRecord] = []
-        for try await r in rows.decode(
-            (UUID, UUID, String, String, String, String, String, Date, Date, Date?, Bool).self)
-        {
-            consents.append(
-                ConsentRecord(
-                    id: r.0, recipientOrganisation: try Organisation(id: r.1, name: r.2, kindText: r.3),
-                    level: r.4, purpose: r.5, obtainedHow: r.6, givenAt: r.7, expiresAt: r.8, withdrawnAt: r.9,
-                    active: r.10))
-        }
-        return consents
+        return try await rows.collect(ConsentRecord.self)
     }
 
     /// Returns the recipient whose consent was withdrawn, nil if there was no active one.
@@ -325,21 +346,15 @@ enum HouseholdStore {
     ) async throws -> [NoteRecord] {
         let rows = try await connection.query(
             """
-            SELECT n.id, o.id, o.name, o.kind, n.author_name, n.written_at, n.body, n.level
+            SELECT n.id, o.id AS author_id, o.name AS author_name, o.kind AS author_kind, n.author_name AS writer,
+                   n.written_at, n.body, n.level
             FROM notes n JOIN organisations o ON o.id = n.author_organisation_id
             WHERE n.household_id = \(household)
               AND (\(after?.0)::bigint IS NULL
                    OR (n.written_at, n.id) < ('epoch'::timestamptz + \(after?.0) * interval '1 microsecond', \(after?.1)))
             ORDER BY n.written_at DESC, n.id DESC LIMIT \(limit)
             """, logger: logger)
-        var notes: [NoteRecord] = []
-        for try await r in rows.decode((UUID, UUID, String, String, String, Date, String, String).self) {
-            notes.append(
-                NoteRecord(
-                    id: r.0, authorOrganisation: try Organisation(id: r.1, name: r.2, kindText: r.3),
-                    authorName: r.4, writtenAt: r.5, body: r.6, level: r.7))
-        }
-        return notes
+        return try await rows.collect(NoteRecord.self)
     }
 
     /// The note as written. Not read back from `notes`: its author may write a level they

@@ -28,12 +28,16 @@ enum IndicatorStore {
             SELECT indicator, period, dimension, category, events, households, amount, months
             FROM indicator_event_periods(\(programme), \(year)::integer)
             """, logger: logger)
+        // Thousands of rows: a tuple named as the SELECT names its columns, with no per-row
+        // lookup by name.
         var figures: [IndicatorRow] = []
-        for try await row in rows.decode((String, String, String, String?, Int, Int, Int64, Int64).self) {
+        for try await (indicator, period, dimension, category, events, households, amount, months) in rows.decode(
+            (String, String, String, String?, Int, Int, Int64, Int64).self)
+        {
             figures.append(
                 IndicatorRow(
-                    indicator: row.0, period: row.1, dimension: row.2, category: row.3, events: row.4,
-                    households: row.5, amount: row.6, months: row.7))
+                    indicator: indicator, period: period, dimension: dimension, category: category, events: events,
+                    households: households, amount: amount, months: months))
         }
         return figures
     }

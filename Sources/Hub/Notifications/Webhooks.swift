@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Tenancy
 
 /// An organisation's webhook endpoint. The secret is shown once, when it is made.
 struct WebhookSubscription: Encodable, Sendable {
@@ -35,6 +36,16 @@ struct Delivery: Encodable, Sendable {
     @Null var lastError: String?
     @Null var deliveredAt: Date?
     let createdAt: Date
+}
+
+extension Delivery: RowDecodable {
+    init(row: NamedRow) throws {
+        self.init(
+            id: try row["id"], eventId: try row["event_id"], topic: try row["topic"], channel: try row["channel"],
+            subscriptionId: try row["subscription_id"], userId: try row["user_id"], status: try row["status"],
+            attempts: try row["attempts"], nextAttemptAt: try row["next_attempt_at"], lastError: try row["last_error"],
+            deliveredAt: try row["delivered_at"], createdAt: try row["created_at"])
+    }
 }
 
 /// The SQL behind subscriptions and deliveries; RLS keeps both to the admin's organisation.
@@ -132,7 +143,8 @@ enum WebhookStore {
         let rows = try await connection.query(
             """
             SELECT id, event_id, topic, channel, subscription_id, user_id, status, attempts,
-                   CASE WHEN status = 'pending' THEN due_at END, last_error, delivered_at, created_at
+                   CASE WHEN status = 'pending' THEN due_at END AS next_attempt_at, last_error, delivered_at,
+                   created_at
             FROM notify_deliveries
             WHERE (\(status)::text IS NULL OR status = \(status))
               AND (\(after?.0)::bigint IS NULL
@@ -147,7 +159,8 @@ enum WebhookStore {
         let rows = try await connection.query(
             """
             SELECT id, event_id, topic, channel, subscription_id, user_id, status, attempts,
-                   CASE WHEN status = 'pending' THEN due_at END, last_error, delivered_at, created_at
+                   CASE WHEN status = 'pending' THEN due_at END AS next_attempt_at, last_error, delivered_at,
+                   created_at
             FROM notify_deliveries WHERE id = \(id)
             """, logger: logger)
         return try await deliveries(rows).first
@@ -161,7 +174,8 @@ enum WebhookStore {
             UPDATE notify_deliveries SET status = 'pending', attempts = 0, due_at = now()
             WHERE id = \(id) AND status = 'dead'
             RETURNING id, event_id, topic, channel, subscription_id, user_id, status, attempts,
-                      CASE WHEN status = 'pending' THEN due_at END, last_error, delivered_at, created_at
+                      CASE WHEN status = 'pending' THEN due_at END AS next_attempt_at, last_error, delivered_at,
+                   created_at
             """, logger: logger)
         guard let delivery = try await deliveries(rows).first else { return nil }
         try await connection.perform("SELECT pg_notify('hub_notify', '')", logger: logger)
@@ -169,16 +183,6 @@ enum WebhookStore {
     }
 
     private static func deliveries(_ rows: PostgresRowSequence) async throws -> [Delivery] {
-        var result: [Delivery] = []
-        for try await row in rows.decode(
-            (UUID, UUID, String, String, UUID?, UUID?, String, Int, Date?, String?, Date?, Date).self)
-        {
-            result.append(
-                Delivery(
-                    id: row.0, eventId: row.1, topic: row.2, channel: row.3, subscriptionId: row.4, userId: row.5,
-                    status: row.6, attempts: row.7, nextAttemptAt: row.8, lastError: row.9, deliveredAt: row.10,
-                    createdAt: row.11))
-        }
-        return result
+        try await rows.collect(Delivery.self)
     }
 }
