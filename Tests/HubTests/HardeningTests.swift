@@ -304,7 +304,9 @@ import Testing
                 let elapsed = ContinuousClock.now - start
                 answer.expectProblem(.serviceUnavailable)
                 #expect(answer.headers[.retryAfter] != nil, "\(uri)")
-                #expect(elapsed < .seconds(2), "\(uri) \(elapsed)")
+                // Far from PostgresNIO's own 10-second connect timeout, with room for a busy
+                // 2-core machine (2.3 s seen under a load of 7 with a 2-second bound).
+                #expect(elapsed < .seconds(5), "\(uri) \(elapsed)")
             }
         }
     }

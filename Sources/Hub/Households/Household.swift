@@ -26,9 +26,9 @@ struct Household: ResponseEncodable, Sendable {
     let leadOrganisation: Organisation
     @Null var referentName: String?
     @Null var declineReason: String?
-    let persons: [Person]
-    let adults: Int
-    let children: Int
+    var persons: [Person]
+    var adults: Int
+    var children: Int
     let singleParent: Bool
     let currentSituation: String
     @Null var situationSince: Day?
@@ -39,6 +39,24 @@ struct Household: ResponseEncodable, Sendable {
     let createdAt: Date
     /// The last validated diagnostic, filtered for the reader; null if none yet.
     @Null var currentDiagnostic: Diagnostic?
+}
+
+extension Household: RowDecodable {
+    /// The household's own row (`HouseholdStore.find`); its persons are read apart.
+    init(row: NamedRow) throws {
+        let daloOn: Day? = try row["dalo_recognised_on"]
+        let daloDepartement: String? = try row["dalo_departement"]
+        self.init(
+            id: try row["id"], reference: try row["reference"], programmeId: try row["programme_id"],
+            status: try row["status"], orientedBy: try Organisation(row: row, prefix: "oriented_by"),
+            leadOrganisation: try Organisation(row: row, prefix: "lead"), referentName: try row["referent_name"],
+            declineReason: try row["decline_reason"], persons: [], adults: 0, children: 0,
+            singleParent: try row["single_parent"], currentSituation: try row["current_situation"],
+            situationSince: try row["situation_since"], public: try row["public"],
+            dalo: daloOn.flatMap { on in daloDepartement.map { Dalo(recognisedOn: on, departement: $0) } },
+            actionLogementEmployee: try row["action_logement_employee"],
+            resourcesCategory: try row["resources_category"], createdAt: try row["created_at"], currentDiagnostic: nil)
+    }
 }
 
 struct HouseholdSummary: Codable, Sendable {

@@ -75,60 +75,10 @@ enum HouseholdStore {
             JOIN organisations ob ON ob.id = h.oriented_by JOIN organisations lead ON lead.id = h.lead_organisation_id
             WHERE h.id = \(id)
             """, logger: logger)
-        guard let household = try await rows.first(HouseholdRow.self) else { return nil }
-        let (persons, adults) = try await self.persons(of: id, on: connection, logger: logger)
-        return household.household(persons: persons, adults: adults)
-    }
-
-    /// A household's own row, before its persons are read.
-    struct HouseholdRow: RowDecodable {
-        let id: UUID
-        let reference: String
-        let programmeID: UUID
-        let status: String
-        let orientedBy: Organisation
-        let leadOrganisation: Organisation
-        let referentName: String?
-        let declineReason: String?
-        let singleParent: Bool
-        let currentSituation: String
-        let situationSince: Day?
-        let `public`: String
-        let dalo: Dalo?
-        let actionLogementEmployee: Bool
-        let resourcesCategory: String
-        let createdAt: Date
-
-        init(row: NamedRow) throws {
-            id = try row["id"]
-            reference = try row["reference"]
-            programmeID = try row["programme_id"]
-            status = try row["status"]
-            orientedBy = try Organisation(row: row, prefix: "oriented_by")
-            leadOrganisation = try Organisation(row: row, prefix: "lead")
-            referentName = try row["referent_name"]
-            declineReason = try row["decline_reason"]
-            singleParent = try row["single_parent"]
-            currentSituation = try row["current_situation"]
-            situationSince = try row["situation_since"]
-            `public` = try row["public"]
-            let daloOn: Day? = try row["dalo_recognised_on"]
-            let daloDepartement: String? = try row["dalo_departement"]
-            dalo = daloOn.flatMap { on in daloDepartement.map { Dalo(recognisedOn: on, departement: $0) } }
-            actionLogementEmployee = try row["action_logement_employee"]
-            resourcesCategory = try row["resources_category"]
-            createdAt = try row["created_at"]
-        }
-
-        func household(persons: [Person], adults: Int) -> Household {
-            Household(
-                id: id, reference: reference, programmeId: programmeID, status: status, orientedBy: orientedBy,
-                leadOrganisation: leadOrganisation, referentName: referentName, declineReason: declineReason,
-                persons: persons, adults: adults, children: persons.count - adults, singleParent: singleParent,
-                currentSituation: currentSituation, situationSince: situationSince, public: `public`, dalo: dalo,
-                actionLogementEmployee: actionLogementEmployee, resourcesCategory: resourcesCategory,
-                createdAt: createdAt, currentDiagnostic: nil)
-        }
+        guard var household = try await rows.first(Household.self) else { return nil }
+        (household.persons, household.adults) = try await self.persons(of: id, on: connection, logger: logger)
+        household.children = household.persons.count - household.adults
+        return household
     }
 
     /// The persons, and how many are adults — counted as `list` counts them, in SQL.
