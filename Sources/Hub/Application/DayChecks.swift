@@ -19,3 +19,27 @@ extension Day {
         return day <= Day.today() && day.date > Date(timeIntervalSince1970: -5_000_000_000)
     }
 }
+
+extension Day {
+    /// The day a body gives for a fact of the path (today when it gives none), checked by
+    /// Tenancy's `FactDay`: a French 422 naming the field otherwise.
+    static func effective(
+        _ text: String?, field: String, programme: ProgrammePeriod, follows step: FactDay.Step? = nil,
+        closesAccompaniment: Bool = false, today: Day = .today()
+    ) throws -> Day {
+        var day = today
+        if let text {
+            guard let given = Day(iso: text) else {
+                throw Problem.unprocessable("Date attendue au format AAAA-MM-JJ.", field: field)
+            }
+            day = given
+        }
+        if let refusal = FactDay.check(
+            day, field: field, today: today, programme: programme, follows: step,
+            closesAccompaniment: closesAccompaniment)
+        {
+            throw Problem.unprocessable(refusal.message, field: refusal.field)
+        }
+        return day
+    }
+}

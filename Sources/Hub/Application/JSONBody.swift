@@ -6,12 +6,24 @@ extension Request {
     /// Decodes the JSON body, turning every way it can be wrong into a French 400 that
     /// names the field (or 413 over the size limit), never a 500.
     func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
-        let buffer: ByteBuffer
+        try Self.decode(T.self, from: try await collectBody(context: context))
+    }
+
+    /// A body the operation lets its caller leave out: nil when the request carries none.
+    func decodeOptionalJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T? {
+        let buffer = try await collectBody(context: context)
+        return buffer.readableBytes == 0 ? nil : try Self.decode(T.self, from: buffer)
+    }
+
+    private func collectBody(context: some RequestContext) async throws -> ByteBuffer {
         do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
+            return try await body.collect(upTo: context.maxUploadSize)
         } catch is NIOTooManyBytesError {
             throw Problem.payloadTooLarge(limit: context.maxUploadSize)
         }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         let value: T
         do {
             value = try JSONDecoder.hub.decode(T.self, from: buffer)

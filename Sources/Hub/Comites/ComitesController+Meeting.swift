@@ -87,6 +87,7 @@ extension ComitesController {
                 case .adopted:
                     let path = try await PathStore.snapshot(
                         of: item.householdId, on: connection, logger: context.logger)
+                    let endedOn = try path.day(end.endedOn, field: "end.endedOn", closesAccompaniment: true)
                     let next = try PathStore.take(.end, from: path.facts)
                     let outcomeID = UUID()
                     outcome = outcomeID
@@ -94,9 +95,10 @@ extension ComitesController {
                         checked, adopted: true, outcome: outcomeID, item: item, comite: id, by: actor, on: connection,
                         logger: context.logger)
                     _ = try await OutcomeStore.record(
-                        end, household: item.householdId, id: outcomeID, by: actor, on: connection,
+                        end, on: endedOn, household: item.householdId, id: outcomeID, by: actor, on: connection,
                         logger: context.logger)
-                    try await PathStore.move(item.householdId, to: next, on: connection, logger: context.logger)
+                    try await PathStore.move(
+                        item.householdId, to: next, on: endedOn, connection: connection, logger: context.logger)
                 }
             }
             if outcome == nil {

@@ -88,7 +88,9 @@ enum DemoData {
             ids[name] = try await Operator.createOrganisation(name: name, kind: kind, on: connection, logger: logger)
         }
         _ = try await Operator.createProgramme(
-            name: programme, startsOn: "2024-01-01", endsOn: "2025-12-31", yearlyBudgetEuros: "65000.00",
+            // Running until the end of next year: the demo takes new orientations whenever it is tried.
+            name: programme, startsOn: "2024-01-01", endsOn: "\(Day.today().parts.year + 1)-12-31",
+            yearlyBudgetEuros: "65000.00",
             targetHouseholds: 30, partners: partners.map { (ids[$0.0]!, $0.1) }, on: connection, logger: logger)
         // One hash for all demo accounts: they share the published demo password anyway.
         let hash = try await Credentials.hashPassword(password)

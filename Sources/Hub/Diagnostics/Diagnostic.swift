@@ -34,6 +34,8 @@ struct Diagnostic: ResponseEncodable, Sendable {
     let revision: Int
     let createdAt: Date
     let updatedAt: Date
+    /// The day it was validated with the household, and when that was recorded.
+    let validatedOn: Day?
     let validatedAt: Date?
     let sections: [Section]
     let preconisations: Levelled?
@@ -66,6 +68,13 @@ extension DiagnosticSummary: RowDecodable {
             authorOrganisation: try Organisation(row: row, prefix: "author"), createdAt: try row["created_at"],
             validatedAt: try row["validated_at"])
     }
+}
+
+/// The optional body of a validation: the day the diagnostic was validated with the household
+/// (today when absent), checked as every fact of the path.
+struct DiagnosticValidation: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["validatedOn"]
+    let validatedOn: String?
 }
 
 /// The body of a draft update: the whole content of the draft, replacing what it held.

@@ -29,7 +29,7 @@ enum DiagnosticStore {
         let headers = try await connection.query(
             """
             SELECT d.version, d.status, o.id AS author_id, o.name AS author_name, o.kind AS author_kind,
-                   d.referent_name, d.revision, d.created_at, d.updated_at, d.validated_at
+                   d.referent_name, d.revision, d.created_at, d.updated_at, d.validated_on, d.validated_at
             FROM diagnostics d JOIN organisations o ON o.id = d.author_organisation_id
             WHERE d.id = \(id) AND d.household_id = \(household)
             """, logger: logger)
@@ -41,6 +41,7 @@ enum DiagnosticStore {
             let revision: Int
             let createdAt: Date
             let updatedAt: Date
+            let validatedOn: Day?
             let validatedAt: Date?
 
             init(row: NamedRow) throws {
@@ -51,6 +52,7 @@ enum DiagnosticStore {
                 revision = try row["revision"]
                 createdAt = try row["created_at"]
                 updatedAt = try row["updated_at"]
+                validatedOn = try row["validated_on"]
                 validatedAt = try row["validated_at"]
             }
         }
@@ -79,7 +81,8 @@ enum DiagnosticStore {
         return Diagnostic(
             id: id, version: header.version, status: header.status, authorOrganisation: header.author,
             referentName: header.referentName, revision: header.revision, createdAt: header.createdAt,
-            updatedAt: header.updatedAt, validatedAt: header.validatedAt, sections: sections,
+            updatedAt: header.updatedAt, validatedOn: header.validatedOn, validatedAt: header.validatedAt,
+            sections: sections,
             preconisations: entries["preconisations:"])
     }
 
@@ -157,10 +160,13 @@ enum DiagnosticStore {
             """, logger: logger)
     }
 
-    static func validate(_ id: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
+    static func validate(
+        _ id: UUID, on day: Day, by actor: Actor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.perform(
             """
-            UPDATE diagnostics SET status = 'validated', validated_at = now(), validated_by = \(actor.userID),
+            UPDATE diagnostics SET status = 'validated', validated_on = \(day), validated_at = now(),
+                validated_by = \(actor.userID),
                 revision = revision + 1, updated_at = now()
             WHERE id = \(id)
             """, logger: logger)

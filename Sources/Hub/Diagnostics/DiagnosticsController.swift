@@ -29,7 +29,9 @@ struct DiagnosticsController {
         return Grid(sections: DiagnosticGrid.sections, assessments: Assessment.allCases.map(\.rawValue))
     }
 
-    @Sendable func history(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<DiagnosticSummary> {
+    @Sendable func history(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<
+        DiagnosticSummary
+    > {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "diagnostic.history", context: context) { connection, _, _ in
             let versions = try await DiagnosticStore.history(of: id, on: connection, logger: context.logger)
@@ -93,19 +95,23 @@ struct DiagnosticsController {
         let id = try context.parameters.uuid("householdId")
         let diagnosticID = try context.parameters.uuid("diagnosticId")
         let expected = try ifMatch(request)
+        let body = try await request.decodeOptionalJSON(as: DiagnosticValidation.self, context: context)
         let diagnostic = try await gate.run(id, action: "diagnostic.validate", context: context) {
             connection, actor, facts in
             try requireWriter(actor, facts)
             try await requireCurrentDraft(
                 diagnosticID, household: id, expected: expected, on: connection, context: context)
-            try await DiagnosticStore.validate(diagnosticID, by: actor, on: connection, logger: context.logger)
+            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let validatedOn = try path.day(body?.validatedOn, field: "validatedOn")
+            try await DiagnosticStore.validate(
+                diagnosticID, on: validatedOn, by: actor, on: connection, logger: context.logger)
             // The first validated version moves an accepted household on; a diagnostic written
             // before acceptance or enriched later leaves the path where it is.
-            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             if case .success(let next) = HouseholdPath.next(.validateDiagnostic, from: path.facts),
                 next != path.facts.state
             {
-                try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+                try await PathStore.move(
+                    id, to: next, on: validatedOn, connection: connection, logger: context.logger)
             }
             let validated = try await DiagnosticStore.load(
                 diagnosticID, household: id, reader: actor, facts: facts, on: connection, logger: context.logger)!

@@ -22,6 +22,8 @@ struct Household: ResponseEncodable, Sendable {
     let reference: String
     let programmeId: UUID
     let status: String
+    /// The day of the orientation, as its writer gave it (`createdAt` is when it was recorded).
+    let orientedOn: Day
     let orientedBy: Organisation
     let leadOrganisation: Organisation
     @Null var referentName: String?
@@ -48,7 +50,8 @@ extension Household: RowDecodable {
         let daloDepartement: String? = try row["dalo_departement"]
         self.init(
             id: try row["id"], reference: try row["reference"], programmeId: try row["programme_id"],
-            status: try row["status"], orientedBy: try Organisation(row: row, prefix: "oriented_by"),
+            status: try row["status"], orientedOn: try row["oriented_on"],
+            orientedBy: try Organisation(row: row, prefix: "oriented_by"),
             leadOrganisation: try Organisation(row: row, prefix: "lead"), referentName: try row["referent_name"],
             declineReason: try row["decline_reason"], persons: [], adults: 0, children: 0,
             singleParent: try row["single_parent"], currentSituation: try row["current_situation"],
@@ -89,8 +92,11 @@ struct ConsentRecord: ResponseEncodable, Sendable {
     let level: String
     let purpose: String
     let obtainedHow: String
+    /// The day the person gave it, and when it was recorded: it opens reads from the latter.
+    let givenOn: Day
     let givenAt: Date
     let expiresAt: Date
+    let withdrawnOn: Day?
     let withdrawnAt: Date?
     let active: Bool
 }
@@ -100,8 +106,8 @@ extension ConsentRecord: RowDecodable {
         self.init(
             id: try row["id"], recipientOrganisation: try Organisation(row: row, prefix: "recipient"),
             level: try row["level"], purpose: try row["purpose"], obtainedHow: try row["obtained_how"],
-            givenAt: try row["given_at"], expiresAt: try row["expires_at"], withdrawnAt: try row["withdrawn_at"],
-            active: try row["active"])
+            givenOn: try row["given_on"], givenAt: try row["given_at"], expiresAt: try row["expires_at"],
+            withdrawnOn: try row["withdrawn_on"], withdrawnAt: try row["withdrawn_at"], active: try row["active"])
     }
 }
 

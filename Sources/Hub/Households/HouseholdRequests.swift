@@ -29,6 +29,8 @@ struct ConsentInput: Decodable, Sendable {
     let obtainedHow: String
     let informed: InformedInput
     let expiresAt: Date?
+    /// The day the person gave it (today when absent): its twelve months run from it.
+    let givenOn: String?
 
     func validated(field: String) throws -> ConsentInput {
         try check(
@@ -58,16 +60,27 @@ struct ConsentInput: Decodable, Sendable {
         return self
     }
 
-    /// R5: twelve months unless the person agreed otherwise.
-    var expiry: Date { expiresAt ?? Calendar(identifier: .gregorian).date(byAdding: .month, value: 12, to: Date())! }
+    /// R5: twelve months from the day it was given, unless the person agreed otherwise; a
+    /// consent whose months have already run out opens nothing and is refused.
+    func expiry(givenOn: Day, field: String) throws -> Date {
+        let expiry = expiresAt ?? Calendar.utc.date(byAdding: .month, value: 12, to: givenOn.date)!
+        guard expiry > Date() else {
+            throw Problem.unprocessable(
+                "Donné le \(givenOn.french), ce consentement a pris fin le \(Day(expiry).french) : recueillez-le à nouveau.",
+                field: "\(field)givenOn")
+        }
+        return expiry
+    }
 }
 
 struct OrientationRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = [
         "programmeId", "persons", "singleParent", "currentSituation", "situationSince", "public", "dalo",
-        "actionLogementEmployee", "resourcesCategory", "consent",
+        "actionLogementEmployee", "resourcesCategory", "consent", "orientedOn",
     ]
     let programmeId: UUID
+    /// The day the household was oriented (today when absent), within the programme.
+    let orientedOn: String?
     let persons: [PersonInput]
     let singleParent: Bool
     let currentSituation: String
@@ -126,13 +139,17 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
 }
 
 struct AcceptRequest: ClosedJSONObject, Sendable {
-    static let fields: Set<String> = ["referentUserId"]
+    static let fields: Set<String> = ["referentUserId", "occurredOn"]
     let referentUserId: UUID
+    /// The day of the acceptance (today when absent).
+    let occurredOn: String?
 }
 
 struct DeclineRequest: ClosedJSONObject, Sendable {
-    static let fields: Set<String> = ["reason"]
+    static let fields: Set<String> = ["reason", "occurredOn"]
     let reason: String
+    /// The day of the decline (today when absent).
+    let occurredOn: String?
 }
 
 struct CareTeamRequest: ClosedJSONObject, Sendable {
@@ -142,7 +159,7 @@ struct CareTeamRequest: ClosedJSONObject, Sendable {
 
 struct NewConsentRequest: ClosedJSONObject, Sendable {
     static let fields: Set<String> = [
-        "recipientOrganisationId", "level", "purpose", "obtainedHow", "informed", "expiresAt",
+        "recipientOrganisationId", "level", "purpose", "obtainedHow", "informed", "expiresAt", "givenOn",
     ]
     let recipientOrganisationId: UUID
     let level: String
@@ -150,9 +167,12 @@ struct NewConsentRequest: ClosedJSONObject, Sendable {
     let obtainedHow: String
     let informed: InformedInput
     let expiresAt: Date?
+    let givenOn: String?
 
     var consent: ConsentInput {
-        ConsentInput(level: level, purpose: purpose, obtainedHow: obtainedHow, informed: informed, expiresAt: expiresAt)
+        ConsentInput(
+            level: level, purpose: purpose, obtainedHow: obtainedHow, informed: informed, expiresAt: expiresAt,
+            givenOn: givenOn)
     }
 }
 

@@ -27,21 +27,57 @@ enum HouseholdStore {
         return partners.isEmpty ? nil : (mine, partners)
     }
 
+    /// The days a programme runs, as its partners see it; nil for another programme.
+    static func period(ofProgramme id: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> ProgrammePeriod?
+    {
+        let rows = try await connection.query(
+            "SELECT name, starts_on, ends_on FROM programmes WHERE id = \(id)", logger: logger)
+        for try await (name, startsOn, endsOn) in rows.decode((String, Day, Day).self) {
+            return ProgrammePeriod(name: name, startsOn: startsOn, endsOn: endsOn)
+        }
+        return nil
+    }
+
+    /// The days the household's programme runs (the gate let the reader through its door).
+    static func period(ofHousehold id: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> ProgrammePeriod
+    {
+        let rows = try await connection.query(
+            """
+            SELECT p.name, p.starts_on, p.ends_on FROM households h JOIN programmes p ON p.id = h.programme_id
+            WHERE h.id = \(id)
+            """, logger: logger)
+        for try await (name, startsOn, endsOn) in rows.decode((String, Day, Day).self) {
+            return ProgrammePeriod(name: name, startsOn: startsOn, endsOn: endsOn)
+        }
+        throw Problem.internal
+    }
+
+    /// The orientation's facts, their days checked by the controller.
+    struct Orientation {
+        let request: OrientationRequest
+        let orientedOn: Day
+        let consentGivenOn: Day
+        let consentExpiresAt: Date
+    }
+
     static func orient(
-        _ request: OrientationRequest, by actor: Actor, operators: [UUID], on connection: PostgresConnection,
+        _ orientation: Orientation, by actor: Actor, operators: [UUID], on connection: PostgresConnection,
         logger: Logger
     ) async throws -> (id: UUID, reference: String) {
+        let request = orientation.request
         let id = UUID()
         let reference = "M-" + String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10))
         try await connection.perform(
             """
             INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id,
                 single_parent, current_situation, situation_since, public, dalo_recognised_on, dalo_departement,
-                action_logement_employee, resources_category)
+                action_logement_employee, resources_category, oriented_on)
             VALUES (\(id), \(reference), \(request.programmeId), 'oriented', \(actor.organisationID), \(actor.organisationID),
                 \(request.singleParent), \(request.currentSituation), \(request.situationSince)::date, \(request.public),
                 \(request.dalo?.recognisedOn)::date, \(request.dalo?.departement), \(request.actionLogementEmployee),
-                \(request.resourcesCategory))
+                \(request.resourcesCategory), \(orientation.orientedOn))
             """, logger: logger)
         for (position, person) in request.persons.enumerated() {
             try await connection.perform(
@@ -56,7 +92,8 @@ enum HouseholdStore {
         for organisation in Set([actor.organisationID] + operators) {
             try await addToCareTeam(organisation, household: id, on: connection, logger: logger)
             try await recordConsent(
-                request.consent, recipient: organisation, household: id, by: actor, on: connection, logger: logger)
+                request.consent, givenOn: orientation.consentGivenOn, expiresAt: orientation.consentExpiresAt,
+                recipient: organisation, household: id, by: actor, on: connection, logger: logger)
         }
         return (id, reference)
     }
@@ -66,8 +103,9 @@ enum HouseholdStore {
     static func find(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Household? {
         let rows = try await connection.query(
             """
-            SELECT h.id, h.reference, h.programme_id, h.status, ob.id AS oriented_by_id, ob.name AS oriented_by_name,
-                   ob.kind AS oriented_by_kind, lead.id AS lead_id, lead.name AS lead_name, lead.kind AS lead_kind,
+            SELECT h.id, h.reference, h.programme_id, h.status, h.oriented_on, ob.id AS oriented_by_id,
+                   ob.name AS oriented_by_name, ob.kind AS oriented_by_kind,
+                   lead.id AS lead_id, lead.name AS lead_name, lead.kind AS lead_kind,
                    h.referent_name, h.decline_reason, h.single_parent, h.current_situation, h.situation_since,
                    h.public, h.dalo_recognised_on, h.dalo_departement, h.action_logement_employee,
                    h.resources_category, h.created_at
@@ -176,23 +214,25 @@ enum HouseholdStore {
     }
 
     static func accept(
-        _ household: UUID, by actor: Actor, referent: UUID, referentName: String, on connection: PostgresConnection,
-        logger: Logger
+        _ household: UUID, on day: Day, by actor: Actor, referent: UUID, referentName: String,
+        on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.perform(
             """
-            UPDATE households SET status = 'accepted', lead_organisation_id = \(actor.organisationID),
+            UPDATE households SET status = 'accepted', status_on = \(day), lead_organisation_id = \(actor.organisationID),
                 referent_user_id = \(referent), referent_name = \(referentName), last_contact_at = now()
             WHERE id = \(household)
             """, logger: logger)
     }
 
-    static func decline(_ household: UUID, reason: String, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
+    static func decline(
+        _ household: UUID, on day: Day, reason: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.perform(
-            "UPDATE households SET status = 'declined', decline_reason = \(reason) WHERE id = \(household)",
-            logger: logger)
+            """
+            UPDATE households SET status = 'declined', status_on = \(day), decline_reason = \(reason)
+            WHERE id = \(household)
+            """, logger: logger)
     }
 
     // MARK: Care team and consents
@@ -245,17 +285,17 @@ enum HouseholdStore {
     }
 
     static func recordConsent(
-        _ consent: ConsentInput, recipient: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
-        logger: Logger
+        _ consent: ConsentInput, givenOn: Day, expiresAt: Date, recipient: UUID, household: UUID, by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.perform(
             """
             INSERT INTO consents (id, household_id, recipient_organisation_id, level, purpose, obtained_how,
                 informed_of_categories, informed_of_professionals, informed_of_medium, informed_of_protection,
-                expires_at, recorded_by, recorded_by_organisation_id)
+                given_on, expires_at, recorded_by, recorded_by_organisation_id)
             VALUES (\(UUID()), \(household), \(recipient), \(consent.level), \(consent.purpose.trimmed), \(consent.obtainedHow),
                 \(consent.informed.categories), \(consent.informed.professionals), \(consent.informed.medium),
-                \(consent.informed.protection), \(consent.expiry), \(actor.userID), \(actor.organisationID))
+                \(consent.informed.protection), \(givenOn), \(expiresAt), \(actor.userID), \(actor.organisationID))
             """, logger: logger)
     }
 
@@ -265,7 +305,7 @@ enum HouseholdStore {
         let rows = try await connection.query(
             """
             SELECT k.id, o.id AS recipient_id, o.name AS recipient_name, o.kind AS recipient_kind, k.level, k.purpose,
-                   k.obtained_how, k.given_at, k.expires_at, k.withdrawn_at,
+                   k.obtained_how, k.given_on, k.given_at, k.expires_at, k.withdrawn_on, k.withdrawn_at,
                    k.withdrawn_at IS NULL AND k.expires_at > now() AS active
             FROM consents k JOIN organisations o ON o.id = k.recipient_organisation_id
             WHERE k.household_id = \(household) ORDER BY k.given_at DESC, k.id
@@ -280,7 +320,7 @@ enum HouseholdStore {
     ) async throws -> UUID? {
         let rows = try await connection.query(
             """
-            UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(actor.userID)
+            UPDATE consents SET withdrawn_at = now(), withdrawn_on = current_date, withdrawn_by = \(actor.userID)
             WHERE id = \(consent) AND household_id = \(household) AND withdrawn_at IS NULL
             RETURNING recipient_organisation_id
             """, logger: logger)

@@ -52,8 +52,20 @@ struct HouseholdsController {
                 throw Problem.unprocessable(
                     "Ce programme n'a pas d'opérateur pour accueillir le ménage.", field: "programmeId")
             }
+            guard
+                let period = try await HouseholdStore.period(
+                    ofProgramme: body.programmeId, on: connection, logger: context.logger)
+            else { throw Problem.unprocessable("Programme inconnu.", field: "programmeId") }
+            guard !period.hasEnded(today: .today()) else { throw Problem.conflict(period.endedRefusal) }
+            let orientedOn = try Day.effective(body.orientedOn, field: "orientedOn", programme: period)
+            // The consent collected at the orientation is given that day unless it says otherwise.
+            let givenOn = try Day.effective(
+                body.consent.givenOn ?? orientedOn.iso, field: "consent.givenOn", programme: period)
+            let orientation = HouseholdStore.Orientation(
+                request: body, orientedOn: orientedOn, consentGivenOn: givenOn,
+                consentExpiresAt: try body.consent.expiry(givenOn: givenOn, field: "consent."))
             let (id, reference) = try await HouseholdStore.orient(
-                body, by: actor, operators: operators, on: connection, logger: context.logger)
+                orientation, by: actor, operators: operators, on: connection, logger: context.logger)
             try await connection.append(
                 "household.orient", .changed([id]), actor: actor, requestID: context.id, logger: context.logger)
             try await Outbox.record(
@@ -139,6 +151,8 @@ struct HouseholdsController {
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: path.programme, on: connection, context: context)
             _ = try PathStore.take(.accept, from: path.facts)
+            let acceptedOn = try path.day(
+                body.occurredOn, field: "occurredOn", follows: FactDay.Step(path.orientedOn, "l'orientation"))
             guard
                 let referentName = try await HouseholdStore.referentName(
                     body.referentUserId, of: actor.organisationID, on: connection, logger: context.logger)
@@ -147,7 +161,8 @@ struct HouseholdsController {
                     "Le référent doit être un travailleur social actif de votre organisation.", field: "referentUserId")
             }
             try await HouseholdStore.accept(
-                id, by: actor, referent: body.referentUserId, referentName: referentName, on: connection,
+                id, on: acceptedOn, by: actor, referent: body.referentUserId, referentName: referentName,
+                on: connection,
                 logger: context.logger)
             try await Outbox.record(
                 .household(.householdAccepted, id, reference: path.reference, by: actor), on: connection,
@@ -167,7 +182,10 @@ struct HouseholdsController {
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireOperator(actor, programme: path.programme, on: connection, context: context)
             _ = try PathStore.take(.decline, from: path.facts)
-            try await HouseholdStore.decline(id, reason: body.reason.trimmed, on: connection, logger: context.logger)
+            let declinedOn = try path.day(
+                body.occurredOn, field: "occurredOn", follows: FactDay.Step(path.orientedOn, "l'orientation"))
+            try await HouseholdStore.decline(
+                id, on: declinedOn, reason: body.reason.trimmed, on: connection, logger: context.logger)
             try await Outbox.record(
                 .household(.householdDeclined, id, reference: path.reference, by: actor), on: connection,
                 logger: context.logger)
@@ -273,8 +291,11 @@ struct HouseholdsController {
                     "Le destinataire doit être une autre organisation partenaire du programme du ménage.",
                     field: "recipientOrganisationId")
             }
+            let period = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            let givenOn = try Day.effective(consent.givenOn, field: "givenOn", programme: period)
             try await HouseholdStore.recordConsent(
-                consent, recipient: body.recipientOrganisationId, household: id, by: actor, on: connection,
+                consent, givenOn: givenOn, expiresAt: try consent.expiry(givenOn: givenOn, field: ""),
+                recipient: body.recipientOrganisationId, household: id, by: actor, on: connection,
                 logger: context.logger)
             let consents = try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
             return (ItemList(items: consents), .changed())

@@ -108,7 +108,6 @@ struct NewCALDecisionRequest: ClosedJSONObject {
 
     struct Checked {
         let kind: CALDecisionKind
-        let decidedOn: Day
         let condition: String?
         let comment: String?
     }
@@ -133,7 +132,7 @@ struct NewCALDecisionRequest: ClosedJSONObject {
             refusalReason != "other" || comment != nil, field: "comment",
             "Le motif « other » se précise en commentaire.")
         return Checked(
-            kind: kind, decidedOn: try Day.past(decidedOn, field: "decidedOn"), condition: condition, comment: comment)
+            kind: kind, condition: condition, comment: comment)
     }
 }
 
@@ -199,7 +198,8 @@ enum CandidacyStore {
     }
 
     static func decide(
-        _ request: NewCALDecisionRequest, _ checked: NewCALDecisionRequest.Checked, household: UUID, by actor: Actor,
+        _ request: NewCALDecisionRequest, _ checked: NewCALDecisionRequest.Checked, on decidedOn: Day, household: UUID,
+        by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> CALDecision {
         let rows = try await connection.query(
@@ -207,7 +207,7 @@ enum CandidacyStore {
             INSERT INTO cal_decisions (id, household_id, proposal_id, author_organisation_id, author_user_id,
                                        decided_on, decision, refusal_reason, condition, comment)
             VALUES (\(UUID()), \(household), \(request.proposalId), \(actor.organisationID), \(actor.userID),
-                    \(request.decidedOn)::date, \(request.decision), \(request.refusalReason), \(checked.condition),
+                    \(decidedOn), \(request.decision), \(request.refusalReason), \(checked.condition),
                     \(checked.comment))
             RETURNING \(unescaped: decisionColumns)
             """, logger: logger)

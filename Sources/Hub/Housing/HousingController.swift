@@ -51,9 +51,9 @@ struct HousingController {
     @Sendable func propose(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Proposal> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewProposalRequest.self, context: context)
-        let proposedOn = try Day.past(body.proposedOn, field: "proposedOn")
         let proposal = try await gate.run(id, action: "proposal.add", context: context) { connection, actor, facts in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let proposedOn = try path.day(body.proposedOn, field: "proposedOn")
             try await requireLandlord(actor, facts, programme: path.programme, on: connection, context: context)
             guard let flat = try await FlatStore.find(body.flatId, on: connection, logger: context.logger),
                 flat.landlordOrganisationId == actor.organisationID
@@ -64,7 +64,7 @@ struct HousingController {
             let next = try PathStore.take(.propose, from: path.facts)
             let proposal = try await CandidacyStore.propose(
                 body.flatId, on: proposedOn, household: id, by: actor, on: connection, logger: context.logger)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: proposedOn, connection: connection, logger: context.logger)
             let shown = try await CandidacyStore.proposals(
                 of: id, only: proposal, on: connection, logger: context.logger)
             guard let shown = shown.first else { throw Problem.internal }
@@ -138,13 +138,13 @@ struct HousingController {
             guard proposal.answer?.answer != "refused" else {
                 throw Problem.conflict("Le ménage a refusé ce logement : la CAL ne peut plus l'examiner.")
             }
-            try check(
-                checked.decidedOn >= proposal.proposedOn, field: "decidedOn",
-                "La décision de la CAL ne peut pas précéder la proposition du logement.")
+            let decidedOn = try path.day(
+                body.decidedOn, field: "decidedOn",
+                follows: FactDay.Step(proposal.proposedOn, "la proposition du logement"))
             let next = try PathStore.take(.recordCALDecision(checked.kind), from: path.facts)
             let decision = try await CandidacyStore.decide(
-                body, checked, household: id, by: actor, on: connection, logger: context.logger)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+                body, checked, on: decidedOn, household: id, by: actor, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: decidedOn, connection: connection, logger: context.logger)
             try await Outbox.record(
                 .household(.calDecisionRecorded, id, reference: path.reference, by: actor), on: connection,
                 logger: context.logger)

@@ -35,9 +35,9 @@ struct NewLeaseRequest: ClosedJSONObject {
     let signedOn: String
     let referentAttended: Bool
 
-    func validated() throws -> Day {
+    /// The kind; the day is checked against the household's programme (`PathSnapshot.day`).
+    func validate() throws {
         try checkCode(kind, in: Self.kinds, field: "kind")
-        return try Day.past(signedOn, field: "signedOn")
     }
 }
 
@@ -69,7 +69,7 @@ enum LeaseStore {
     }
 
     static func sign(
-        _ request: NewLeaseRequest, proposal: UUID, household: UUID, by actor: Actor,
+        _ request: NewLeaseRequest, on signedOn: Day, proposal: UUID, household: UUID, by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
         let id = UUID()
@@ -78,7 +78,7 @@ enum LeaseStore {
             INSERT INTO leases (id, household_id, proposal_id, author_organisation_id, author_user_id, kind, signed_on,
                                 referent_attended)
             VALUES (\(id), \(household), \(proposal), \(actor.organisationID), \(actor.userID), \(request.kind),
-                    \(request.signedOn)::date, \(request.referentAttended))
+                    \(signedOn), \(request.referentAttended))
             """, logger: logger)
         return id
     }

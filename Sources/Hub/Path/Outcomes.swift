@@ -29,9 +29,9 @@ struct EndRequest: ClosedJSONObject {
     let outcome: String
     let endedOn: String
 
+    /// The outcome; the day is checked against the household's programme (`PathSnapshot.day`).
     func validate() throws {
         try checkCode(outcome, in: Self.outcomes, field: "outcome")
-        _ = try Day.past(endedOn, field: "endedOn")
     }
 }
 
@@ -60,14 +60,14 @@ enum OutcomeStore {
     }
 
     static func record(
-        _ request: EndRequest, household: UUID, id: UUID = UUID(), by actor: Actor, on connection: PostgresConnection,
-        logger: Logger
+        _ request: EndRequest, on endedOn: Day, household: UUID, id: UUID = UUID(), by actor: Actor,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
         try await connection.perform(
             """
             INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on)
             VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.outcome),
-                    \(request.endedOn)::date)
+                    \(endedOn))
             """, logger: logger)
         return id
     }

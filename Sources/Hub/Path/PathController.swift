@@ -44,18 +44,19 @@ struct PathController {
     @Sendable func signLease(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Lease> {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewLeaseRequest.self, context: context)
-        let signedOn = try body.validated()
+        try body.validate()
         let lease = try await gate.run(id, action: "lease.sign", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let signedOn = try path.day(
+                body.signedOn, field: "signedOn",
+                follows: path.lastDecidedOn.map { FactDay.Step($0, "l'attribution du logement par la CAL") })
             let next = try PathStore.take(.signLease(on: signedOn.date), from: path.facts)
             guard let proposal = path.lastDecidedProposal else { throw Problem.internal }
-            try check(
-                path.lastDecidedOn.map { signedOn >= $0 } ?? true, field: "signedOn",
-                "Le bail ne peut pas précéder l'attribution du logement par la CAL.")
             let lease = try await LeaseStore.sign(
-                body, proposal: proposal, household: id, by: actor, on: connection, logger: context.logger)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+                body, on: signedOn, proposal: proposal, household: id, by: actor, on: connection,
+                logger: context.logger)
+            try await PathStore.move(id, to: next, on: signedOn, connection: connection, logger: context.logger)
             guard
                 let shown = try await LeaseStore.list(of: id, only: lease, on: connection, logger: context.logger).first
             else { throw Problem.internal }
@@ -84,10 +85,10 @@ struct PathController {
         let id = try context.parameters.uuid("householdId")
         let leaseID = try context.parameters.uuid("leaseId")
         let body = try await request.decodeJSON(as: LeaseEntryRequest.self, context: context)
-        let enteredOn = try Day.past(body.entryInspectionOn, field: "entryInspectionOn")
         return try await gate.run(id, action: "lease.entry", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             var path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let enteredOn = try path.day(body.entryInspectionOn, field: "entryInspectionOn")
             let lease = try await ownLease(leaseID, of: id, actor, on: connection, context: context)
             guard lease.entryInspectionOn == nil else {
                 throw Problem.conflict("L'état des lieux d'entrée de ce bail est déjà enregistré.")
@@ -97,7 +98,7 @@ struct PathController {
             let next = try PathStore.take(.moveIn(on: enteredOn.date), from: path.facts)
             try await LeaseStore.recordEntry(
                 leaseID, on: enteredOn, connection: connection, logger: context.logger)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: enteredOn, connection: connection, logger: context.logger)
             guard
                 let shown = try await LeaseStore.list(of: id, only: leaseID, on: connection, logger: context.logger)
                     .first
@@ -110,9 +111,10 @@ struct PathController {
         let id = try context.parameters.uuid("householdId")
         let leaseID = try context.parameters.uuid("leaseId")
         let body = try await request.decodeJSON(as: LeaseSlideRequest.self, context: context)
-        let slidOn = try Day.past(body.slidOn, field: "slidOn")
         return try await gate.run(id, action: "lease.slide", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
+            let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let slidOn = try path.day(body.slidOn, field: "slidOn")
             let lease = try await ownLease(leaseID, of: id, actor, on: connection, context: context)
             guard lease.kind == "sliding" else {
                 throw Problem.conflict("Seul un bail glissant passe au nom du ménage.")
@@ -142,10 +144,11 @@ struct PathController {
         let outcome = try await gate.run(id, action: "path.end", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
+            let endedOn = try path.day(body.endedOn, field: "endedOn", closesAccompaniment: true)
             let next = try PathStore.take(.end, from: path.facts)
             let outcome = try await OutcomeStore.record(
-                body, household: id, by: actor, on: connection, logger: context.logger)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+                body, on: endedOn, household: id, by: actor, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: endedOn, connection: connection, logger: context.logger)
             guard
                 let shown = try await OutcomeStore.list(of: id, only: outcome, on: connection, logger: context.logger)
                     .first
@@ -167,7 +170,7 @@ struct PathController {
             }
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             let next = try PathStore.take(.withdraw, from: path.facts)
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: .today(), connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }
     }
@@ -184,7 +187,7 @@ struct PathController {
                 throw Problem.conflict(
                     "Ce ménage n'a jamais été accompagné : il est orienté à nouveau plutôt que rouvert.")
             }
-            try await PathStore.move(id, to: next, on: connection, logger: context.logger)
+            try await PathStore.move(id, to: next, on: .today(), connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }
     }

@@ -15,6 +15,18 @@ struct PathSnapshot: Sendable {
     /// The proposal the latest CAL decision was about, and that decision's day.
     let lastDecidedProposal: UUID?
     let lastDecidedOn: Day?
+    /// The days its programme runs: every fact of the path falls within them (`FactDay`).
+    let period: ProgrammePeriod
+    let orientedOn: Day
+
+    /// The day a body gives for a fact of the path, checked by `FactDay` against the programme
+    /// and, when given, the step it follows.
+    func day(
+        _ text: String?, field: String, follows step: FactDay.Step? = nil, closesAccompaniment: Bool = false
+    ) throws -> Day {
+        try Day.effective(
+            text, field: field, programme: period, follows: step, closesAccompaniment: closesAccompaniment)
+    }
 }
 
 enum PathStore {
@@ -24,12 +36,14 @@ enum PathStore {
         let rows = try await connection.query(
             """
             SELECT h.status, h.programme_id, h.reference, h.referent_user_id IS NOT NULL AS was_accepted,
+                   h.oriented_on, p.name AS programme_name,
+                   p.starts_on AS programme_starts_on, p.ends_on AS programme_ends_on,
                    d.decision, d.proposal_id, d.decided_on,
                    (SELECT c.planned_end_on FROM contracts c WHERE c.household_id = h.id
                     ORDER BY c.created_at DESC LIMIT 1) AS planned_end_on,
                    (SELECT l.signed_on FROM leases l WHERE l.household_id = h.id
                     ORDER BY l.created_at DESC LIMIT 1) AS lease_signed_on
-            FROM households h
+            FROM households h JOIN programmes p ON p.id = h.programme_id
             LEFT JOIN LATERAL (SELECT decision, proposal_id, decided_on FROM cal_decisions c
                                WHERE c.household_id = h.id ORDER BY c.decided_on DESC, c.created_at DESC LIMIT 1) d
                    ON true
@@ -49,7 +63,11 @@ enum PathStore {
             return PathSnapshot(
                 facts: facts, programme: try row["programme_id"], reference: try row["reference"],
                 wasAccepted: try row["was_accepted"], lastDecidedProposal: try row["proposal_id"],
-                lastDecidedOn: lastDecidedOn)
+                lastDecidedOn: lastDecidedOn,
+                period: ProgrammePeriod(
+                    name: try row["programme_name"], startsOn: try row["programme_starts_on"],
+                    endsOn: try row["programme_ends_on"]),
+                orientedOn: try row["oriented_on"])
         }
         // The gate let the reader through the door: the household exists for them.
         throw Problem.notFound
@@ -65,10 +83,12 @@ enum PathStore {
 
     /// Records the new state; the trigger of sql/0007 writes the transition and refuses a
     /// move the path does not have.
-    static func move(_ household: UUID, to state: PathState, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
+    /// The move and its day: the trigger of sql/0013 records both in `path_transitions`.
+    static func move(
+        _ household: UUID, to state: PathState, on day: Day, connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.perform(
-            "UPDATE households SET status = \(state.rawValue) WHERE id = \(household)", logger: logger)
+            "UPDATE households SET status = \(state.rawValue), status_on = \(day) WHERE id = \(household)",
+            logger: logger)
     }
 }

@@ -43,7 +43,7 @@ extension TimelineEntry: RowDecodable {
 /// the items they may read, and nothing of the others (R2–R4, R7).
 enum TimelineStore {
     static let events = """
-        SELECT t.id, 'pathTransition' AS kind, (t.at AT TIME ZONE 'UTC')::date AS day, t.at AS recorded_at,
+        SELECT t.id, 'pathTransition' AS kind, t.occurred_on AS day, t.at AS recorded_at,
                t.organisation_id AS author, 'partners' AS level,
                jsonb_build_object('from', t.from_state, 'to', t.to_state) AS details
         FROM path_transitions t WHERE t.household_id = $1

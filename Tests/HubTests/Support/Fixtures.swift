@@ -66,7 +66,8 @@ enum Fixtures {
     static func programme(partners: [(Org, ProgrammePart)], on owner: PostgresClient) async throws -> UUID {
         try await owner.withConnection {
             try await Operator.createProgramme(
-                name: unique("Programme"), startsOn: "2024-01-01", endsOn: "2025-12-31",
+                // Running today, as the facts the tests record are dated today or a few days back.
+                name: unique("Programme"), startsOn: "2024-01-01", endsOn: "\(Day.today().parts.year + 1)-12-31",
                 yearlyBudgetEuros: "65000.00", targetHouseholds: 30, partners: partners.map { ($0.0.id, $0.1) },
                 on: $0, logger: TestDatabase.logger)
         }

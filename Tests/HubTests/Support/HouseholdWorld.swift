@@ -88,7 +88,7 @@ struct HouseholdWorld: Sendable {
         let household = try #require(UUID(uuidString: oriented.object["id"] as? String ?? ""))
         let accepted = try await client.execute(
             uri: "/v1/households/\(household)/accept", method: .post, headers: lead,
-            body: json(["referentUserId": people[.leadBound]!.user.id.uuidString]))
+            body: json(["referentUserId": people[.leadBound]!.user.id.uuidString, "occurredOn": Self.orientedOn]))
         #expect(accepted.status == .ok)
         for key in ["partP", "partW", "partE", "land"] {
             let added = try await client.execute(
@@ -147,16 +147,20 @@ struct HouseholdWorld: Sendable {
         etag = try #require(updated.headers[.eTag])
         let validated = try await client.execute(
             uri: "/v1/households/\(household)/diagnostics/\(draftID)/validate", method: .post,
-            headers: lead + [.ifMatch: etag])
+            headers: lead + [.ifMatch: etag], body: json(["validatedOn": Self.orientedOn]))
         #expect(validated.status == .ok)
 
         return HouseholdWorld(
             programme: programme, household: household, people: people, organisations: orgs, notes: notes)
     }
 
+    /// The world's household was oriented, accepted and diagnosed two months ago, so that the
+    /// facts the tests date a few weeks back come after them, as they would in real life.
+    static let orientedOn = PathTests.day(-60)
+
     static func orientation(programme: UUID) -> [String: Any] {
         [
-            "programmeId": programme.uuidString,
+            "programmeId": programme.uuidString, "orientedOn": orientedOn,
             "persons": [
                 ["firstName": "Awa", "lastName": "Diallo", "birthDate": "1990-04-02", "relation": "applicant"],
                 ["firstName": "Moussa", "lastName": "Diallo", "birthDate": "2015-06-01", "relation": "child"],

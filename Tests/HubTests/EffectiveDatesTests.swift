@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// Issue 18, DOMAIN.md "Time": facts carry the day they happened, given by their writer and
+/// checked against the programme and the step they follow; access decisions keep the
+/// recording clock.
+@Suite struct EffectiveDatesTests {
+    static func orient(_ client: some TestClientProtocol, _ world: HouseholdWorld, _ extra: [String: Any])
+        async throws -> TestResponse
+    {
+        var body = HouseholdWorld.orientation(programme: world.programme)
+        body.merge(extra) { $1 }
+        return try await client.execute(
+            uri: "/v1/households", method: .post, headers: world.headers(.partnerSecret), body: json(body))
+    }
+
+    /// An instant as the API writes it (RFC 3339, with or without fractions of a second).
+    static func instant(_ value: Any?) -> Date? {
+        guard let text = value as? String else { return nil }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    static func expectRefused(
+        _ response: TestResponse, _ field: String, _ sentence: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        response.expectProblem(.unprocessableContent, sourceLocation: sourceLocation)
+        #expect(response.object["field"] as? String == field, sourceLocation: sourceLocation)
+        let detail = response.object["detail"] as? String ?? ""
+        #expect(detail.contains(sentence), "« \(detail) »", sourceLocation: sourceLocation)
+    }
+
+    @Test func anOrientationAndItsAcceptanceTakeTheirDaysWithinTheProgramme() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            Self.expectRefused(
+                try await Self.orient(client, world, ["orientedOn": PathTests.day(1)]), "orientedOn", "est à venir")
+            Self.expectRefused(
+                try await Self.orient(client, world, ["orientedOn": "2023-12-31"]), "orientedOn",
+                "précède le début du programme")
+            Self.expectRefused(
+                try await Self.orient(client, world, ["orientedOn": "2024-13-01"]), "orientedOn", "AAAA-MM-JJ")
+
+            // Typed a month later: the orientation keeps its day, its consent too.
+            let oriented = try await Self.orient(client, world, ["orientedOn": PathTests.day(-30)])
+            #expect(oriented.status == .created)
+            #expect(oriented.object["orientedOn"] as? String == PathTests.day(-30))
+            let h = "/v1/households/\(oriented.object["id"] as? String ?? "")"
+            let lead = world.headers(.leadBound)
+            let consents = try await client.execute(uri: h + "/consents", method: .get, headers: lead)
+            #expect(consents.items.map { $0["givenOn"] as? String } == [PathTests.day(-30), PathTests.day(-30)])
+            let expiry = try #require(
+                Self.instant(consents.items.first?["expiresAt"]))
+            #expect(Day(expiry).iso == PathTests.day(-30, months: 12))
+
+            let referent = ["referentUserId": world.people[.leadBound]!.user.id.uuidString]
+            Self.expectRefused(
+                try await client.execute(
+                    uri: h + "/accept", method: .post, headers: lead,
+                    body: json(referent.merging(["occurredOn": PathTests.day(-31)]) { $1 })),
+                "occurredOn", "précède l'orientation")
+            let accepted = try await client.execute(
+                uri: h + "/accept", method: .post, headers: lead,
+                body: json(referent.merging(["occurredOn": PathTests.day(-20)]) { $1 }))
+            #expect(accepted.status == .ok)
+
+            // The path's timeline puts each move on its day, not on the day it was typed.
+            let timeline = try await client.execute(uri: h + "/timeline", method: .get, headers: lead)
+            let moves = timeline.items.filter { $0["kind"] as? String == "pathTransition" }
+            #expect(moves.map { $0["on"] as? String } == [PathTests.day(-30), PathTests.day(-20)])
+        }
+    }
+
+    @Test func aProgrammePastItsEndTakesNoNewOrientation() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            try await withOwner { owner in
+                try await owner.query(
+                    "UPDATE programmes SET ends_on = current_date - 1 WHERE id = \(world.programme)")
+            }
+            let refused = try await Self.orient(client, world, [:])
+            refused.expectProblem(.conflict)
+            #expect((refused.object["detail"] as? String ?? "").contains("a pris fin le"))
+            // The households it took in go on: their path records facts after its end only to
+            // close their accompaniment.
+            Self.expectRefused(
+                try await client.execute(
+                    uri: "/v1/households/\(world.household)/consents", method: .post,
+                    headers: world.headers(.leadBound),
+                    body: json(
+                        HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners"))),
+                "givenOn", "suit la fin du programme")
+        }
+    }
+
+    @Test func aConsentRunsTwelveMonthsFromTheDayItWasGiven() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let consents = "/v1/households/\(world.household)/consents"
+            let lead = world.headers(.leadBound)
+            var body = HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners")
+            body["givenOn"] = PathTests.day(0, months: -13)
+            Self.expectRefused(
+                try await client.execute(uri: consents, method: .post, headers: lead, body: json(body)), "givenOn",
+                "a pris fin le")
+            body["givenOn"] = PathTests.day(0, months: -11)
+            let given = try await client.execute(uri: consents, method: .post, headers: lead, body: json(body))
+            #expect(given.status == .created)
+            let record = try #require(given.items.first { $0["givenOn"] as? String == PathTests.day(0, months: -11) })
+            let expiry = try #require(Self.instant(record["expiresAt"]))
+            #expect(Day(expiry).iso == PathTests.day(0, months: 1))
+        }
+    }
+
+    /// A consent dated last month but recorded today opened nothing before today: the reads
+    /// refused before it was recorded stay refused in the household's access log.
+    @Test func aBackdatedConsentOpensNoReadMadeBeforeItWasRecorded() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let h = "/v1/households/\(world.household)"
+            // partE's consent expired (HouseholdWorld): its reader is not through the door.
+            try await client.execute(uri: h, method: .get, headers: world.headers(.partnerExpired))
+                .expectProblem(.notFound)
+            var body = HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners")
+            body["givenOn"] = PathTests.day(-30)
+            let given = try await client.execute(
+                uri: h + "/consents", method: .post, headers: world.headers(.leadBound), body: json(body))
+            #expect(given.status == .created)
+            let record = try #require(given.items.first { $0["givenOn"] as? String == PathTests.day(-30) })
+            let recordedAt = try #require(Self.instant(record["givenAt"]))
+            #expect(Day(recordedAt) == Day.today())
+
+            let read = try await client.execute(uri: h, method: .get, headers: world.headers(.partnerExpired))
+            #expect(read.status == .ok)
+            let log = try await client.execute(uri: h + "/access-log", method: .get, headers: world.headers(.leadBound))
+            let partE = world.organisations["partE"]!.name
+            let reads = log.items.filter {
+                $0["organisation"] as? String == partE && $0["action"] as? String == "household.read"
+            }
+            #expect(reads.compactMap { $0["outcome"] as? String }.sorted() == ["denied", "disclosed"])
+            let denied = try #require(reads.first { $0["outcome"] as? String == "denied" })
+            let deniedAt = try #require(Self.instant(denied["at"]))
+            #expect(deniedAt <= recordedAt)
+        }
+    }
+}
