@@ -76,10 +76,10 @@ import Testing
             // The path as it happened, replacing what the trigger wrote today.
             "DELETE FROM path_transitions WHERE household_id IN (SELECT id FROM g)",
             """
-            INSERT INTO path_transitions (household_id, from_state, to_state, at)
-            SELECT id, NULL, 'oriented', oriented_on FROM g
-            UNION ALL SELECT id, 'oriented', 'accepted', accepted_on FROM g WHERE accepted
-            UNION ALL SELECT id, 'accepted', 'ended', accepted_on + 90 FROM g WHERE ended
+            INSERT INTO path_transitions (household_id, from_state, to_state, at, occurred_on)
+            SELECT id, NULL, 'oriented', oriented_on, oriented_on FROM g
+            UNION ALL SELECT id, 'oriented', 'accepted', accepted_on, accepted_on FROM g WHERE accepted
+            UNION ALL SELECT id, 'accepted', 'ended', accepted_on + 90, accepted_on + 90 FROM g WHERE ended
             """,
             """
             INSERT INTO flats (id, landlord_organisation_id, created_by, reference, commune, departement, flat_type,
@@ -143,8 +143,8 @@ import Testing
             """,
             """
             INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name,
-                                     created_by, validated_at, validated_by)
-            SELECT gen_random_uuid(), g.id, v, 'validated', \(op), 'Référente', \(worker),
+                                     created_by, validated_on, validated_at, validated_by)
+            SELECT gen_random_uuid(), g.id, v, 'validated', \(op), 'Référente', \(worker), g.accepted_on + 5 + 55 * (v - 1),
                    (g.accepted_on + 5 + 55 * (v - 1))::timestamp AT TIME ZONE 'UTC', \(worker)
             FROM g CROSS JOIN generate_series(1, 2) v WHERE g.accepted AND g.i % 2 = 1
             """,

@@ -52,14 +52,15 @@ extension SyntheticSQL {
             "diagnostics.insert", [.households],
             """
             INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name, revision,
-                created_by, created_at, updated_at, validated_at, validated_by)
+                created_by, created_at, updated_at, validated_at, validated_by, validated_on)
             SELECT pg_temp.uid('diagnostic', d.n, d.kind), p.id, d.version, d.status, s.operator, p.referent_name,
                    pg_temp.r(d.n, 93 + d.kind, 1, 4), p.referent,
                    pg_temp.at(p.t0 + d.day - pg_temp.r(d.n, 98 + d.kind, 5, 15), 14 * 60),
                    CASE WHEN d.status = 'validated' THEN pg_temp.at(p.t0 + d.day, 9 * 60 + 70)
                         ELSE pg_temp.at(p.t0 + least(p.pos, d.day + pg_temp.r(d.n, 104, 0, 5)), 16 * 60) END,
                    CASE WHEN d.status = 'validated' THEN pg_temp.at(p.t0 + d.day, 9 * 60 + 70) END,
-                   CASE WHEN d.status = 'validated' THEN p.referent END
+                   CASE WHEN d.status = 'validated' THEN p.referent END,
+                   CASE WHEN d.status = 'validated' THEN p.t0 + d.day END
             FROM dplan d JOIN plan p ON p.n = d.n CROSS JOIN syn s
             ORDER BY d.n, d.version
             """),

@@ -49,7 +49,7 @@ extension SyntheticSQL {
             """
             INSERT INTO households (id, reference, programme_id, status, oriented_by, lead_organisation_id, referent_user_id,
                 referent_name, decline_reason, single_parent, current_situation, situation_since, public, dalo_recognised_on,
-                dalo_departement, action_logement_employee, resources_category, created_at, last_contact_at)
+                dalo_departement, action_logement_employee, resources_category, created_at, last_contact_at, oriented_on)
             SELECT p.id, s.prefix || '-' || lpad(p.n::text, 7, '0'), s.programme, f.to_state, s.referrer,
                    CASE WHEN p.accepted AND p.a <= p.pos THEN s.operator ELSE s.referrer END,
                    CASE WHEN p.accepted AND p.a <= p.pos THEN p.referent END,
@@ -69,7 +69,7 @@ extension SyntheticSQL {
                    CASE WHEN q.al THEN CASE WHEN q.rr < 85 THEN 'employment' ELSE 'transferIncome' END
                         ELSE CASE WHEN q.rr < 50 THEN 'minimaSociaux' WHEN q.rr < 75 THEN 'transferIncome'
                                   WHEN q.rr < 90 THEN 'none' ELSE 'retirement' END END,
-                   pg_temp.at(p.t0, 9 * 60 + 25 + p.n % 20), pg_temp.at(p.t0 + p.fh, 17 * 60)
+                   pg_temp.at(p.t0, 9 * 60 + 25 + p.n % 20), pg_temp.at(p.t0 + p.fh, 17 * 60), p.t0
             FROM plan p
             CROSS JOIN syn s
             JOIN (SELECT DISTINCT ON (id) id, to_state FROM steps ORDER BY id, seq DESC) f ON f.id = p.id
@@ -96,10 +96,11 @@ extension SyntheticSQL {
         .init(
             "transitions.insert", [.households],
             """
-            INSERT INTO path_transitions (id, household_id, from_state, to_state, organisation_id, user_id, at)
+            INSERT INTO path_transitions (id, household_id, from_state, to_state, organisation_id, user_id, at,
+                                          occurred_on)
             SELECT pg_temp.uid('transition', st.n, st.seq), st.id,
                    lag(st.to_state) OVER (PARTITION BY st.id ORDER BY st.seq), st.to_state, st.org, st.usr,
-                   pg_temp.at(st.t0 + st.off, 9 * 60 + st.seq * 25 + st.n % 20)
+                   pg_temp.at(st.t0 + st.off, 9 * 60 + st.seq * 25 + st.n % 20), st.t0 + st.off
             FROM steps st
             ORDER BY st.n, st.seq
             """),
@@ -149,7 +150,7 @@ extension SyntheticSQL {
             """
             INSERT INTO consents (id, household_id, recipient_organisation_id, level, purpose, obtained_how,
                 informed_of_categories, informed_of_professionals, informed_of_medium, informed_of_protection, given_at,
-                expires_at, recorded_by, recorded_by_organisation_id, withdrawn_at, withdrawn_by)
+                expires_at, recorded_by, recorded_by_organisation_id, withdrawn_at, withdrawn_by, given_on, withdrawn_on)
             SELECT pg_temp.uid('consent', c.n, c.j * 10 + c.renewal), c.id, c.org, c.level,
                    CASE WHEN c.org = s.landlord_a OR c.org = s.landlord_b
                         THEN 'Relogement et suivi dans le logement : partage avec le bailleur'
@@ -162,7 +163,11 @@ extension SyntheticSQL {
                         THEN pg_temp.at(c.withdrawn_on, 16 * 60) END,
                    CASE WHEN c.withdrawn_on IS NOT NULL AND c.withdrawn_on < (c.given + interval '12 months')::date
                              AND c.withdrawn_on >= c.given
-                        THEN c.withdrawer END
+                        THEN c.withdrawer END,
+                   c.given,
+                   CASE WHEN c.withdrawn_on IS NOT NULL AND c.withdrawn_on < (c.given + interval '12 months')::date
+                             AND c.withdrawn_on >= c.given
+                        THEN c.withdrawn_on END
             FROM (SELECT p.n, p.id, v.j, v.org, v.level, v.by_user, v.by_org, k.renewal,
                          CASE WHEN k.renewal = 0 THEN p.t0 + v.off
                               ELSE (p.t0 + v.off + k.renewal * interval '12 months')::date - pg_temp.r(p.n, 73 + v.j, 0, 14) END
