@@ -66,3 +66,10 @@ GRANT UPDATE (withdrawn_on) ON consents TO hub_app;
 ALTER TABLE diagnostics ADD COLUMN validated_on date;
 UPDATE diagnostics SET validated_on = (validated_at AT TIME ZONE 'UTC')::date WHERE validated_at IS NOT NULL;
 GRANT UPDATE (validated_on) ON diagnostics TO hub_app;
+
+-- The days an organisation joined and left the household's care team.
+ALTER TABLE care_team ADD COLUMN added_on date, ADD COLUMN removed_on date;
+UPDATE care_team SET added_on = (added_at AT TIME ZONE 'UTC')::date,
+                     removed_on = (removed_at AT TIME ZONE 'UTC')::date;
+ALTER TABLE care_team ALTER COLUMN added_on SET NOT NULL, ALTER COLUMN added_on SET DEFAULT current_date;
+GRANT UPDATE (added_on, removed_on) ON care_team TO hub_app;

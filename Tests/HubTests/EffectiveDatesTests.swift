@@ -151,4 +151,56 @@ import Testing
             #expect(deniedAt <= recordedAt)
         }
     }
+
+    /// Each dated fact of the household, dated before its programme began (1 January 2024) or
+    /// ahead, is refused with its field; the same facts dated within the programme pass.
+    @Test func everyDatedFactStaysWithinItsProgramme() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let h = "/v1/households/\(world.household)"
+            let lead = world.headers(.leadBound)
+            func post(_ path: String, _ body: [String: Any]) async throws -> TestResponse {
+                try await client.execute(uri: h + path, method: .post, headers: lead, body: json(body))
+            }
+            let beforeStart = "2023-12-31"
+            let partE = world.organisations["partE"]!.id.uuidString
+            Self.expectRefused(
+                try await post("/care-team", ["organisationId": partE, "occurredOn": beforeStart]), "occurredOn",
+                "précède le début du programme")
+            Self.expectRefused(
+                try await post("/care-team", ["organisationId": partE, "occurredOn": PathTests.day(1)]), "occurredOn",
+                "est à venir")
+            Self.expectRefused(
+                try await post(
+                    "/contracts",
+                    ContractTests.contract(startsOn: beforeStart, plannedEndOn: "2024-12-30", signedOn: beforeStart)),
+                "signedOn", "précède le début du programme")
+            Self.expectRefused(
+                try await post("/aids", SocialWorkTests.aid(requestedOn: beforeStart)), "requestedOn",
+                "précède le début du programme")
+            var consent = HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners")
+            consent["givenOn"] = beforeStart
+            Self.expectRefused(try await post("/consents", consent), "givenOn", "précède le début du programme")
+
+            // A new version of the diagnostic, validated the day before the programme began.
+            let draft = try await client.execute(uri: h + "/diagnostics", method: .post, headers: lead)
+            let draftID = try #require(draft.object["id"] as? String)
+            let etag = try #require(draft.headers[.eTag])
+            Self.expectRefused(
+                try await client.execute(
+                    uri: h + "/diagnostics/\(draftID)/validate", method: .post, headers: lead + [.ifMatch: etag],
+                    body: json(["validatedOn": beforeStart])),
+                "validatedOn", "précède le début du programme")
+
+            // partE left the care team and joined it again three days ago.
+            let left = try await client.execute(uri: h + "/care-team/\(partE)", method: .delete, headers: lead)
+            #expect(left.status == .noContent)
+            #expect(
+                try await post("/care-team", ["organisationId": partE, "occurredOn": PathTests.day(-3)]).status == .ok)
+            let team = try await client.execute(uri: h + "/care-team", method: .get, headers: lead)
+            #expect(
+                team.items.first { ($0["organisation"] as? [String: Any])?["id"] as? String == partE }?["addedOn"]
+                    as? String == PathTests.day(-3))
+        }
+    }
 }

@@ -32,6 +32,8 @@ struct ContractsController {
                     "Le contrat d'accompagnement est enregistré par les travailleurs sociaux de l'organisation référente."
                 )
             }
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            try days.signedOn.check(within: programme, field: "signedOn")
             let contract = try await ContractStore.create(
                 body, days, household: id, by: actor, on: connection, logger: context.logger)
             return (contract, .changed())

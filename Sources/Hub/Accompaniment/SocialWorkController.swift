@@ -99,6 +99,9 @@ struct SocialWorkController {
         let checked = try body.validated()
         let aid = try await gate.run(id, action: "aid.add", context: context) { connection, actor, facts in
             try requireSocialWork(actor, facts)
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            try checked.requestedOn.check(within: programme, field: "requestedOn")
+            try checked.decidedOn?.check(within: programme, field: "decidedOn")
             let aid = try await AidStore.create(
                 body, checked, household: id, by: actor, on: connection, logger: context.logger)
             return (aid, .changed([checked.level]))

@@ -43,3 +43,14 @@ extension Day {
         return day
     }
 }
+
+extension Day {
+    /// A day the body already gave, checked by `FactDay` once the household's programme is known.
+    func check(
+        within programme: ProgrammePeriod, field: String, follows step: FactDay.Step? = nil,
+        closesAccompaniment: Bool = false
+    ) throws {
+        _ = try Day.effective(
+            iso, field: field, programme: programme, follows: step, closesAccompaniment: closesAccompaniment)
+    }
+}

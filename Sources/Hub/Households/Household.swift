@@ -113,6 +113,8 @@ extension ConsentRecord: RowDecodable {
 
 struct CareTeamMember: Codable, Sendable {
     let organisation: Organisation
+    /// The day it joined the care team, and when that was recorded.
+    let addedOn: Day
     let addedAt: Date
     /// The active consent's level for this organisation; absent if it has none.
     let consentLevel: String?

@@ -153,8 +153,10 @@ struct DeclineRequest: ClosedJSONObject, Sendable {
 }
 
 struct CareTeamRequest: ClosedJSONObject, Sendable {
-    static let fields: Set<String> = ["organisationId"]
+    static let fields: Set<String> = ["organisationId", "occurredOn"]
     let organisationId: UUID
+    /// The day the organisation joined the care team (today when absent).
+    let occurredOn: String?
 }
 
 struct NewConsentRequest: ClosedJSONObject, Sendable {

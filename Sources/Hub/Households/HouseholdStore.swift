@@ -90,7 +90,8 @@ enum HouseholdStore {
         // R5: the orienting organisation records the consent for itself and the opérateur,
         // both on the care team, so that both keep the door once the opérateur leads.
         for organisation in Set([actor.organisationID] + operators) {
-            try await addToCareTeam(organisation, household: id, on: connection, logger: logger)
+            try await addToCareTeam(
+                organisation, on: orientation.orientedOn, household: id, on: connection, logger: logger)
             try await recordConsent(
                 request.consent, givenOn: orientation.consentGivenOn, expiresAt: orientation.consentExpiresAt,
                 recipient: organisation, household: id, by: actor, on: connection, logger: logger)
@@ -242,41 +243,44 @@ enum HouseholdStore {
     {
         let rows = try await connection.query(
             """
-            SELECT o.id, o.name, o.kind, c.added_at,
+            SELECT o.id, o.name, o.kind, c.added_on, c.added_at,
                    (SELECT max(k.level) FROM consents k WHERE k.household_id = c.household_id
                     AND k.recipient_organisation_id = c.organisation_id AND k.withdrawn_at IS NULL AND k.expires_at > now())
             FROM care_team c JOIN organisations o ON o.id = c.organisation_id
             WHERE c.household_id = \(household) AND c.removed_at IS NULL ORDER BY o.name
             """, logger: logger)
         var members: [CareTeamMember] = []
-        for try await (id, name, kind, addedAt, level) in rows.decode((UUID, String, String, Date, String?).self) {
+        for try await (id, name, kind, addedOn, addedAt, level) in rows.decode(
+            (UUID, String, String, Day, Date, String?).self)
+        {
             members.append(
                 CareTeamMember(
-                    organisation: try Organisation(id: id, name: name, kindText: kind),
+                    organisation: try Organisation(id: id, name: name, kindText: kind), addedOn: addedOn,
                     addedAt: addedAt, consentLevel: level))
         }
         return members
     }
 
-    static func addToCareTeam(_ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
+    static func addToCareTeam(
+        _ organisation: UUID, on day: Day, household: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.perform(
             """
-            INSERT INTO care_team (household_id, organisation_id) VALUES (\(household), \(organisation))
-            ON CONFLICT (household_id, organisation_id) DO UPDATE SET removed_at = NULL, added_at = now()
+            INSERT INTO care_team (household_id, organisation_id, added_on) VALUES (\(household), \(organisation), \(day))
+            ON CONFLICT (household_id, organisation_id) DO UPDATE
+                SET removed_at = NULL, removed_on = NULL, added_at = now(), added_on = \(day)
             WHERE care_team.removed_at IS NOT NULL
             """, logger: logger)
     }
 
     static func removeFromCareTeam(
-        _ organisation: UUID, household: UUID, on connection: PostgresConnection, logger: Logger
+        _ organisation: UUID, on day: Day, household: UUID, on connection: PostgresConnection, logger: Logger
     )
         async throws -> Bool
     {
         let rows = try await connection.query(
             """
-            UPDATE care_team SET removed_at = now()
+            UPDATE care_team SET removed_at = now(), removed_on = \(day)
             WHERE household_id = \(household) AND organisation_id = \(organisation) AND removed_at IS NULL
             RETURNING organisation_id
             """, logger: logger)

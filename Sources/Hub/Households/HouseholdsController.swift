@@ -236,8 +236,10 @@ struct HouseholdsController {
                 throw Problem.unprocessable(
                     "Cette organisation n'est pas partenaire du programme du ménage.", field: "organisationId")
             }
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            let addedOn = try Day.effective(body.occurredOn, field: "occurredOn", programme: programme)
             try await HouseholdStore.addToCareTeam(
-                body.organisationId, household: id, on: connection, logger: context.logger)
+                body.organisationId, on: addedOn, household: id, on: connection, logger: context.logger)
             let members = try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger)
             return (ItemList(items: members), .changed())
         }
@@ -256,7 +258,7 @@ struct HouseholdsController {
             }
             guard
                 try await HouseholdStore.removeFromCareTeam(
-                    organisation, household: id, on: connection, logger: context.logger)
+                    organisation, on: .today(), household: id, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             return (.noContent, .changed())
         }

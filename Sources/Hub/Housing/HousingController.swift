@@ -98,6 +98,8 @@ struct HousingController {
             try check(
                 answeredOn >= proposal.proposedOn, field: "answeredOn",
                 "La réponse ne peut pas précéder la proposition.")
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            try answeredOn.check(within: programme, field: "answeredOn")
             try await CandidacyStore.answer(
                 body, comment: comment, proposal: proposalID, household: id, by: actor, on: connection,
                 logger: context.logger)
@@ -170,6 +172,7 @@ struct HousingController {
         let alert = try await gate.run(id, action: "alert.add", context: context) { connection, actor, facts in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireLandlord(actor, facts, programme: path.programme, on: connection, context: context)
+            _ = try path.day(body.reportedOn, field: "reportedOn")
             guard [.leaseSigned, .accompaniedInFlat].contains(path.facts.state),
                 try await AlertStore.landlordOfCurrentFlat(of: id, on: connection, logger: context.logger)
                     == actor.organisationID
@@ -208,6 +211,8 @@ struct HousingController {
             try check(
                 resolvedOn >= alert.reportedOn, field: "resolvedOn",
                 "Une alerte ne peut pas être résolue avant d'avoir été signalée.")
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            try resolvedOn.check(within: programme, field: "resolvedOn")
             try await AlertStore.resolve(
                 alertID, on: resolvedOn, resolution: resolution, connection: connection, logger: context.logger)
             guard
