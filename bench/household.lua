@@ -1,6 +1,6 @@
 -- wrk script for GET /v1/households/{id} (or one of its routes, e.g. /timeline): every
 -- request names a household drawn at random among the generated ones
--- (bench/households.sql), as household.pgbench and timeline.pgbench do with
+-- (hub seed-synthetic --bench households), as household.pgbench and timeline.pgbench do with
 -- `\set n random(1, :households)`.
 --
 --   wrk ... -s bench/household.lua http://HOST:PORT/ -- IDS_FILE [SUFFIX]

@@ -17,10 +17,21 @@ struct SeedSyntheticCommand: AsyncParsableCommand {
             parcours, diagnostics, contrats, rendez-vous, aides, logements, décisions de CAL, baux, alertes, sorties, \
             cellules de coordination par département et comités mensuels. La même graine et le même nombre de \
             ménages donnent les mêmes données. Les indicateurs sont recalculés à la fin.
+
+            Avec --bench, génère à la place la population que mesure bench/run.sh, sur les partenaires de \
+            démonstration (hub seed-demo d'abord) : « households », les ménages du programme de démonstration \
+            menés par ALFI et leur parcours, datés du jour ; « cell », la cellule de coordination et ses quatre \
+            comités, sur ces ménages.
             """)
 
     @Option(help: "Nombre de ménages à générer.")
-    var households: Int
+    var households: Int?
+
+    @Option(help: "La population des mesures de bench/ : households ou cell.")
+    var bench: BenchPopulation.Part?
+
+    @Option(help: "Avec --bench cell : situations suivies par la cellule.")
+    var situations = 500
 
     @Option(help: "Graine : la même graine donne les mêmes données.")
     var seed: Int64 = 1
@@ -32,8 +43,12 @@ struct SeedSyntheticCommand: AsyncParsableCommand {
     var workers = 2
 
     func validate() throws {
-        guard (1...1_000_000).contains(households) else {
+        guard bench == .cell || households != nil else { throw ValidationError("--households est demandé.") }
+        guard (1...1_000_000).contains(households ?? 1) else {
             throw ValidationError("--households : entre 1 et 1 000 000 ménages.")
+        }
+        guard (1...100_000).contains(situations) else {
+            throw ValidationError("--situations : entre 1 et 100 000 situations.")
         }
         guard (1...16).contains(workers) else { throw ValidationError("--workers : entre 1 et 16.") }
         if let programme, !(1...200).contains(programme.count) {
@@ -42,6 +57,18 @@ struct SeedSyntheticCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let bench {
+            let households = households ?? 0
+            let started = ContinuousClock.now
+            try await withOwnerClient { client in
+                try await BenchPopulation.run(
+                    bench, households: households, situations: situations, client: client, logger: .cli)
+            }
+            print("Population des mesures (\(bench.rawValue)) : \(SyntheticPopulation.format(.now - started)).")
+            return
+        }
+        // validate() made sure of it.
+        let households = households ?? 0
         let options = SyntheticPopulation.Options(
             households: households, seed: seed,
             programme: programme ?? SyntheticPopulation.Options.defaultProgramme(seed: seed), workers: workers)
