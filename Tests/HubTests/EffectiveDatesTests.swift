@@ -203,4 +203,51 @@ import Testing
                     as? String == PathTests.day(-3))
         }
     }
+
+    /// The facilitator types a comité the week after (or months after): its agenda is built as
+    /// things stood on its day, then it is held, its minutes validated and diffused.
+    @Test func aComiteIsRecordedAfterItWasHeld() async throws {
+        try await withApp { client in
+            let w = try await ComiteTests.cellWorld(client)
+            let comites = "/v1/cells/\(w.cell)/comites"
+            // A partner asks today for the situation to be reviewed.
+            let asked = try await w.call(
+                .post, "/v1/households/\(w.world.household)/comite-requests", .partnerPartners,
+                ["kind": "review", "reason": "Dette de loyer à examiner ensemble"])
+            #expect(asked.status == .created)
+
+            // Only the facilitator records a session already held, within the year.
+            Self.expectRefused(
+                try await w.call(.post, comites, .partnerSecret, ["heldOn": PathTests.day(-20), "reason": "Point"]),
+                "heldOn", "seul l'animateur")
+            Self.expectRefused(
+                try await w.call(.post, comites, nil, ["heldOn": PathTests.day(-400), "reason": "Point"]), "heldOn",
+                "dans l'année")
+            let past = try await w.call(
+                .post, comites, nil, ["heldOn": PathTests.day(-20), "reason": "Séance tenue le mois dernier"])
+            #expect(past.status == .created)
+            let comite = "/v1/comites/\(try #require(past.object["id"] as? String))"
+
+            // On its day nobody had asked yet: its rules put nothing on the agenda, today's do.
+            let then = try await w.call(.post, "\(comite)/agenda/build")
+            #expect((then.object["agenda"] as? [[String: Any]])?.isEmpty == true)
+            let now = try await w.call(.post, "\(w.comite())/agenda/build")
+            let reasons = (now.object["agenda"] as? [[String: Any]])?.first?["reasons"] as? [[String: Any]]
+            #expect(reasons?.compactMap { $0["kind"] as? String }.contains("partnerRequest") == true)
+
+            // The facilitator puts the situation on it, and the comité goes its whole way.
+            let added = try await w.call(
+                .post, "\(comite)/items", nil, ["householdId": w.world.household.uuidString, "reason": "Point"])
+            #expect(added.status == .created)
+            #expect(try await w.call(.post, "\(comite)/publish").status == .ok)
+            let held = try await w.call(
+                .post, "\(comite)/hold", nil,
+                ["attendance": [["userId": w.world.people[.leadBound]!.user.id.uuidString, "present": true]]])
+            #expect(held.status == .ok)
+            #expect(try await w.call(.post, "\(comite)/minutes/validate").status == .ok)
+            let diffused = try await w.call(.post, "\(comite)/minutes/diffuse")
+            #expect(diffused.object["status"] as? String == "minutesDiffused")
+            #expect(diffused.object["heldOn"] as? String == PathTests.day(-20))
+        }
+    }
 }

@@ -71,11 +71,25 @@ struct NewComiteRequest: ClosedJSONObject, Sendable {
     let reason: String
     let emergency: String?
 
-    func validated(veille: Bool) throws -> String {
+    /// A member asks for a session today or ahead; the cell's facilitator may also record one
+    /// held up to a year ago (DOMAIN.md "Time": minutes are typed after the fact), not before
+    /// the cell's programme began.
+    func validated(veille: Bool, byFacilitator: Bool, programme: ProgrammePeriod?) throws -> String {
         let today = Day.today()
-        guard let day = Day(iso: heldOn), day >= today, day.date <= Date(timeIntervalSinceNow: 366 * 86400) else {
+        guard let day = Day(iso: heldOn), day.date <= Date(timeIntervalSinceNow: 366 * 86400) else {
             throw Problem.unprocessable(
-                "Date attendue au format AAAA-MM-JJ, du jour ou à venir, dans l'année.", field: "heldOn")
+                "Date attendue au format AAAA-MM-JJ, dans l'année à venir.", field: "heldOn")
+        }
+        if day < today {
+            guard byFacilitator else {
+                throw Problem.unprocessable(
+                    "Une séance se demande pour aujourd'hui ou plus tard ; seul l'animateur de la cellule enregistre une séance déjà tenue.",
+                    field: "heldOn")
+            }
+            try check(
+                day >= today.adding(days: -366), field: "heldOn",
+                "Une séance déjà tenue s'enregistre dans l'année qui suit.")
+            if let programme { try day.check(within: programme, field: "heldOn") }
         }
         guard let reason = try optionalText(reason, field: "reason") else {
             throw Problem.unprocessable("Une séance extraordinaire est demandée avec un motif.", field: "reason")
