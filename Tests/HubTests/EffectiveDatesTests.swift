@@ -250,4 +250,45 @@ import Testing
             #expect(diffused.object["heldOn"] as? String == PathTests.day(-20))
         }
     }
+
+    /// A withdrawal is dated too: a consent's not before it was given, the household's own
+    /// (libre adhésion) on its day in the path.
+    @Test func withdrawalsTakeTheirDays() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let h = "/v1/households/\(world.household)"
+            let lead = world.headers(.leadBound)
+            // partE's consent, given ten days ago, typed today.
+            let partE = world.organisations["partE"]!.id
+            var given = HouseholdWorld.consent(recipient: partE, level: "partners")
+            given["givenOn"] = PathTests.day(-10)
+            let listed = try await client.execute(uri: h + "/consents", method: .post, headers: lead, body: json(given))
+            let consent = Self.activeConsent(of: partE.uuidString, in: listed.items)
+            let withdraw = h + "/consents/\(consent ?? "")/withdraw"
+            Self.expectRefused(
+                try await client.execute(
+                    uri: withdraw, method: .post, headers: lead, body: json(["occurredOn": PathTests.day(-11)])),
+                "occurredOn", "précède le consentement")
+            let withdrawn = try await client.execute(
+                uri: withdraw, method: .post, headers: lead, body: json(["occurredOn": PathTests.day(-1)]))
+            #expect(withdrawn.status == .ok)
+            let withdrawnOn = withdrawn.items.first { $0["id"] as? String == consent }?["withdrawnOn"] as? String
+            #expect(withdrawnOn == PathTests.day(-1))
+
+            let left = try await client.execute(
+                uri: h + "/withdraw", method: .post, headers: lead, body: json(["occurredOn": PathTests.day(-2)]))
+            #expect(left.object["status"] as? String == "withdrawn")
+            let timeline = try await client.execute(uri: h + "/timeline?limit=200", method: .get, headers: lead)
+            let moves = timeline.items.filter { $0["kind"] as? String == "pathTransition" }
+            let last = moves.last.map { ($0["on"] as? String, ($0["details"] as? [String: Any])?["to"] as? String) }
+            #expect(last?.0 == PathTests.day(-2) && last?.1 == "withdrawn")
+        }
+    }
+
+    static func activeConsent(of organisation: String, in consents: [[String: Any]]) -> String? {
+        consents.first {
+            ($0["recipientOrganisation"] as? [String: Any])?["id"] as? String == organisation
+                && $0["active"] as? Bool == true
+        }?["id"] as? String
+    }
 }

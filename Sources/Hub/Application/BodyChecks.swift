@@ -8,6 +8,13 @@ func check(_ condition: Bool, field: String, _ detail: String) throws {
     guard condition else { throw Problem.unprocessable(detail, field: field) }
 }
 
+/// The optional body of a route that records a fact with no other detail (a withdrawal, a
+/// reopening): the day it happened, today when absent.
+struct OccurrenceRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["occurredOn"]
+    let occurredOn: String?
+}
+
 /// A code from a fixed list (a kind, a reason…): a 422 listing the possible values otherwise.
 func checkCode(_ value: String, in allowed: [String], field: String) throws {
     try check(

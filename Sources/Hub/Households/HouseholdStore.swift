@@ -317,14 +317,27 @@ enum HouseholdStore {
         return try await rows.collect(ConsentRecord.self)
     }
 
+    /// The day an active consent of the household was given; nil if there is none.
+    static func activeConsentDay(
+        _ consent: UUID, household: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Day? {
+        let rows = try await connection.query(
+            """
+            SELECT given_on FROM consents
+            WHERE id = \(consent) AND household_id = \(household) AND withdrawn_at IS NULL
+            """, logger: logger)
+        for try await day in rows.decode(Day.self) { return day }
+        return nil
+    }
+
     /// Returns the recipient whose consent was withdrawn, nil if there was no active one.
     static func withdrawConsent(
-        _ consent: UUID, household: UUID, by actor: Actor, on connection: PostgresConnection,
+        _ consent: UUID, on day: Day, household: UUID, by actor: Actor, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> UUID? {
         let rows = try await connection.query(
             """
-            UPDATE consents SET withdrawn_at = now(), withdrawn_on = current_date, withdrawn_by = \(actor.userID)
+            UPDATE consents SET withdrawn_at = now(), withdrawn_on = \(day), withdrawn_by = \(actor.userID)
             WHERE id = \(consent) AND household_id = \(household) AND withdrawn_at IS NULL
             RETURNING recipient_organisation_id
             """, logger: logger)

@@ -310,6 +310,7 @@ struct HouseholdsController {
     > {
         let id = try context.parameters.uuid("householdId")
         let consentID = try context.parameters.uuid("consentId")
+        let body = try await request.decodeOptionalJSON(as: OccurrenceRequest.self, context: context)
         return try await gate.run(id, action: "consent.withdraw", context: context) { connection, actor, facts in
             guard AccessRules.mayManageConsents(actor, facts) else {
                 throw Problem.forbidden(
@@ -317,8 +318,16 @@ struct HouseholdsController {
                 )
             }
             guard
+                let givenOn = try await HouseholdStore.activeConsentDay(
+                    consentID, household: id, on: connection, logger: context.logger)
+            else { throw Problem.notFound }
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            let withdrawnOn = try Day.effective(
+                body?.occurredOn, field: "occurredOn", programme: programme,
+                follows: FactDay.Step(givenOn, "le consentement"))
+            guard
                 let recipient = try await HouseholdStore.withdrawConsent(
-                    consentID, household: id, by: actor, on: connection, logger: context.logger)
+                    consentID, on: withdrawnOn, household: id, by: actor, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             let reference = try await HouseholdStore.reference(of: id, on: connection, logger: context.logger)
             // Told to the organisation losing the consent (R5: it takes effect at once).

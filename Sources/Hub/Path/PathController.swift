@@ -162,6 +162,7 @@ struct PathController {
     /// recorded like any consent by a bound user of the lead organisation (R5).
     @Sendable func withdraw(_ request: Request, context: AuthenticatedContext) async throws -> PathStatus {
         let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeOptionalJSON(as: OccurrenceRequest.self, context: context)
         return try await gate.run(id, action: "path.withdraw", context: context) { connection, actor, facts in
             guard AccessRules.mayManageConsents(actor, facts) else {
                 throw Problem.forbidden(
@@ -170,7 +171,8 @@ struct PathController {
             }
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             let next = try PathStore.take(.withdraw, from: path.facts)
-            try await PathStore.move(id, to: next, on: .today(), connection: connection, logger: context.logger)
+            let withdrawnOn = try path.day(body?.occurredOn, field: "occurredOn", closesAccompaniment: true)
+            try await PathStore.move(id, to: next, on: withdrawnOn, connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }
     }
@@ -179,6 +181,7 @@ struct PathController {
     /// diagnostic.
     @Sendable func reopen(_ request: Request, context: AuthenticatedContext) async throws -> PathStatus {
         let id = try context.parameters.uuid("householdId")
+        let body = try await request.decodeOptionalJSON(as: OccurrenceRequest.self, context: context)
         return try await gate.run(id, action: "path.reopen", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
@@ -187,7 +190,8 @@ struct PathController {
                 throw Problem.conflict(
                     "Ce ménage n'a jamais été accompagné : il est orienté à nouveau plutôt que rouvert.")
             }
-            try await PathStore.move(id, to: next, on: .today(), connection: connection, logger: context.logger)
+            let reopenedOn = try path.day(body?.occurredOn, field: "occurredOn")
+            try await PathStore.move(id, to: next, on: reopenedOn, connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }
     }
