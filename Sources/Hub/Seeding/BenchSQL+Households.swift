@@ -1,3 +1,5 @@
+// Over 400 lines: one ordered list of SQL statements that build the benchmarks' households in
+// one transaction; split, the order they depend on would be spread over several files.
 import Foundation
 
 extension BenchSQL {

@@ -1,3 +1,5 @@
+// Over 400 lines: one ordered list of SQL statements (cells, comités, agendas, decisions,
+// actions, minutes) that depend on each other in this order; split, it would read out of order.
 import Foundation
 
 extension SyntheticSQL {
