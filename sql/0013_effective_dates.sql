@@ -5,15 +5,33 @@
 --
 -- Rows written before this migration take the day of their recording moment.
 
--- The orientation's day, and the day of the household's current stage: the request that
--- moves the household sets both status and status_on, and the trigger below copies the day
--- into the transition it records.
+-- The orientation's day; and status_on, the day a request gives with the move it makes
+-- (set with status in the same UPDATE), which the trigger below copies into the transition it
+-- records. status_on is only that hand-over: the days of the path are path_transitions'.
 ALTER TABLE households ADD COLUMN oriented_on date, ADD COLUMN status_on date;
 UPDATE households SET oriented_on = (created_at AT TIME ZONE 'UTC')::date;
 ALTER TABLE households ALTER COLUMN oriented_on SET NOT NULL, ALTER COLUMN oriented_on SET DEFAULT current_date;
 
 ALTER TABLE path_transitions ADD COLUMN occurred_on date;
-UPDATE path_transitions SET occurred_on = (at AT TIME ZONE 'UTC')::date;
+-- A move recorded with its fact takes the fact's own day where one was kept (the fact written
+-- in the same request, at or just before the move): a proposal's, a CAL decision's, a lease's
+-- signature and entry, an outcome's end; the others (acceptance, a validated diagnostic before
+-- sql/0013, withdrawal, reopening) the day they were recorded.
+UPDATE path_transitions t SET occurred_on = coalesce(
+    CASE t.to_state
+        WHEN 'candidate' THEN (SELECT p.proposed_on FROM proposals p WHERE p.household_id = t.household_id
+                               AND p.created_at <= t.at ORDER BY p.created_at DESC LIMIT 1)
+        WHEN 'calDecided' THEN (SELECT d.decided_on FROM cal_decisions d WHERE d.household_id = t.household_id
+                                AND d.created_at <= t.at ORDER BY d.created_at DESC LIMIT 1)
+        WHEN 'leaseSigned' THEN (SELECT l.signed_on FROM leases l WHERE l.household_id = t.household_id
+                                 AND l.created_at <= t.at ORDER BY l.created_at DESC LIMIT 1)
+        WHEN 'accompaniedInFlat' THEN (SELECT l.entry_inspection_on FROM leases l WHERE l.household_id = t.household_id
+                                       AND l.created_at <= t.at AND l.entry_inspection_on IS NOT NULL
+                                       ORDER BY l.created_at DESC LIMIT 1)
+        WHEN 'ended' THEN (SELECT o.ended_on FROM outcomes o WHERE o.household_id = t.household_id
+                           AND o.created_at <= t.at ORDER BY o.created_at DESC LIMIT 1)
+    END,
+    (t.at AT TIME ZONE 'UTC')::date);
 ALTER TABLE path_transitions ALTER COLUMN occurred_on SET NOT NULL,
     ALTER COLUMN occurred_on SET DEFAULT current_date;
 DROP INDEX path_transitions_household;

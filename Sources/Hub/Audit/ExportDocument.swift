@@ -5,7 +5,6 @@ import Tenancy
 enum ExportDocument {
     static func markdown(_ export: AccessLogController.Export) -> String {
         let h = export.household
-        func on(_ text: String) -> String { Day(iso: text)?.french ?? text }
         func on(_ day: Day) -> String { day.french }
         var lines: [String] = []
         lines.append("# Dossier du ménage \(h.reference)")
@@ -114,7 +113,6 @@ enum ExportDocument {
             lines.append("")
             lines.append(contentsOf: items.isEmpty ? ["Aucun élément."] : items.map { "- \($0.markdownSafe)" })
         }
-        func on(_ text: String) -> String { Day(iso: text)?.french ?? text }
         func on(_ day: Day) -> String { day.french }
         let gridSections = FrenchLabels.vocabularies["gridSection"] ?? [:]
         section(

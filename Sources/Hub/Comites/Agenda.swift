@@ -49,10 +49,6 @@ indirect enum JSONFragment: Codable, Sendable, Equatable {
     case array([JSONFragment])
     case object([String: JSONFragment])
 
-    init(json: String) throws {
-        self = try JSONDecoder().decode(JSONFragment.self, from: Data(json.utf8))
-    }
-
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {

@@ -87,7 +87,8 @@ extension ComitesController {
                 case .adopted:
                     let path = try await PathStore.snapshot(
                         of: item.householdId, on: connection, logger: context.logger)
-                    let endedOn = try path.day(end.endedOn, field: "end.endedOn", closesAccompaniment: true)
+                    let endedOn = try path.day(
+                        end.endedOn, field: "end.endedOn", follows: path.lastMove, closesAccompaniment: true)
                     let next = try PathStore.take(.end, from: path.facts)
                     let outcomeID = UUID()
                     outcome = outcomeID

@@ -137,7 +137,8 @@ enum AlertStore {
     }
 
     static func report(
-        _ request: NewAlertRequest, _ checked: NewAlertRequest.Checked, household: UUID, by actor: Actor,
+        _ request: NewAlertRequest, _ checked: NewAlertRequest.Checked, on reportedOn: Day, household: UUID,
+        by actor: Actor,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> UUID {
         let id = UUID()
@@ -146,7 +147,7 @@ enum AlertStore {
             INSERT INTO alerts (id, household_id, author_organisation_id, author_user_id, kind, reported_on,
                                 arrears_cents, arrears_months, comment)
             VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.kind),
-                    \(request.reportedOn)::date, \(checked.arrears?.amount.cents), \(checked.arrears?.months),
+                    \(reportedOn), \(checked.arrears?.amount.cents), \(checked.arrears?.months),
                     \(checked.comment))
             """, logger: logger)
         return id

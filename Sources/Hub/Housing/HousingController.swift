@@ -172,7 +172,7 @@ struct HousingController {
         let alert = try await gate.run(id, action: "alert.add", context: context) { connection, actor, facts in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             try await requireLandlord(actor, facts, programme: path.programme, on: connection, context: context)
-            _ = try path.day(body.reportedOn, field: "reportedOn")
+            let reportedOn = try path.day(body.reportedOn, field: "reportedOn")
             guard [.leaseSigned, .accompaniedInFlat].contains(path.facts.state),
                 try await AlertStore.landlordOfCurrentFlat(of: id, on: connection, logger: context.logger)
                     == actor.organisationID
@@ -181,7 +181,7 @@ struct HousingController {
                     "Une alerte porte sur un ménage accompagné, logé par bail dans un logement de votre organisation.")
             }
             let alert = try await AlertStore.report(
-                body, checked, household: id, by: actor, on: connection, logger: context.logger)
+                body, checked, on: reportedOn, household: id, by: actor, on: connection, logger: context.logger)
             // The référent is told (R13: the reference only).
             try await Outbox.record(
                 .household(.alertReported, id, reference: path.reference, by: actor), on: connection,

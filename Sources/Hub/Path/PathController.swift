@@ -51,6 +51,11 @@ struct PathController {
             let signedOn = try path.day(
                 body.signedOn, field: "signedOn",
                 follows: path.lastDecidedOn.map { FactDay.Step($0, "l'attribution du logement par la CAL") })
+            if let contract = path.contractSignedOn {
+                try signedOn.check(
+                    within: path.period, field: "signedOn",
+                    follows: FactDay.Step(contract, "la signature du contrat d'accompagnement"))
+            }
             let next = try PathStore.take(.signLease(on: signedOn.date), from: path.facts)
             guard let proposal = path.lastDecidedProposal else { throw Problem.internal }
             let lease = try await LeaseStore.sign(
@@ -144,7 +149,8 @@ struct PathController {
         let outcome = try await gate.run(id, action: "path.end", context: context) { connection, actor, facts in
             try requirePathKeeper(actor, facts)
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
-            let endedOn = try path.day(body.endedOn, field: "endedOn", closesAccompaniment: true)
+            let endedOn = try path.day(
+                body.endedOn, field: "endedOn", follows: path.lastMove, closesAccompaniment: true)
             let next = try PathStore.take(.end, from: path.facts)
             let outcome = try await OutcomeStore.record(
                 body, on: endedOn, household: id, by: actor, on: connection, logger: context.logger)
@@ -171,7 +177,8 @@ struct PathController {
             }
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
             let next = try PathStore.take(.withdraw, from: path.facts)
-            let withdrawnOn = try path.day(body?.occurredOn, field: "occurredOn", closesAccompaniment: true)
+            let withdrawnOn = try path.day(
+                body?.occurredOn, field: "occurredOn", follows: path.lastMove, closesAccompaniment: true)
             try await PathStore.move(id, to: next, on: withdrawnOn, connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }
@@ -190,7 +197,7 @@ struct PathController {
                 throw Problem.conflict(
                     "Ce ménage n'a jamais été accompagné : il est orienté à nouveau plutôt que rouvert.")
             }
-            let reopenedOn = try path.day(body?.occurredOn, field: "occurredOn")
+            let reopenedOn = try path.day(body?.occurredOn, field: "occurredOn", follows: path.lastMove)
             try await PathStore.move(id, to: next, on: reopenedOn, connection: connection, logger: context.logger)
             return (PathStatus(status: next.rawValue), .changed())
         }

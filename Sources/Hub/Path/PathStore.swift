@@ -18,6 +18,12 @@ struct PathSnapshot: Sendable {
     /// The days its programme runs: every fact of the path falls within them (`FactDay`).
     let period: ProgrammePeriod
     let orientedOn: Day
+    /// The day of the household's latest move: what closes or reopens an accompaniment follows it.
+    let lastMoveOn: Day
+    /// The day the household's latest contract was signed: a lease follows it.
+    let contractSignedOn: Day?
+
+    var lastMove: FactDay.Step { FactDay.Step(lastMoveOn, "la dernière étape du parcours") }
 
     /// The day a body gives for a fact of the path, checked by `FactDay` against the programme
     /// and, when given, the step it follows.
@@ -37,6 +43,10 @@ enum PathStore {
             """
             SELECT h.status, h.programme_id, h.reference, h.referent_user_id IS NOT NULL AS was_accepted,
                    h.oriented_on, p.name AS programme_name,
+                   coalesce((SELECT max(t.occurred_on) FROM path_transitions t WHERE t.household_id = h.id),
+                            h.oriented_on) AS last_move_on,
+                   (SELECT c.signed_on FROM contracts c WHERE c.household_id = h.id
+                    ORDER BY c.created_at DESC LIMIT 1) AS contract_signed_on,
                    p.starts_on AS programme_starts_on, p.ends_on AS programme_ends_on,
                    d.decision, d.proposal_id, d.decided_on,
                    (SELECT c.planned_end_on FROM contracts c WHERE c.household_id = h.id
@@ -67,7 +77,8 @@ enum PathStore {
                 period: ProgrammePeriod(
                     name: try row["programme_name"], startsOn: try row["programme_starts_on"],
                     endsOn: try row["programme_ends_on"]),
-                orientedOn: try row["oriented_on"])
+                orientedOn: try row["oriented_on"], lastMoveOn: try row["last_move_on"],
+                contractSignedOn: try row["contract_signed_on"])
         }
         // The gate let the reader through the door: the household exists for them.
         throw Problem.notFound

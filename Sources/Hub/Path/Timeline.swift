@@ -48,7 +48,7 @@ enum TimelineStore {
                jsonb_build_object('from', t.from_state, 'to', t.to_state) AS details
         FROM path_transitions t WHERE t.household_id = $1
         UNION ALL
-        SELECT d.id, 'diagnosticValidated', (d.validated_at AT TIME ZONE 'UTC')::date, d.validated_at,
+        SELECT d.id, 'diagnosticValidated', d.validated_on, d.validated_at,
                d.author_organisation_id, 'partners', jsonb_build_object('version', d.version::text)
         FROM diagnostics d WHERE d.household_id = $1 AND d.status = 'validated'
         UNION ALL
