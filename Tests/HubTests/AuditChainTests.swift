@@ -10,7 +10,9 @@ import Testing
 @Suite struct AuditChainTests {
     func withAuditDatabase(_ body: @Sendable (PostgresClient, String) async throws -> Void) async throws {
         let name = "hub_audit_\(UUID().uuidString.prefix(8).lowercased())"
-        try await withOwner { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        try await Self.named("creating \(name)") {
+            _ = try await withOwner { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        }
         var configuration = try TestDatabase.configuration(.owner, poolSize: 8)
         configuration.database = name
         do {
@@ -20,10 +22,19 @@ import Testing
                 try await body(client, name)
             }
         } catch {
+            TestDatabase.logger.error("audit database \(name): \(String(reflecting: error))")
             try? await drop(name)
             throw error
         }
-        try await drop(name)
+        try await Self.named("dropping \(name)") { try await drop(name) }
+    }
+
+    /// PostgresNIO's errors say nothing by default: a failure here names its step and cause.
+    static func named(_ step: String, _ body: () async throws -> Void) async throws {
+        do { try await body() } catch {
+            TestDatabase.logger.error("audit database, \(step): \(String(reflecting: error))")
+            throw error
+        }
     }
 
     func drop(_ name: String) async throws {

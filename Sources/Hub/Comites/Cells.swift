@@ -198,9 +198,11 @@ enum CellStore {
             ORDER BY s.added_at, s.id LIMIT \(limit)
             """, logger: logger)
         var situations: [CellSituation] = []
-        for try await row in rows.decode((UUID, UUID, String, String, Date).self) {
+        for try await (id, household, reference, status, addedAt) in rows.decode(
+            (UUID, UUID, String, String, Date).self)
+        {
             situations.append(
-                CellSituation(id: row.0, householdId: row.1, reference: row.2, status: row.3, addedAt: row.4))
+                CellSituation(id: id, householdId: household, reference: reference, status: status, addedAt: addedAt))
         }
         return situations
     }

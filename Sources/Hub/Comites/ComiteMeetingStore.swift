@@ -16,8 +16,8 @@ enum ComiteMeetingStore {
             WHERE comite_id = \(comite) ORDER BY display_name, user_id
             """, logger: logger)
         var attendees: [Attendee] = []
-        for try await row in rows.decode((UUID, UUID, String, Bool).self) {
-            attendees.append(Attendee(userId: row.0, organisationId: row.1, name: row.2, present: row.3))
+        for try await (user, organisation, name, present) in rows.decode((UUID, UUID, String, Bool).self) {
+            attendees.append(Attendee(userId: user, organisationId: organisation, name: name, present: present))
         }
         return attendees
     }
