@@ -83,6 +83,8 @@ GRANT UPDATE (withdrawn_on) ON consents TO hub_app;
 -- The day a diagnostic was validated with the household (the first one moves the path on).
 ALTER TABLE diagnostics ADD COLUMN validated_on date;
 UPDATE diagnostics SET validated_on = (validated_at AT TIME ZONE 'UTC')::date WHERE validated_at IS NOT NULL;
+-- Every writer gives it (the hub, the generators): a validated version without its day is refused.
+ALTER TABLE diagnostics ADD CONSTRAINT diagnostics_validated_on CHECK (status <> 'validated' OR validated_on IS NOT NULL);
 GRANT UPDATE (validated_on) ON diagnostics TO hub_app;
 
 -- The days an organisation joined and left the household's care team.

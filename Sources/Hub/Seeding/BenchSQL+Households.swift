@@ -198,10 +198,11 @@ extension BenchSQL {
         // Drafted after acceptance, validated the day the path moves to `diagnosed`.
         #"""
         INSERT INTO diagnostics (id, household_id, version, status, author_organisation_id, referent_name, created_by,
-            created_at, updated_at, validated_at, validated_by)
+            created_at, updated_at, validated_at, validated_by, validated_on)
         SELECT gen_random_uuid(), p.id, 1, 'validated', ids.alfi, 'Claire Martin', ids.claire,
                pg_temp.at(p.t0, p.a + 5, 14 * 60), pg_temp.at(p.t0, p.d, 9 * 60 + 70),
-               pg_temp.at(p.t0, p.d, 9 * 60 + 70), ids.claire
+               pg_temp.at(p.t0, p.d, 9 * 60 + 70), ids.claire,
+               (pg_temp.at(p.t0, p.d, 9 * 60 + 70) AT TIME ZONE 'UTC')::date
         FROM plan p, ids
         """#,
         #"""
