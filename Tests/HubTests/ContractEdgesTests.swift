@@ -62,6 +62,42 @@ import Testing
         }
     }
 
+    /// An integer the document leaves unbounded is one the server must take at any size;
+    /// schemathesis sent `version=510264036943516938702684160` and got a 400 the document did
+    /// not promise. Every integer parameter names its bounds, and the server keeps them.
+    @Test func everyIntegerParameterIsBoundedAndTheBoundIsServed() async throws {
+        try await withApp { client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let shared = (document["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
+            for (path, operations) in paths {
+                for case (let method, let operation as [String: Any]) in operations {
+                    for case var parameter as [String: Any] in operation["parameters"] as? [Any] ?? [] {
+                        if let reference = parameter["$ref"] as? String {
+                            parameter = try #require(shared[String(reference.split(separator: "/").last!)])
+                        }
+                        let schema = parameter["schema"] as? [String: Any] ?? [:]
+                        guard "\(schema["type"] ?? "")".contains("integer") else { continue }
+                        #expect(
+                            schema["minimum"] != nil && schema["maximum"] != nil,
+                            "\(method) \(path) \(parameter["name"] ?? "")")
+                    }
+                }
+            }
+
+            let world = try await HouseholdWorld.make(client)
+            let minutes = "/v1/comites/\(UUID())/minutes?version="
+            try await client.execute(uri: minutes + "2147483647", method: .get, headers: world.headers(.leadBound))
+                .expectProblem(.notFound)
+            for outside in ["2147483648", "510264036943516938702684160", "0"] {
+                try await client.execute(uri: minutes + outside, method: .get, headers: world.headers(.leadBound))
+                    .expectProblem(.badRequest, field: "version")
+            }
+        }
+    }
+
     /// If-Match as RFC 9110 reads it: `*` matches the current draft, a list matches when one
     /// of its strong tags does, and a value that is no list of tags is a 400.
     @Test func ifMatchIsReadAsHTTPSaysIt() async throws {

@@ -41,10 +41,11 @@ extension ComitesController {
             throw Problem.badRequest("Le paramètre « format » vaut json, markdown ou html.", field: "format")
         }
         let version = try query["version"].map { raw in
-            guard let number = Int(String(raw)), number > 0 else {
-                throw Problem.badRequest("Le paramètre « version » est un entier positif.", field: "version")
+            // The bound is the column's (integer), and the document's.
+            guard let number = Int32(String(raw)), number > 0 else {
+                throw Problem.badRequest("Le paramètre « version » est un entier de 1 à 2147483647.", field: "version")
             }
-            return number
+            return Int(number)
         }
         let minutes = try await gate.run(id, action: "comite.minutes.read", context: context) {
             connection, _, comite, cell in
