@@ -7,7 +7,7 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
     case breakGlassUsed
     case consentExpiring, consentWithdrawn
     case alertReported, calDecisionRecorded, reviewDue
-    case comiteScheduled, agendaPublished, minutesDiffused, actionDue
+    case comiteScheduled, comiteRescheduled, comiteCancelled, agendaPublished, minutesDiffused, actionDue
     /// A signed checkpoint of the access log: webhooks only, the signed tree head in the body.
     case auditCheckpoint
     /// An invitation to join an organisation: one e-mail to the invited address, with its link.
@@ -22,8 +22,9 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .householdDeclined: [.orientingOrganisation]
         case .alertReported: [.referent]
         case .breakGlassUsed, .consentExpiring, .calDecisionRecorded, .reviewDue: [.referent, .leadOrganisation]
-        case .householdOriented, .consentWithdrawn, .comiteScheduled, .agendaPublished, .minutesDiffused, .actionDue,
-            .auditCheckpoint, .invitation:
+        case .householdOriented, .consentWithdrawn, .comiteScheduled, .comiteRescheduled, .comiteCancelled,
+            .agendaPublished,
+            .minutesDiffused, .actionDue, .auditCheckpoint, .invitation:
             []
         }
     }
@@ -48,6 +49,8 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         case .calDecisionRecorded: "Décision de la commission d'attribution enregistrée"
         case .reviewDue: "Point d'étape à prévoir (6 mois d'accompagnement)"
         case .comiteScheduled: "Comité de suivi programmé"
+        case .comiteRescheduled: "Comité de suivi reporté à un autre jour"
+        case .comiteCancelled: "Comité de suivi annulé"
         case .agendaPublished: "Ordre du jour du comité publié"
         case .minutesDiffused: "Compte-rendu du comité diffusé"
         case .actionDue: "Action de suivi arrivée à échéance"

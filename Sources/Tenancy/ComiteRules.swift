@@ -1,15 +1,21 @@
 import Foundation
 
 /// The stages of a comité de suivi, in order (issue 6). After diffusion the minutes change
-/// only by an erratum, kept as a new version.
+/// only by an erratum, kept as a new version. A comité not yet held may instead be cancelled
+/// (issue 18), which ends it.
 public enum ComiteStatus: String, Sendable, CaseIterable, Codable {
-    case planned, agendaPublished, held, minutesValidated, minutesDiffused
+    case planned, agendaPublished, held, minutesValidated, minutesDiffused, cancelled
+
+    /// The stages a comité goes through when it is held, in order.
+    public static let stages: [ComiteStatus] = [.planned, .agendaPublished, .held, .minutesValidated, .minutesDiffused]
 
     public var next: ComiteStatus? {
-        let all = Self.allCases
-        let index = all.firstIndex(of: self)! + 1
-        return index < all.count ? all[index] : nil
+        guard let index = Self.stages.firstIndex(of: self), index + 1 < Self.stages.count else { return nil }
+        return Self.stages[index + 1]
     }
+
+    /// Not yet held: its day may still move, or it may be cancelled.
+    public var isAhead: Bool { self == .planned || self == .agendaPublished }
 
     public var label: String {
         switch self {
@@ -18,6 +24,7 @@ public enum ComiteStatus: String, Sendable, CaseIterable, Codable {
         case .held: "tenu"
         case .minutesValidated: "compte-rendu validé"
         case .minutesDiffused: "compte-rendu diffusé"
+        case .cancelled: "annulé"
         }
     }
 

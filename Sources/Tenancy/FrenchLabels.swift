@@ -176,6 +176,7 @@ public enum AuditActionLabels {
         "comite.action.read": "lecture des actions du comité", "comite.action.update": "suivi d'une action",
         "comite.minutes.read": "lecture du compte-rendu", "comite.minutes.validate": "validation du compte-rendu",
         "comite.minutes.diffuse": "diffusion du compte-rendu", "comite.erratum": "erratum au compte-rendu",
+        "comite.reschedule": "report du comité", "comite.cancel": "annulation du comité",
     ])
 }
 

@@ -553,6 +553,8 @@ import Testing
         ("POST", "/v1/comites/{k}/items", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("DELETE", "/v1/comites/{k}/items/{i}", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/comites/{k}/publish", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/comites/{k}/reschedule", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
+        ("POST", "/v1/comites/{k}/cancel", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/comites/{k}/hold", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/comites/{k}/items/{i}/decision", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
         ("POST", "/v1/comites/{k}/items/{i}/actions", [403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 401]),
@@ -580,6 +582,8 @@ import Testing
                 "ownerOrganisationId": w.world.organisations["land"]!.id.uuidString,
             ]
         case "/v1/comites/{k}/errata": ["body": "Matrice"]
+        case "/v1/comites/{k}/reschedule": ["heldOn": PathTests.day(2), "reason": "Matrice"]
+        case "/v1/comites/{k}/cancel": ["reason": "Matrice"]
         case "/v1/comites/{k}/actions/{a}": ["status": "done"]
         case "/v1/cells/{c}/comites": ["heldOn": PathTests.day(1), "reason": "Matrice"]
         case "/v1/cells":

@@ -251,6 +251,119 @@ import Testing
         }
     }
 
+    /// A comité not yet held moves to another day or is cancelled, each with its reason, the
+    /// cell's people told; a held comité does neither, and the database agrees.
+    @Test func aComiteNotYetHeldIsRescheduledOrCancelledAndAHeldOneIsNot() async throws {
+        try await withApp { client in
+            let w = try await ComiteTests.cellWorld(client)
+            let monthly = w.comite(1)
+            let before = try #require(try await w.call(.get, monthly).object["heldOn"] as? String)
+            let next = try #require(try await w.call(.get, w.comite(2)).object["heldOn"] as? String)
+            let moved = try #require(Day(iso: before)).adding(days: 3).description
+
+            // The facilitator's, with a reason and a day the rules allow.
+            #expect(
+                try await w.call(
+                    .post, "\(monthly)/reschedule", .partnerSecret,
+                    ["heldOn": moved, "reason": "Salle prise"]
+                ).status == .forbidden)
+            Self.expectRefused(
+                try await w.call(.post, "\(monthly)/reschedule", nil, ["heldOn": moved, "reason": " "]), "reason",
+                "motivé")
+            Self.expectRefused(
+                try await w.call(.post, "\(monthly)/reschedule", nil, ["heldOn": PathTests.day(-400), "reason": "R"]),
+                "heldOn", "dans l'année")
+            Self.expectRefused(
+                try await w.call(.post, "\(monthly)/reschedule", nil, ["heldOn": before, "reason": "R"]), "heldOn",
+                "déjà prévu")
+            try await w.call(.post, "\(monthly)/reschedule", nil, ["heldOn": next, "reason": "R"])
+                .expectProblem(.conflict)
+
+            let rescheduled = try await w.call(
+                .post, "\(monthly)/reschedule", nil, ["heldOn": moved, "reason": "Salle prise ce jour-là"])
+            #expect(rescheduled.status == .ok)
+            #expect(rescheduled.object["heldOn"] as? String == moved)
+            #expect(rescheduled.object["status"] as? String == "planned")
+            let reschedules = try #require(rescheduled.object["reschedules"] as? [[String: Any]])
+            #expect(reschedules.count == 1)
+            #expect(reschedules.first?["fromOn"] as? String == before)
+            #expect(reschedules.first?["toOn"] as? String == moved)
+            #expect(reschedules.first?["reason"] as? String == "Salle prise ce jour-là")
+
+            // A partner's request taken by a published agenda waits for the next comité when
+            // that comité is cancelled.
+            let asked = try await w.call(
+                .post, "/v1/households/\(w.world.household)/comite-requests", .partnerPartners,
+                ["kind": "review", "reason": "Dette de loyer à examiner"])
+            let request = try #require(UUID(uuidString: asked.object["id"] as? String ?? ""))
+            try await ComiteTests.publish(w)
+            Self.expectRefused(
+                try await w.call(.post, "\(w.comite())/cancel", nil, ["reason": ""]), "reason", "motivée")
+            #expect(try await w.call(.post, "\(w.comite())/cancel", .leadBound, ["reason": "R"]).status == .forbidden)
+            let cancelled = try await w.call(.post, "\(w.comite())/cancel", nil, ["reason": "Regroupé avec le mensuel"])
+            #expect(cancelled.status == .ok)
+            #expect(cancelled.object["status"] as? String == "cancelled")
+            #expect(cancelled.object["cancellationReason"] as? String == "Regroupé avec le mensuel")
+            #expect(cancelled.object["cancelledAt"] is String)
+            for (uri, body) in [
+                ("cancel", ["reason": "Encore"]), ("reschedule", ["heldOn": PathTests.day(5), "reason": "R"]),
+            ] {
+                try await w.call(.post, "\(w.comite())/\(uri)", nil, body).expectProblem(.conflict)
+            }
+            try await w.call(.post, "\(w.comite())/hold", nil, ["attendance": []]).expectProblem(.conflict)
+
+            // A comité held last week keeps its day; its hold scheduled the monthly ones again,
+            // but none on the day the monthly comité left.
+            let past = try await w.call(
+                .post, "/v1/cells/\(w.cell)/comites", nil, ["heldOn": PathTests.day(-7), "reason": "Séance tenue"])
+            let held = "/v1/comites/\(try #require(past.object["id"] as? String))"
+            #expect(try await w.call(.post, "\(held)/publish").status == .ok)
+            #expect(try await w.call(.post, "\(held)/hold", nil, ["attendance": []]).status == .ok)
+            try await w.call(.post, "\(held)/reschedule", nil, ["heldOn": PathTests.day(-6), "reason": "R"])
+                .expectProblem(.conflict)
+            try await w.call(.post, "\(held)/cancel", nil, ["reason": "R"]).expectProblem(.conflict)
+            let days = try await w.call(.get, "/v1/cells/\(w.cell)/comites").items.compactMap {
+                $0["heldOn"] as? String
+            }
+            #expect(!days.contains(before), "\(days)")
+
+            let invited = (try await w.call(.get, "/v1/cells/\(w.cell)").object["people"] as? [Any])?.count
+            let (topics, pending) = try await withOwner { owner in
+                let rows = try await owner.query(
+                    """
+                    SELECT e.topic, cardinality(e.user_ids) FROM notify_events e JOIN comites c ON c.reference = e.reference
+                    WHERE c.cell_id = \(UUID(uuidString: w.cell)!) AND e.topic IN ('comiteRescheduled', 'comiteCancelled')
+                    ORDER BY e.created_at
+                    """, logger: TestDatabase.logger)
+                var topics: [String] = []
+                for try await (topic, people) in rows.decode((String, Int).self) {
+                    #expect(people == invited, "\(topic)")
+                    topics.append(topic)
+                }
+                let waiting = try await owner.query(
+                    "SELECT comite_id FROM comite_requests WHERE id = \(request)", logger: TestDatabase.logger)
+                var pending = false
+                for try await comite in waiting.decode(UUID?.self) { pending = comite == nil }
+                return (topics, pending)
+            }
+            #expect(topics == ["comiteRescheduled", "comiteCancelled"])
+            #expect(pending)
+
+            // The database: no change of day without its recorded reason, none once held.
+            try await withRuntime { runtime in
+                for comite in [w.comites[2], String(held.split(separator: "/").last!)] {
+                    await #expect(throws: PSQLError.self) {
+                        try await runtime.withActor(w.facilitatorActor, logger: TestDatabase.logger) { connection in
+                            try await connection.perform(
+                                "UPDATE comites SET held_on = held_on + 1 WHERE id = \(UUID(uuidString: comite)!)",
+                                logger: TestDatabase.logger)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// A withdrawal is dated too: a consent's not before it was given, the household's own
     /// (libre adhésion) on its day in the path.
     @Test func withdrawalsTakeTheirDays() async throws {

@@ -20,8 +20,10 @@ import Testing
     }
 
     @Test func aComiteMovesOneStageForwardAndSaysWhyNot() {
-        #expect(ComiteStatus.allCases.compactMap(\.next) == Array(ComiteStatus.allCases.dropFirst()))
+        #expect(ComiteStatus.stages.compactMap(\.next) == Array(ComiteStatus.stages.dropFirst()))
         #expect(ComiteStatus.minutesDiffused.next == nil)
+        #expect(ComiteStatus.cancelled.next == nil)
+        #expect(ComiteStatus.allCases.filter(\.isAhead) == [.planned, .agendaPublished])
         #expect(ComiteStatus.held.refusal(toward: .held, action: "x") == nil)
         #expect(
             ComiteStatus.minutesDiffused.refusal(toward: .held, action: "enregistrer une décision")

@@ -50,4 +50,11 @@ extension Comite {
     func require(_ required: ComiteStatus, to action: String) throws {
         if let refusal = stage.refusal(toward: required, action: action) { throw Problem.conflict(refusal) }
     }
+
+    /// A 409 unless the comité is not yet held (planned, or its agenda published).
+    func requireAhead(to action: String) throws {
+        guard stage.isAhead else {
+            throw Problem.conflict("Le comité est « \(stage.label) » : \(action) n'est possible qu'avant sa tenue.")
+        }
+    }
 }

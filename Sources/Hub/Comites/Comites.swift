@@ -21,8 +21,12 @@ struct Comite: Encodable, Sendable {
     @Null var diffusedAt: Date?
     let minutesVersion: Int
     let createdAt: Date
+    @Null var cancelledAt: Date?
+    @Null var cancellationReason: String?
     /// The agenda as the reader may see it; only on the comité's own route.
     var agenda: [AgendaItem]?
+    /// Each move of its day, oldest first; only on the comité's own route.
+    var reschedules: [ComiteReschedule]?
 
     var stage: ComiteStatus { ComiteStatus(rawValue: status)! }
 }
@@ -36,7 +40,77 @@ extension Comite: RowDecodable {
             emergency: try row["emergency"], requestedByOrganisationId: try row["requested_by_organisation_id"],
             publishedAt: try row["published_at"], heldAt: try row["held_at"], validatedAt: try row["validated_at"],
             diffusedAt: try row["diffused_at"], minutesVersion: try row["minutes_version"],
-            createdAt: try row["created_at"])
+            createdAt: try row["created_at"], cancelledAt: try row["cancelled_at"],
+            cancellationReason: try row["cancellation_reason"])
+    }
+}
+
+/// A comité moved to another day before it was held, and why.
+struct ComiteReschedule: Encodable, Sendable, RowDecodable {
+    let fromOn: Day
+    let toOn: Day
+    let reason: String
+    let recordedAt: Date
+
+    init(row: NamedRow) throws {
+        fromOn = try row["from_on"]
+        toOn = try row["to_on"]
+        reason = try row["reason"]
+        recordedAt = try row["recorded_at"]
+    }
+}
+
+/// The day a comité is held on, as a member asks for it or its facilitator records it.
+enum ComiteDay {
+    /// A member asks for a session today or ahead, within the year; the cell's facilitator may
+    /// also record one held up to a year ago (DOMAIN.md "Time": minutes are typed after the
+    /// fact), not before the cell's programme began.
+    static func checked(_ heldOn: String, byFacilitator: Bool, programme: ProgrammePeriod?) throws -> Day {
+        let today = Day.today()
+        guard let day = Day(iso: heldOn), day.date <= Date(timeIntervalSinceNow: 366 * 86400) else {
+            throw Problem.unprocessable(
+                "Date attendue au format AAAA-MM-JJ, dans l'année à venir.", field: "heldOn")
+        }
+        if day < today {
+            guard byFacilitator else {
+                throw Problem.unprocessable(
+                    "Une séance se demande pour aujourd'hui ou plus tard ; seul l'animateur de la cellule enregistre une séance déjà tenue.",
+                    field: "heldOn")
+            }
+            try check(
+                day >= today.adding(days: -366), field: "heldOn",
+                "Une séance déjà tenue s'enregistre dans l'année qui suit.")
+            if let programme { try day.check(within: programme, field: "heldOn") }
+        }
+        return day
+    }
+}
+
+/// The facilitator moves a comité not yet held to another day.
+struct RescheduleComiteRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["heldOn", "reason"]
+    let heldOn: String
+    let reason: String
+
+    func validated(programme: ProgrammePeriod?) throws -> (day: Day, reason: String) {
+        let day = try ComiteDay.checked(heldOn, byFacilitator: true, programme: programme)
+        guard let reason = try optionalText(reason, field: "reason") else {
+            throw Problem.unprocessable("Le report du comité est motivé.", field: "reason")
+        }
+        return (day, reason)
+    }
+}
+
+/// The facilitator cancels a comité not yet held.
+struct CancelComiteRequest: ClosedJSONObject, Sendable {
+    static let fields: Set<String> = ["reason"]
+    let reason: String
+
+    func validated() throws -> String {
+        guard let reason = try optionalText(reason, field: "reason") else {
+            throw Problem.unprocessable("L'annulation du comité est motivée.", field: "reason")
+        }
+        return reason
     }
 }
 
@@ -71,26 +145,9 @@ struct NewComiteRequest: ClosedJSONObject, Sendable {
     let reason: String
     let emergency: String?
 
-    /// A member asks for a session today or ahead; the cell's facilitator may also record one
-    /// held up to a year ago (DOMAIN.md "Time": minutes are typed after the fact), not before
-    /// the cell's programme began.
+    /// The day as `ComiteDay` reads it; the reason, and the veille's emergency.
     func validated(veille: Bool, byFacilitator: Bool, programme: ProgrammePeriod?) throws -> String {
-        let today = Day.today()
-        guard let day = Day(iso: heldOn), day.date <= Date(timeIntervalSinceNow: 366 * 86400) else {
-            throw Problem.unprocessable(
-                "Date attendue au format AAAA-MM-JJ, dans l'année à venir.", field: "heldOn")
-        }
-        if day < today {
-            guard byFacilitator else {
-                throw Problem.unprocessable(
-                    "Une séance se demande pour aujourd'hui ou plus tard ; seul l'animateur de la cellule enregistre une séance déjà tenue.",
-                    field: "heldOn")
-            }
-            try check(
-                day >= today.adding(days: -366), field: "heldOn",
-                "Une séance déjà tenue s'enregistre dans l'année qui suit.")
-            if let programme { try day.check(within: programme, field: "heldOn") }
-        }
+        _ = try ComiteDay.checked(heldOn, byFacilitator: byFacilitator, programme: programme)
         guard let reason = try optionalText(reason, field: "reason") else {
             throw Problem.unprocessable("Une séance extraordinaire est demandée avec un motif.", field: "reason")
         }
@@ -114,7 +171,7 @@ enum ComiteStore {
     static let columns = """
         c.id, c.cell_id, c.reference, c.kind, c.held_on, c.status, c.reason, c.emergency,
         c.requested_by_organisation_id, c.published_at, c.held_at, c.validated_at, c.diffused_at, c.minutes_version,
-        c.created_at
+        c.created_at, c.cancelled_at, c.cancellation_reason
         """
 
     /// The comité, locked for the request when `forUpdate`.
@@ -141,8 +198,8 @@ enum ComiteStore {
         return try await rows.collect(Comite.self)
     }
 
-    /// Schedules the cell's monthly comités on `days` (each once) and invites the cell's
-    /// people to each new one.
+    /// Schedules the cell's monthly comités on `days` (each once, and never again on a day a
+    /// monthly comité was moved from) and invites the cell's people to each new one.
     static func scheduleMonthly(
         _ days: [Date], cell: CoordinationCell, by actor: Actor, on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -151,7 +208,10 @@ enum ComiteStore {
             let rows = try await connection.query(
                 """
                 INSERT INTO comites (id, cell_id, reference, kind, held_on)
-                VALUES (\(id), \(cell.id), \(newReference()), 'monthly', \(Day(day)))
+                SELECT \(id), \(cell.id), \(newReference()), 'monthly', \(Day(day))
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM comite_reschedules r JOIN comites c ON c.id = r.comite_id
+                    WHERE r.from_on = \(Day(day)) AND c.cell_id = \(cell.id) AND c.kind = 'monthly')
                 ON CONFLICT (cell_id, held_on) WHERE kind = 'monthly' DO NOTHING RETURNING reference
                 """, logger: logger)
             for try await reference in rows.decode(String.self) {
@@ -200,7 +260,7 @@ enum ComiteStore {
         guard let next = comite.stage.next else { return }
         let stamp =
             switch next {
-            case .planned: ""
+            case .planned, .cancelled: ""
             case .agendaPublished: ", published_at = now()"
             case .held: ", held_at = now()"
             case .minutesValidated: ", validated_at = now(), minutes_version = 1"
@@ -209,6 +269,53 @@ enum ComiteStore {
         try await connection.perform(
             "UPDATE comites SET status = \(next.rawValue) \(unescaped: stamp) WHERE id = \(comite.id)",
             logger: logger)
+    }
+
+    /// Each move of the comité's day, oldest first.
+    static func reschedules(of id: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [ComiteReschedule]
+    {
+        try await connection.query(
+            """
+            SELECT from_on, to_on, reason, recorded_at FROM comite_reschedules
+            WHERE comite_id = \(id) ORDER BY recorded_at, id
+            """, logger: logger
+        ).collect(ComiteReschedule.self)
+    }
+
+    /// Moves a comité not yet held to `day`, its reason kept beside it (the database refuses
+    /// a change of day without it). False if a monthly comité of the cell is on that day.
+    static func reschedule(
+        _ comite: Comite, to day: Day, reason: String, by actor: Actor, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Bool {
+        if comite.kind == "monthly" {
+            let taken = try await connection.query(
+                """
+                SELECT 1 FROM comites WHERE cell_id = \(comite.cellId) AND held_on = \(day) AND kind = 'monthly'
+                """, logger: logger)
+            for try await _ in taken { return false }
+        }
+        try await connection.perform(
+            """
+            INSERT INTO comite_reschedules (id, comite_id, from_on, to_on, reason, recorded_by)
+            VALUES (\(UUID()), \(comite.id), \(comite.heldOn), \(day), \(reason), \(actor.userID))
+            """, logger: logger)
+        try await connection.perform(
+            "UPDATE comites SET held_on = \(day) WHERE id = \(comite.id)", logger: logger)
+        return true
+    }
+
+    /// Cancels a comité not yet held; the review requests its agenda took wait for the next
+    /// one (sql/0016).
+    static func cancel(_ comite: Comite, reason: String, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.perform(
+            """
+            UPDATE comites SET status = 'cancelled', cancelled_at = now(), cancellation_reason = \(reason)
+            WHERE id = \(comite.id)
+            """, logger: logger)
     }
 
     static func newReference() -> String {

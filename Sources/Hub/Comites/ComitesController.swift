@@ -19,6 +19,8 @@ struct ComitesController {
         group.post("comites/:comiteId/items", use: addItem)
         group.delete("comites/:comiteId/items/:itemId", use: removeItem)
         group.post("comites/:comiteId/publish", use: publish)
+        group.post("comites/:comiteId/reschedule", use: reschedule)
+        group.post("comites/:comiteId/cancel", use: cancel)
         group.get("comites/:comiteId/items/:itemId/sheet", use: sheet)
         group.post("comites/:comiteId/hold", use: hold)
         group.post("comites/:comiteId/items/:itemId/decision", use: decide)
@@ -32,13 +34,14 @@ struct ComitesController {
         group.post("households/:householdId/comite-requests", use: requestReview)
     }
 
-    /// The comité with the agenda the reader may see.
+    /// The comité with the agenda the reader may see, and the moves of its day.
     func withAgenda(_ comite: Comite, on connection: PostgresConnection, context: AuthenticatedContext) async throws
         -> (Comite, Disclosure)
     {
         var shown = comite
         let items = try await AgendaStore.items(of: comite.id, on: connection, logger: context.logger)
         shown.agenda = items
+        shown.reschedules = try await ComiteStore.reschedules(of: comite.id, on: connection, logger: context.logger)
         return (shown, .disclosed(items.map(\.householdId)))
     }
 
