@@ -54,6 +54,18 @@ public enum SuppressionReason: String, Sendable, Codable, Equatable, CaseIterabl
     }
 }
 
+/// Why a derived figure has no value although nothing is hidden (issue 18).
+public enum UndefinedReason: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The count it divides by is 0 in the period.
+    case zeroDenominator
+
+    public var label: String {
+        switch self {
+        case .zeroDenominator: "dénominateur nul"
+        }
+    }
+}
+
 public enum DisclosureControl {
     public static let defaultThreshold = 5
 

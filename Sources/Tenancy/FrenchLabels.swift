@@ -128,6 +128,7 @@ public enum FrenchLabels {
         all["veilleEmergency"] = labels(VeilleEmergency.self, \.label)
         all["comiteStatus"] = labels(ComiteStatus.self, \.label)
         all["suppressionReason"] = labels(SuppressionReason.self, \.label)
+        all["undefinedReason"] = labels(UndefinedReason.self, \.label)
         all["breakdown"] = labels(IndicatorBreakdown.self, \.label)
         all["unit"] = labels(IndicatorDefinition.Unit.self, \.label)
         all["evolution"] = IndicatorVocabulary.evolutions.labels

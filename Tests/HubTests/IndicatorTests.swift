@@ -462,6 +462,33 @@ import Testing
         }
     }
 
+    /// A period where nobody was followed and nothing ended: its averages and shares have a
+    /// denominator of 0 and say so; they are not hidden cells, and the amounts are 0 €.
+    @Test func aDerivedFigureWhoseDenominatorIsZeroSaysSo() throws {
+        let report = IndicatorReport.build(
+            programme: (UUID(), "Programme vide", 1_000_000), period: EvaluationPeriod("2024-03")!, events: [],
+            stocks: [], threshold: 5, refreshedAt: nil)
+        #expect(report.hiddenCells == 0)
+        let derived = Dictionary(uniqueKeysWithValues: report.derived.map { ($0.code, $0) })
+        for (code, denominator) in [
+            ("accompanimentDuration", "ended"), ("priorHotelMonths", "priorHotelStay"),
+            ("daloShare", "followed"), ("actionLogementShare", "followed"), ("autonomy", "followed"),
+            ("costPerHousehold", "followed"),
+        ] {
+            let figure = try #require(derived[code], "\(code)")
+            #expect(figure.value == nil && figure.suppressed == nil, "\(code)")
+            #expect(figure.undefined == IndicatorReport.Undefined(denominator: denominator), "\(code)")
+        }
+        #expect(derived["aidAmount"]?.value == "0.00")
+        #expect(derived["aidAmount"]?.undefined == nil)
+        let label = try #require(derived["daloShare"]?.undefined?.label)
+        #expect(
+            label
+                == "non calculable : « \(IndicatorCatalogue.counted.first { $0.code == "followed" }!.label) » vaut 0 sur la période"
+        )
+        #expect(IndicatorCSV.document(report).contains(";non;\(label)\r\n"))
+    }
+
     @Test func onlyTheProgrammesEvaluatorsAndMembersReadItInJSONOrCSV() async throws {
         let programme = try await Self.programme()
         try await withApp { client in

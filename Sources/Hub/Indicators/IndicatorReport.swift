@@ -36,6 +36,18 @@ struct IndicatorReport: Encodable, Sendable {
         let breakdowns: [Breakdown]
     }
 
+    /// A derived figure whose denominator is 0 in the period: no value, and not a hidden cell
+    /// either (nothing is protected); it says which count is 0.
+    struct Undefined: Encodable, Sendable, Equatable {
+        let reason = UndefinedReason.zeroDenominator
+        let label: String
+
+        init(denominator: String) {
+            let name = IndicatorCatalogue.counted.first { $0.code == denominator }?.label ?? denominator
+            label = "non calculable : « \(name) » vaut 0 sur la période"
+        }
+    }
+
     struct Derived: Encodable, Sendable {
         let code: String
         let label: String
@@ -44,6 +56,16 @@ struct IndicatorReport: Encodable, Sendable {
         /// A decimal string (euros with cents, others with one decimal), never a float.
         @Null var value: String?
         @Null var suppressed: Suppression?
+        @Null var undefined: Undefined?
+    }
+
+    /// What a derived figure comes to.
+    enum Figure: Equatable {
+        case value(String)
+        /// One of its counts is hidden.
+        case hidden
+        /// The count it divides by is 0.
+        case zeroDenominator(String)
     }
 
     struct Period: Encodable, Sendable {
@@ -81,8 +103,13 @@ struct IndicatorReport: Encodable, Sendable {
             let hidden = DisclosureControl.suppress(table.counts, threshold: threshold)
             hiddenCells += hidden.keys.filter { $0.hasPrefix(period.code + "|") }.count
             let totalID = Self.cellID(period, nil)
-            let total = rows.first { $0.period == period.code && $0.dimension == "total" }
-            if hidden[totalID] == nil, let total { published[definition.code] = total }
+            // A period without rows published a 0: the derived figures read it as one.
+            let total =
+                rows.first { $0.period == period.code && $0.dimension == "total" }
+                ?? IndicatorRow(
+                    indicator: definition.code, period: period.code, dimension: "total", category: nil, events: 0,
+                    households: 0, amount: 0, months: 0)
+            if hidden[totalID] == nil { published[definition.code] = total }
             counted.append(
                 Counted(
                     code: definition.code, label: definition.label, definition: definition.definition,
@@ -100,12 +127,17 @@ struct IndicatorReport: Encodable, Sendable {
                             })
                     }))
         }
-        // A figure whose count is hidden, or missing, is hidden too.
+        // A figure whose count is hidden is hidden too; one whose denominator is 0 says so.
         let derived = IndicatorCatalogue.derived.map { figure in
-            let value = Self.value(of: figure.formula, published, period: period, yearlyCents: programme.yearlyCents)
-            return Derived(
-                code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit,
-                value: value, suppressed: value == nil ? Suppression(.derivedFromHidden) : nil)
+            var derived = Derived(
+                code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit, value: nil,
+                suppressed: nil, undefined: nil)
+            switch Self.value(of: figure.formula, published, period: period, yearlyCents: programme.yearlyCents) {
+            case .value(let value): derived.value = value
+            case .hidden: derived.suppressed = Suppression(.derivedFromHidden)
+            case .zeroDenominator(let count): derived.undefined = Undefined(denominator: count)
+            }
+            return derived
         }
         let (from, to) = period.bounds
         return IndicatorReport(
@@ -168,34 +200,37 @@ struct IndicatorReport: Encodable, Sendable {
         return (CountTable(cells: cells, equations: equations, households: households), categories)
     }
 
-    /// A derived figure from published totals, or nil.
+    /// A derived figure from the published totals (every count not hidden, 0 included).
     static func value(
         of formula: DerivedIndicator.Formula, _ published: [String: IndicatorRow], period: EvaluationPeriod,
         yearlyCents: Int64
-    ) -> String? {
-        func decimal(_ number: Double, places: Int = 1) -> String { String(format: "%.\(places)f", number) }
+    ) -> Figure {
+        func decimal(_ number: Double, places: Int = 1) -> Figure { .value(String(format: "%.\(places)f", number)) }
         switch formula {
         case .amountEuros(let of):
-            return published[of].map { EuroAmount(cents: $0.amount).description }
+            return published[of].map { .value(EuroAmount(cents: $0.amount).description) } ?? .hidden
         case .months(let of):
-            return published[of].map { String($0.months) }
+            return published[of].map { .value(String($0.months)) } ?? .hidden
         case .meanMonths(let of):
-            guard let row = published[of], row.events > 0 else { return nil }
+            guard let row = published[of] else { return .hidden }
+            guard row.events > 0 else { return .zeroDenominator(of) }
             return decimal(Double(row.amount) / Double(row.events) / 30.4375)
         case .share(let numerator, let denominator):
-            guard let top = published[numerator], let bottom = published[denominator], bottom.households > 0 else {
-                return nil
-            }
+            guard let top = published[numerator], let bottom = published[denominator] else { return .hidden }
+            guard bottom.households > 0 else { return .zeroDenominator(denominator) }
             return decimal(100 * Double(top.households) / Double(bottom.households))
         case .autonomy:
             // The stock's amount is the accompanied months, in hundredths.
-            guard let meetings = published["meetingsHeld"], let followed = published["followed"], followed.amount > 0
-            else { return nil }
+            guard let meetings = published["meetingsHeld"], let followed = published["followed"] else {
+                return .hidden
+            }
+            guard followed.amount > 0 else { return .zeroDenominator("followed") }
             return decimal(Double(meetings.events) / (Double(followed.amount) / 100), places: 2)
         case .costPerHousehold:
-            guard let followed = published["followed"], followed.households > 0 else { return nil }
+            guard let followed = published["followed"] else { return .hidden }
+            guard followed.households > 0 else { return .zeroDenominator("followed") }
             let cents = Double(yearlyCents) * Double(period.days) / 365 / Double(followed.households)
-            return EuroAmount(cents: Int64(cents.rounded())).description
+            return .value(EuroAmount(cents: Int64(cents.rounded())).description)
         }
     }
 }
@@ -228,7 +263,8 @@ enum IndicatorCSV {
         for figure in report.derived {
             line([
                 figure.code, figure.label, "", "", figure.value?.replacingOccurrences(of: ".", with: ",") ?? "",
-                figure.unit.label, figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
+                figure.unit.label, figure.suppressed == nil ? "non" : "oui",
+                figure.suppressed?.label ?? figure.undefined?.label ?? "",
             ])
         }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
