@@ -217,6 +217,10 @@ public enum IndicatorCatalogue {
         .init(
             "ended", "Accompagnements terminés", "Fins d'accompagnement dans la période.", .events("ended"), .events),
         .init(
+            "endedInFlat", "Accompagnements terminés dans le logement",
+            "Fins d'accompagnement dans la période de ménages entrés dans leur logement.", .events("endedInFlat"),
+            .events),
+        .init(
             "priorHotelStay", "Ménages orientés depuis l'hôtel",
             "Orientations dans la période de ménages hébergés à l'hôtel.", .events("priorHotelStay"), .events),
         .init(
@@ -267,6 +271,11 @@ public enum IndicatorCatalogue {
             code: "accompanimentDuration", label: "Durée moyenne d'accompagnement",
             definition: "Mois entre l'acceptation et la fin, pour les accompagnements terminés dans la période.",
             formula: .meanMonths(of: "ended"), unit: .months),
+        .init(
+            code: "flatAccompanimentDuration", label: "Durée moyenne d'accompagnement dans le logement",
+            definition:
+                "Mois entre l'entrée dans le logement (état des lieux d'entrée) et la fin, pour les accompagnements terminés dans la période de ménages entrés dans leur logement.",
+            formula: .meanMonths(of: "endedInFlat"), unit: .months),
         .init(
             code: "priorHotelMonths", label: "Durée moyenne de séjour à l'hôtel",
             definition: "Mois passés à l'hôtel avant l'orientation, pour les ménages orientés depuis l'hôtel.",

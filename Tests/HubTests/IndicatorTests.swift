@@ -181,6 +181,12 @@ import Testing
         SELECT t.household_id h, NULL c, t.at::date d FROM path_transitions t
         JOIN households x ON x.id = t.household_id WHERE x.programme_id = $1 AND t.to_state = 'ended'
         """,
+        "endedInFlat": """
+        SELECT t.household_id h, NULL c, t.occurred_on d FROM path_transitions t
+        JOIN households x ON x.id = t.household_id WHERE x.programme_id = $1 AND t.to_state = 'ended'
+          AND EXISTS (SELECT 1 FROM leases l WHERE l.household_id = t.household_id
+                      AND l.entry_inspection_on <= t.occurred_on)
+        """,
         "rehoused": """
         SELECT l.household_id h, f.departement c, l.signed_on d FROM leases l JOIN households x ON x.id = l.household_id
         JOIN proposals p ON p.id = l.proposal_id JOIN flats f ON f.id = p.flat_id WHERE x.programme_id = $1
@@ -471,7 +477,8 @@ import Testing
         #expect(report.hiddenCells == 0)
         let derived = Dictionary(uniqueKeysWithValues: report.derived.map { ($0.code, $0) })
         for (code, denominator) in [
-            ("accompanimentDuration", "ended"), ("priorHotelMonths", "priorHotelStay"),
+            ("accompanimentDuration", "ended"), ("flatAccompanimentDuration", "endedInFlat"),
+            ("priorHotelMonths", "priorHotelStay"),
             ("daloShare", "followed"), ("actionLogementShare", "followed"), ("autonomy", "followed"),
             ("costPerHousehold", "followed"),
         ] {
