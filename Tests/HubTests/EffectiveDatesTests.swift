@@ -178,6 +178,14 @@ import Testing
             Self.expectRefused(
                 try await post("/aids", SocialWorkTests.aid(requestedOn: beforeStart)), "requestedOn",
                 "précède le début du programme")
+            Self.expectRefused(
+                try await post("/meetings", SocialWorkTests.meeting(startsAt: beforeStart + "T09:30:00Z")), "startsAt",
+                "précède le début du programme")
+            #expect(
+                try await post(
+                    "/meetings", SocialWorkTests.meeting(status: "planned", startsAt: "2030-01-07T09:30:00Z")
+                )
+                .status == .created)
             var consent = HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners")
             consent["givenOn"] = beforeStart
             Self.expectRefused(try await post("/consents", consent), "givenOn", "précède le début du programme")

@@ -39,6 +39,11 @@ struct SocialWorkController {
         let noteLevel = try body.validate()
         let meeting = try await gate.run(id, action: "meeting.add", context: context) { connection, actor, facts in
             try requireSocialWork(actor, facts)
+            // A meeting held or missed is a fact of the programme; a planned one is not yet.
+            if body.status != "planned" {
+                let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+                try Day(body.startsAt).check(within: programme, field: "startsAt")
+            }
             let meeting = try await MeetingStore.create(
                 body, noteLevel: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
             return (
