@@ -243,11 +243,28 @@ import Testing
             let reasons = (now.object["agenda"] as? [[String: Any]])?.first?["reasons"] as? [[String: Any]]
             #expect(reasons?.compactMap { $0["kind"] as? String }.contains("partnerRequest") == true)
 
+            // An aid asked for after that day is no part of the day's summary sheet.
+            let aid = try await w.call(
+                .post, "/v1/households/\(w.world.household)/aids", .leadBound,
+                SocialWorkTests.aid(status: "requested", requestedOn: PathTests.day(-5), decidedOn: nil))
+            #expect(aid.status == .created)
+
             // The facilitator puts the situation on it, and the comité goes its whole way.
             let added = try await w.call(
                 .post, "\(comite)/items", nil, ["householdId": w.world.household.uuidString, "reason": "Point"])
             #expect(added.status == .created)
             #expect(try await w.call(.post, "\(comite)/publish").status == .ok)
+            func sheet(_ comite: String) async throws -> [String] {
+                let item = try #require(
+                    (try await w.call(.get, comite).object["agenda"] as? [[String: Any]])?.first?["id"] as? String)
+                return try await w.call(.get, "\(comite)/items/\(item)/sheet", .leadBound).object["entries"]
+                    .flatMap { $0 as? [[String: Any]] }?.compactMap { $0["code"] as? String } ?? []
+            }
+            let thatDay = try await sheet(comite)
+            #expect(thatDay.contains("status") && !thatDay.contains("aid"), "\(thatDay)")
+            // Today's comité, whose agenda the rules built above, shows it.
+            #expect(try await w.call(.post, "\(w.comite())/publish").status == .ok)
+            #expect(try await sheet(w.comite()).contains("aid"))
             let held = try await w.call(
                 .post, "\(comite)/hold", nil,
                 ["attendance": [["userId": w.world.people[.leadBound]!.user.id.uuidString, "present": true]]])
