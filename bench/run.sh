@@ -41,6 +41,7 @@
 #   BENCH_NOTIFY_SECONDS (20) seconds of those inserts
 #   BENCH_NOTIFY_CLIENTS (1) pgbench clients for the claim/settle SQL
 #   HUB_DB_POOL_SIZE (8)    the hub's PostgreSQL connections
+#   HUB_DB_CONNECTION_WAIT_MS (10000) how long a request waits for one before its 503
 #   HUB_NOTIFY_POLL_MS      passed on to the hub (its dispatcher's poll interval; 2000 if unset)
 #   BENCH_RESET (0)         1: drop and recreate the bench database first (after an applied
 #                           migration was edited, or to change BENCH_HOUSEHOLDS)
