@@ -20,13 +20,16 @@ CREATE MATERIALIZED VIEW indicator_events AS
                              AND a.to_state = 'accepted' AND a.at <= t.at))::bigint, 0
     FROM path_transitions t JOIN households x ON x.id = t.household_id WHERE t.to_state = 'ended'
     UNION ALL
-    -- The days from the entry into the flat (the latest one by then) to the end, for households
-    -- that entered one: the accompaniment in the flat.
+    -- The days from the entry into the flat to the end, for households that entered one during
+    -- the accompaniment that ends (not before a reopening): the accompaniment in the flat.
     SELECT x.programme_id, t.id, t.occurred_on, 'endedInFlat', x.id, x.public, NULL, NULL,
            (t.occurred_on - e.entered_on)::bigint, 0
     FROM path_transitions t JOIN households x ON x.id = t.household_id
     CROSS JOIN LATERAL (SELECT max(l.entry_inspection_on) AS entered_on FROM leases l
-                        WHERE l.household_id = t.household_id AND l.entry_inspection_on <= t.occurred_on) e
+                        WHERE l.household_id = t.household_id AND l.entry_inspection_on <= t.occurred_on
+                          AND l.entry_inspection_on >= (SELECT max(a.occurred_on) FROM path_transitions a
+                                                        WHERE a.household_id = t.household_id
+                                                          AND a.to_state = 'accepted' AND a.at <= t.at)) e
     WHERE t.to_state = 'ended' AND e.entered_on IS NOT NULL
     UNION ALL
     -- Days at the hotel up to the orientation, for households oriented from a hotel.

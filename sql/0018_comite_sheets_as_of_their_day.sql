@@ -26,13 +26,13 @@ BEGIN
         WHERE d.status = 'validated' AND d.validated_on <= c.held_on ORDER BY d.household_id, d.version DESC
     ), pieces AS (
         -- Rehousing: where the path stood, the last proposal, CAL decision and lease by then.
+        -- (No stage when the household had not yet been oriented on that day.)
         SELECT i.item_id, i.household_id, 1 AS rank, 'rehousing' AS section, 'status' AS code,
-               jsonb_build_object('status', coalesce(
-                   (SELECT t.to_state FROM path_transitions t WHERE t.household_id = x.id
-                      AND t.occurred_on <= c.held_on ORDER BY t.occurred_on DESC, t.at DESC LIMIT 1),
-                   x.status)) AS value, 'partners' AS level,
+               jsonb_build_object('status', s.to_state) AS value, 'partners' AS level,
                x.lead_organisation_id AS author
         FROM items i JOIN households x ON x.id = i.household_id
+        JOIN LATERAL (SELECT t.to_state FROM path_transitions t WHERE t.household_id = x.id
+                        AND t.occurred_on <= c.held_on ORDER BY t.occurred_on DESC, t.at DESC LIMIT 1) s ON true
         UNION ALL
         SELECT i.item_id, i.household_id, 2, 'rehousing', 'proposal',
                jsonb_build_object('proposedOn', p.proposed_on, 'flatType', f.flat_type, 'commune', f.commune,

@@ -115,7 +115,7 @@ import Testing
                     bodies += 1
                 }
             }
-            #expect(bodies > 50)
+            #expect(bodies > 40)
         }
     }
 

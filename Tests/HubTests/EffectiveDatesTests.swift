@@ -186,6 +186,13 @@ import Testing
                     "/meetings", SocialWorkTests.meeting(status: "planned", startsAt: "2030-01-07T09:30:00Z")
                 )
                 .status == .created)
+            // Planned before the programme, it cannot be declared held afterwards either.
+            let planned = try await post(
+                "/meetings", SocialWorkTests.meeting(status: "planned", startsAt: beforeStart + "T09:30:00Z"))
+            Self.expectRefused(
+                try await client.execute(
+                    uri: h + "/meetings/\(planned.object["id"] as? String ?? "")", method: .patch, headers: lead,
+                    body: json(["status": "held", "durationMinutes": 60])), "startsAt", "précède le début du programme")
             var consent = HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners")
             consent["givenOn"] = beforeStart
             Self.expectRefused(try await post("/consents", consent), "givenOn", "précède le début du programme")
@@ -321,7 +328,21 @@ import Testing
                 .post, "/v1/households/\(w.world.household)/comite-requests", .partnerPartners,
                 ["kind": "review", "reason": "Dette de loyer à examiner"])
             let request = try #require(UUID(uuidString: asked.object["id"] as? String ?? ""))
+            func takenBy() async throws -> UUID? {
+                try await withOwner { owner in
+                    var comite: UUID?
+                    for try await taken in try await owner.query(
+                        "SELECT comite_id FROM comite_requests WHERE id = \(request)", logger: TestDatabase.logger
+                    ).decode(UUID?.self) { comite = taken }
+                    return comite
+                }
+            }
             try await ComiteTests.publish(w)
+            #expect(try await takenBy() == UUID(uuidString: w.comites[0]))
+            // Its sheets are frozen: it moves no earlier than the day it was published.
+            Self.expectRefused(
+                try await w.call(.post, "\(w.comite())/reschedule", nil, ["heldOn": PathTests.day(-3), "reason": "R"]),
+                "heldOn", "figées")
             Self.expectRefused(
                 try await w.call(.post, "\(w.comite())/cancel", nil, ["reason": ""]), "reason", "motivée")
             #expect(try await w.call(.post, "\(w.comite())/cancel", .leadBound, ["reason": "R"]).status == .forbidden)
@@ -373,16 +394,33 @@ import Testing
             }
             #expect(topics == ["comiteRescheduled", "comiteCancelled"])
             #expect(pending)
+            #expect(try await takenBy() == nil)
 
-            // The database: no change of day without its recorded reason, none once held.
+            // Moved back: a reason recorded in an earlier transaction opens no later change.
+            let back = try await w.call(
+                .post, "\(monthly)/reschedule", nil, ["heldOn": before, "reason": "Salle libérée"])
+            #expect(back.status == .ok)
+            #expect((back.object["reschedules"] as? [Any])?.count == 2)
+
+            // The database says the same, whoever writes: no change of day without its reason
+            // recorded in the same transaction, none once held, nothing once cancelled.
+            let monthlyID = String(monthly.split(separator: "/").last!)
+            let heldID = String(held.split(separator: "/").last!)
             try await withRuntime { runtime in
-                for comite in [w.comites[2], String(held.split(separator: "/").last!)] {
-                    await #expect(throws: PSQLError.self) {
+                for (comite, change) in [
+                    (w.comites[2], "held_on = held_on + 1"), (monthlyID, "held_on = '\(moved)'"),
+                    (heldID, "held_on = held_on + 1"), (w.comites[0], "status = 'planned'"),
+                    (w.comites[0], "cancellation_reason = 'autre'"),
+                ] {
+                    do {
                         try await runtime.withActor(w.facilitatorActor, logger: TestDatabase.logger) { connection in
                             try await connection.perform(
-                                "UPDATE comites SET held_on = held_on + 1 WHERE id = \(UUID(uuidString: comite)!)",
+                                "UPDATE comites SET \(unescaped: change) WHERE id = \(UUID(uuidString: comite)!)",
                                 logger: TestDatabase.logger)
                         }
+                        Issue.record("\(change) sur \(comite) accepté")
+                    } catch let error as PSQLError {
+                        #expect(error.serverInfo?[.sqlState] == "23514", "\(change): \(String(reflecting: error))")
                     }
                 }
             }

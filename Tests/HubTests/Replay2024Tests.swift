@@ -206,7 +206,9 @@ import Testing
                     uniqueKeysWithValues: try #require(report.object["derived"] as? [[String: Any]]).map {
                         ($0["code"] as? String ?? "", $0)
                     })
-                for (code, (truth, counts)) in Self.expectedDerived(plans, year: year) {
+                let truths = Self.expectedDerived(plans, year: year)
+                #expect(Set(truths.keys) == Set(IndicatorCatalogue.derived.map(\.code)))
+                for (code, (truth, counts)) in truths {
                     let figure = try #require(derived[code], "\(code)")
                     if figure["suppressed"] is [String: Any] {
                         // Hidden only when one of the counts it rests on is.
@@ -273,6 +275,20 @@ import Testing
             ),
             "priorHotelMonths": (
                 months(hotel.map { $0.orientedOn.daysSinceEpoch - situationSince.daysSinceEpoch }), ["priorHotelStay"]
+            ),
+            "rentArrearsMonths": (String(counts["rentArrears"]!), ["rentArrears"]),
+            "aidAmount": ("0.00", ["aidObtained"]),
+            // No meeting was recorded: none per month of accompaniment, once someone was followed.
+            "autonomy": (counts["followed"]! == 0 ? nil : "0.00", ["meetingsHeld", "followed"]),
+            // The programme's 65,000 € a year over the year's days, per household followed.
+            "costPerHousehold": (
+                counts["followed"]! == 0
+                    ? nil
+                    : EuroAmount(
+                        cents: Int64(
+                            (6_500_000 * Double(EvaluationPeriod("\(year)")!.days) / 365
+                                / Double(counts["followed"]!)).rounded())
+                    ).description, ["followed"]
             ),
             "daloShare": (share("daloFollowed"), ["daloFollowed", "followed"]),
             "actionLogementShare": (share("actionLogementFollowed"), ["actionLogementFollowed", "followed"]),

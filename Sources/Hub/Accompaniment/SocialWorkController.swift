@@ -76,6 +76,9 @@ struct SocialWorkController {
             guard meeting.startsAt <= Date() else {
                 throw Problem.conflict("Un rendez-vous à venir ne peut pas être déclaré tenu ou manqué.")
             }
+            // Held or missed, it becomes a fact of the programme (as when recorded so at once).
+            let programme = try await HouseholdStore.period(ofHousehold: id, on: connection, logger: context.logger)
+            try Day(meeting.startsAt).check(within: programme, field: "startsAt")
             try await MeetingStore.complete(
                 meetingID, household: id, body, on: connection, logger: context.logger)
             guard

@@ -53,6 +53,7 @@ extension Comite {
 
     /// A 409 unless the comité is not yet held (planned, or its agenda published).
     func requireAhead(to action: String) throws {
+        guard stage != .cancelled else { throw Problem.conflict("Le comité est annulé : il ne change plus.") }
         guard stage.isAhead else {
             throw Problem.conflict("Le comité est « \(stage.label) » : \(action) n'est possible qu'avant sa tenue.")
         }

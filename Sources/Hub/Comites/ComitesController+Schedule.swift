@@ -8,8 +8,8 @@ import Tenancy
 /// cell's people told (issue 18). A held comité keeps its day: its minutes are a record.
 extension ComitesController {
     /// The new day follows the rules of a session the facilitator records (ComiteDay). An
-    /// agenda already published keeps its frozen summary sheets; a planned one is built again
-    /// by the facilitator for the new day.
+    /// agenda already published keeps its frozen summary sheets, so it moves no earlier than
+    /// the day it was published; a planned one is built again by the facilitator for the new day.
     @Sendable func reschedule(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: RescheduleComiteRequest.self, context: context)
@@ -23,11 +23,19 @@ extension ComitesController {
             }
             let (day, reason) = try body.validated(programme: programme)
             try check(day != comite.heldOn, field: "heldOn", "Le comité est déjà prévu ce jour-là.")
+            if let publishedAt = comite.publishedAt {
+                let published = Day(publishedAt)
+                try check(
+                    day >= published, field: "heldOn",
+                    "Les fiches de synthèse ont été figées le \(published.french) : le comité ne se reporte pas avant ce jour."
+                )
+            }
             guard
                 try await ComiteStore.reschedule(
                     comite, to: day, reason: reason, by: actor, on: connection, logger: context.logger)
             else {
-                throw Problem.conflict("Un comité mensuel de la cellule est déjà prévu ce jour-là.")
+                throw Problem.conflict(
+                    "Un autre comité mensuel de la cellule, prévu ou annulé, occupe déjà ce jour-là.")
             }
             try await ComiteStore.invite(
                 .comiteRescheduled, comite: id, reference: comite.reference, cell: cell, by: actor, on: connection,
@@ -40,10 +48,10 @@ extension ComitesController {
     @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: CancelComiteRequest.self, context: context)
-        let reason = try body.validated()
         return try await gate.run(id, action: "comite.cancel", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.requireAhead(to: "l'annuler")
+            let reason = try body.validated()
             try await ComiteStore.cancel(comite, reason: reason, on: connection, logger: context.logger)
             try await ComiteStore.invite(
                 .comiteCancelled, comite: id, reference: comite.reference, cell: cell, by: actor, on: connection,
