@@ -75,8 +75,9 @@ import Testing
             // meeting and its completion, aid, flat, proposal and its answer, CAL decision, alert
             // and its resolution, lease with its entry and slide, end, stay in the flat; a cell, its
             // people, situations and extraordinary comités; a comité's agenda order and items, its
-            // holding, decisions, actions and their follow-up, errata; a request to the comité.
-            #expect(exercised.count == 40, "\(exercised.sorted())")
+            // holding, decisions, actions and their follow-up, errata, its move and cancellation; a
+            // request to the comité.
+            #expect(exercised.count == 42, "\(exercised.sorted())")
         }
     }
 }

@@ -258,6 +258,8 @@ import Testing
         case "POST /v1/cells/{cellId}/people": return ["userId": evaluator.id.uuidString]
         case "POST /v1/cells/{cellId}/situations": return ["householdId": world.household.uuidString]
         case "POST /v1/cells/{cellId}/comites": return ["heldOn": PathTests.day(1), "reason": "Situation à examiner"]
+        case "POST /v1/comites/{comiteId}/reschedule": return ["heldOn": PathTests.day(2), "reason": "Salle prise"]
+        case "POST /v1/comites/{comiteId}/cancel": return ["reason": "Séance regroupée"]
         case "PUT /v1/comites/{comiteId}/agenda/order": return ["itemIds": [w.ids["itemId"]!]]
         case "POST /v1/comites/{comiteId}/items":
             return ["householdId": world.household.uuidString, "reason": "Point sur le relogement"]
@@ -427,8 +429,10 @@ import Testing
         // An invitation of the opérateur, and a session of its référente.
         let invited = try await call(
             .post, "/v1/invitations", world.headers(.orgAdmin),
-            ["email": "invitee-\(UUID().uuidString.prefix(8).lowercased())@test.demo", "displayName": "Invitée",
-             "roles": ["socialWorker"]])
+            [
+                "email": "invitee-\(UUID().uuidString.prefix(8).lowercased())@test.demo", "displayName": "Invitée",
+                "roles": ["socialWorker"],
+            ])
         #expect(invited.status == .accepted)
         let invitation = try #require(invited.object["id"] as? String)
         let sessions = try await call(.get, "/v1/sessions", lead)

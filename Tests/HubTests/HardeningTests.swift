@@ -50,7 +50,7 @@ import Testing
                 }
             }
         }
-        #expect(routes == 44)
+        #expect(routes == 46)
         #expect(cases.count > 100, "\(cases.count)")
         try await withApp { [cases] client in
             let world = try await HouseholdWorld.make(client)

@@ -203,6 +203,7 @@ enum ComiteStore {
     static func scheduleMonthly(
         _ days: [Date], cell: CoordinationCell, by actor: Actor, on connection: PostgresConnection, logger: Logger
     ) async throws {
+        try await lockCalendar(of: cell.id, on: connection, logger: logger)
         for day in days {
             let id = UUID()
             let rows = try await connection.query(
@@ -271,6 +272,15 @@ enum ComiteStore {
             logger: logger)
     }
 
+    /// One writer at a time on a cell's days, until the transaction ends: two comités moved
+    /// onto the same day at once (or a move and the recurrence) would otherwise both pass the
+    /// check and meet the unique index, a 500 instead of the 409.
+    static func lockCalendar(of cell: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.perform(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("comite-days:" + cell.uuidString), 0))",
+            logger: logger)
+    }
+
     /// Each move of the comité's day, oldest first.
     static func reschedules(of id: UUID, on connection: PostgresConnection, logger: Logger) async throws
         -> [ComiteReschedule]
@@ -289,6 +299,7 @@ enum ComiteStore {
         _ comite: Comite, to day: Day, reason: String, by actor: Actor, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
+        try await lockCalendar(of: comite.cellId, on: connection, logger: logger)
         if comite.kind == "monthly" {
             let taken = try await connection.query(
                 """
