@@ -98,6 +98,16 @@ import Testing
                     body: json(
                         HouseholdWorld.consent(recipient: world.organisations["partE"]!.id, level: "partners"))),
                 "givenOn", "suit la fin du programme")
+            Self.expectRefused(
+                try await client.execute(
+                    uri: "/v1/households/\(world.household)/aids", method: .post, headers: world.headers(.leadBound),
+                    body: json(SocialWorkTests.aid(requestedOn: PathTests.day(0), decidedOn: PathTests.day(0)))),
+                "requestedOn", "suit la fin du programme")
+            // Its end, after the programme's, is what may still be written.
+            let ended = try await client.execute(
+                uri: "/v1/households/\(world.household)/end", method: .post, headers: world.headers(.leadBound),
+                body: json(["outcome": "voluntaryDeparture", "endedOn": PathTests.day(0)]))
+            #expect(ended.status == .created, "\(ended.object)")
         }
     }
 
