@@ -119,6 +119,25 @@ import Testing
         }
     }
 
+    /// A length is counted in code points, as PostgreSQL's `length()` and JSON Schema's
+    /// `maxLength` count it: schemathesis sent a commune of 210 code points that made fewer than
+    /// 100 characters for Swift's `count`, and the database's CHECK answered it with a 500.
+    @Test func aTextsLengthIsCountedAsTheDatabaseAndTheDocumentCountIt() async throws {
+        #expect("o\u{0332}\u{0333}".length == 3 && "o\u{0332}\u{0333}".count == 1)
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            var flat = PathTests.flat()
+            flat["commune"] = String(repeating: "o\u{0332}\u{0333}", count: 50)
+            try await client.execute(
+                uri: "/v1/flats", method: .post, headers: world.headers(.housingOfficer), body: json(flat)
+            ).expectProblem(.unprocessableContent, field: "commune")
+            try await client.execute(
+                uri: "/v1/households/\(world.household)/notes", method: .post, headers: world.headers(.leadBound),
+                body: json(["body": String(repeating: "e\u{0301}\u{0302}", count: 7000), "level": "partners"])
+            ).expectProblem(.unprocessableContent, field: "body")
+        }
+    }
+
     /// If-Match as RFC 9110 reads it: `*` matches the current draft, a list matches when one
     /// of its strong tags does, and a value that is no list of tags is a 400.
     @Test func ifMatchIsReadAsHTTPSaysIt() async throws {

@@ -66,7 +66,7 @@ struct NewMeetingRequest: ClosedJSONObject {
             "La date du rendez-vous est hors de portée (plus de cinq ans).")
         if let note {
             try check(
-                (1...20000).contains(note.trimmed.count), field: "note",
+                (1...20000).contains(note.trimmed.length), field: "note",
                 "La note doit compter de 1 à 20 000 caractères.")
         }
         return try level(noteLevel, default: .secret, field: "noteLevel")

@@ -25,7 +25,7 @@ func checkCode(_ value: String, in allowed: [String], field: String) throws {
 /// An optional free text of at most `limit` characters, trimmed; blank counts as absent.
 func optionalText(_ raw: String?, limit: Int = 2000, field: String) throws -> String? {
     guard let text = raw?.trimmed, !text.isEmpty else { return nil }
-    try check(text.count <= limit, field: field, "Ce texte compte au plus \(limit) caractères.")
+    try check(text.length <= limit, field: field, "Ce texte compte au plus \(limit) caractères.")
     return text
 }
 
@@ -40,4 +40,9 @@ func level(_ raw: String?, default fallback: Level, field: String) throws -> Lev
 
 extension String {
     var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// The length PostgreSQL's `length()` and JSON Schema's `maxLength` count: code points.
+    /// (`count` counts what a reader sees as one character: "o\u{0332}\u{0333}" is 1 there and
+    /// 3 here, and a check on `count` let a 210-code-point commune through to a CHECK of 100: a 500.)
+    var length: Int { unicodeScalars.count }
 }

@@ -116,7 +116,7 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
 
     func entries() throws -> [Entry] {
         try check(
-            (1...200).contains(referentName.trimmed.count), field: "referentName",
+            (1...200).contains(referentName.trimmed.length), field: "referentName",
             "Le nom du référent doit compter de 1 à 200 caractères.")
         var entries: [Entry] = []
         var seen: Set<String> = []
@@ -137,7 +137,7 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
             let commentLevel = try level(item.commentLevel, default: .secret, field: "\(field).commentLevel")
             if let comment = item.comment?.trimmed, !comment.isEmpty {
                 try check(
-                    comment.count <= 20000, field: "\(field).comment", "Le commentaire dépasse 20 000 caractères.")
+                    comment.length <= 20000, field: "\(field).comment", "Le commentaire dépasse 20 000 caractères.")
                 entries.append(Entry(kind: "comment", code: item.code, value: comment, level: commentLevel))
             }
         }
@@ -152,7 +152,7 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
                 sections.insert(view.section).inserted, field: "\(field).section",
                 "La section « \(view.section) » figure deux fois.")
             try check(
-                (1...20000).contains(view.text.trimmed.count), field: "\(field).text",
+                (1...20000).contains(view.text.trimmed.length), field: "\(field).text",
                 "Le point de vue de la personne doit compter de 1 à 20 000 caractères.")
             entries.append(
                 Entry(
@@ -161,7 +161,7 @@ struct DiagnosticUpdate: ClosedJSONObject, Sendable {
         }
         if let preconisations {
             try check(
-                (1...20000).contains(preconisations.text.trimmed.count), field: "preconisations.text",
+                (1...20000).contains(preconisations.text.trimmed.length), field: "preconisations.text",
                 "Les préconisations doivent compter de 1 à 20 000 caractères.")
             entries.append(
                 Entry(

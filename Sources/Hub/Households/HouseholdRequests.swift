@@ -37,7 +37,7 @@ struct ConsentInput: Decodable, Sendable {
             ["partners", "secret"].contains(level), field: "\(field)level",
             "Le niveau de consentement doit être « partners » ou « secret ».")
         try check(
-            (1...2000).contains(purpose.trimmed.count), field: "\(field)purpose",
+            (1...2000).contains(purpose.trimmed.length), field: "\(field)purpose",
             "La finalité du partage doit être précisée (2000 caractères au plus).")
         try check(
             HouseholdVocabulary.consentMethods.contains(obtainedHow), field: "\(field)obtainedHow",
@@ -95,10 +95,10 @@ struct OrientationRequest: ClosedJSONObject, Sendable {
         try check((1...15).contains(persons.count), field: "persons", "Un ménage compte de 1 à 15 personnes.")
         for (index, person) in persons.enumerated() {
             try check(
-                (1...100).contains(person.firstName.trimmed.count), field: "persons[\(index)].firstName",
+                (1...100).contains(person.firstName.trimmed.length), field: "persons[\(index)].firstName",
                 "Le prénom doit compter de 1 à 100 caractères.")
             try check(
-                (1...100).contains(person.lastName.trimmed.count), field: "persons[\(index)].lastName",
+                (1...100).contains(person.lastName.trimmed.length), field: "persons[\(index)].lastName",
                 "Le nom doit compter de 1 à 100 caractères.")
             try check(
                 Day.isValidPast(person.birthDate), field: "persons[\(index)].birthDate",

@@ -176,7 +176,7 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: DeclineRequest.self, context: context)
         try check(
-            (1...2000).contains(body.reason.trimmed.count), field: "reason",
+            (1...2000).contains(body.reason.trimmed.length), field: "reason",
             "Le motif du refus doit être précisé (2000 caractères au plus).")
         return try await gate.run(id, action: "household.decline", context: context) { connection, actor, _ in
             let path = try await PathStore.snapshot(of: id, on: connection, logger: context.logger)
@@ -228,7 +228,7 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
         try check(
-            (1...20000).contains(body.body.trimmed.count), field: "body",
+            (1...20000).contains(body.body.trimmed.length), field: "body",
             "La note doit compter de 1 à 20 000 caractères.")
         let noteLevel = try level(body.level, default: .secret, field: "level")
         let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
@@ -250,7 +250,7 @@ struct HouseholdsController {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: BreakGlassRequest.self, context: context)
         try check(
-            (20...4000).contains(body.justification.trimmed.count), field: "justification",
+            (20...4000).contains(body.justification.trimmed.length), field: "justification",
             "La justification de l'urgence doit compter de 20 à 4000 caractères.")
         let opened = try await gate.run(id, action: "breakGlass.open", context: context) { connection, actor, facts in
             guard AccessRules.mayBreakGlass(actor, facts) else {

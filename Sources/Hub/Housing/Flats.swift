@@ -53,10 +53,10 @@ struct NewFlatRequest: ClosedJSONObject {
 
     func validated() throws -> (rent: EuroAmount, charges: EuroAmount) {
         try check(
-            (1...60).contains(reference.trimmed.count), field: "reference",
+            (1...60).contains(reference.trimmed.length), field: "reference",
             "La référence du logement compte de 1 à 60 caractères.")
         try check(
-            (1...100).contains(commune.trimmed.count), field: "commune", "La commune compte de 1 à 100 caractères.")
+            (1...100).contains(commune.trimmed.length), field: "commune", "La commune compte de 1 à 100 caractères.")
         try check(
             departement.wholeMatch(of: /[0-9][0-9AB]|97[1-6]/) != nil, field: "departement",
             "Le département s'écrit avec son code (par exemple \"91\", \"2A\" ou \"974\").")

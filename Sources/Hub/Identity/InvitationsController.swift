@@ -72,11 +72,11 @@ struct InvitationsController {
         let body = try await request.decodeJSON(as: NewInvitationRequest.self, context: context)
         let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard email.length <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !email.contains(where: \.isWhitespace)
         else { throw Problem.unprocessable("L'adresse e-mail n'est pas valide.", field: "email") }
         let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else {
+        guard (1...200).contains(name.length) else {
             throw Problem.unprocessable("Le nom affiché doit compter de 1 à 200 caractères.", field: "displayName")
         }
         guard !body.roles.isEmpty else {
