@@ -221,14 +221,10 @@ struct CellsController {
         let body = try await request.decodeJSON(as: NewComiteRequest.self, context: context)
         let comite = try await client.withActor(actor, logger: context.logger) { connection in
             let cell = try await cell(id, on: connection, context: context)
-            var programme: ProgrammePeriod?
-            if let id = cell.programmeId {
-                programme = try await HouseholdStore.period(ofProgramme: id, on: connection, logger: context.logger)
-            }
             let reason = try body.validated(
                 veille: cell.isVeille,
                 byFacilitator: cell.facilitator.userId == actor.userID && cell.organisationId == actor.organisationID,
-                programme: programme)
+                programme: try await cell.programmePeriod(on: connection, logger: context.logger))
             let comite = try await ComiteStore.request(
                 body, reason: reason, cell: cell, by: actor, on: connection,
                 logger: context.logger)

@@ -37,6 +37,12 @@ struct ComiteGate: Sendable {
 extension CoordinationCell {
     var isVeille: Bool { kind == "veilleSociale" }
 
+    /// The days its programme runs; nil for a veille sociale, which has none.
+    func programmePeriod(on connection: PostgresConnection, logger: Logger) async throws -> ProgrammePeriod? {
+        guard let programmeId else { return nil }
+        return try await HouseholdStore.period(ofProgramme: programmeId, on: connection, logger: logger)
+    }
+
     /// Only the cell's assigned facilitator runs its comités.
     func requireFacilitator(_ actor: Actor) throws {
         guard facilitator.userId == actor.userID, organisationId == actor.organisationID else {

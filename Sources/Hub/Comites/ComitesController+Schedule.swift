@@ -16,12 +16,8 @@ extension ComitesController {
         return try await gate.run(id, action: "comite.reschedule", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.requireAhead(to: "le reporter")
-            var programme: ProgrammePeriod?
-            if let programmeId = cell.programmeId {
-                programme = try await HouseholdStore.period(
-                    ofProgramme: programmeId, on: connection, logger: context.logger)
-            }
-            let (day, reason) = try body.validated(programme: programme)
+            let (day, reason) = try body.validated(
+                programme: try await cell.programmePeriod(on: connection, logger: context.logger))
             try check(day != comite.heldOn, field: "heldOn", "Le comité est déjà prévu ce jour-là.")
             if let publishedAt = comite.publishedAt {
                 let published = Day(publishedAt)
