@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import Logging
+import Tenancy
 
 /// The outermost responder: gives each request its random id (`RandomRequestID`), and an
 /// answer within `deadline` — past it, a 503 problem+json with `Retry-After`, logged with the
-/// request's id.
+/// request's id. A request whose database connection closed under it is answered 503 at once
+/// (`ConnectionWait.connectionLost`).
 ///
 /// A fault-injection run, and the outage scenario, saw a request now and then wait forever
 /// across a PostgreSQL restart: a query sent on a connection the server was closing never
@@ -24,11 +26,14 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         identified.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
         let context = identified
         let race = Race()
-        let work = Task {
-            do {
-                await race.finish(.success(try await inner.respond(to: request, context: context)))
-            } catch {
-                await race.finish(.failure(error))
+        let lost: @Sendable () -> Void = { Task { await race.finish(.failure(ConnectionLost())) } }
+        let work = ConnectionWait.$connectionLost.withValue(lost) {
+            Task {
+                do {
+                    await race.finish(.success(try await inner.respond(to: request, context: context)))
+                } catch {
+                    await race.finish(.failure(error))
+                }
             }
         }
         let timer = Task {
@@ -45,24 +50,41 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         case .success(let response):
             return response
         case .failure(let error) where error is DeadlineExceeded:
-            work.cancel()
             context.logger.error(
                 "request deadline exceeded: answered 503, the work is abandoned",
                 metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
-            // The connection is closed after this answer: the abandoned work still holds the
-            // request, and the next one must not wait behind it.
-            var response = try Problem.unavailable(
-                "La requête n'a pas abouti à temps : le service est momentanément perturbé. Réessayez dans quelques secondes."
-            ).response(from: request, context: context)
-            response.headers[.connection] = "close"
-            response.headers[.requestID] = context.id
-            return response
+            return try abandon(
+                work,
+                answering: .unavailable(
+                    "La requête n'a pas abouti à temps : le service est momentanément perturbé. Réessayez dans quelques secondes."
+                ), request: request, context: context)
+        case .failure(let error) where error is ConnectionLost:
+            context.logger.warning(
+                "database connection lost under the request: answered 503, the work is abandoned",
+                metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
+            return try abandon(work, answering: .databaseUnavailable, request: request, context: context)
         case .failure(let error):
             throw error
         }
     }
 
+    /// Answers `problem` for work that is given up on. The HTTP connection is closed after
+    /// this answer: the abandoned work still holds the request, and the next one must not
+    /// wait behind it.
+    private func abandon(
+        _ work: Task<Void, Never>, answering problem: Problem, request: Request, context: Context
+    ) throws -> Response {
+        work.cancel()
+        var response = try problem.response(from: request, context: context)
+        response.headers[.connection] = "close"
+        response.headers[.requestID] = context.id
+        return response
+    }
+
     struct DeadlineExceeded: Error {}
+    /// `ConnectionWait.connectionLost` was called: the request's database connection closed
+    /// under it and the work did not end.
+    struct ConnectionLost: Error {}
 
     /// The first outcome wins; the other is dropped.
     actor Race {
