@@ -21,6 +21,7 @@ extension PostgresClient {
     public func transaction<Result: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        if let ambient = AmbientTransaction.connection { return try await body(ambient) }
         do {
             return try await withConnectionOrUnavailable { connection in
                 try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
@@ -56,4 +57,15 @@ extension PostgresConnection {
                    set_config('app.bound', \(actor.boundBySecret ? "true" : "false"), true)
             """, logger: logger)
     }
+}
+
+/// A transaction the caller already holds, which every `transaction` (hence every `withActor`
+/// and `withConnectionOrUnavailable`) of the task joins instead of opening its own.
+///
+/// The import of a caseload (`Importer`) writes one household through the API's own handlers,
+/// several requests in a row, and must leave nothing of it if one of them is refused: it opens
+/// one transaction and runs the requests inside it, then commits or rolls back the whole
+/// household. Nothing else sets it.
+public enum AmbientTransaction {
+    @TaskLocal public static var connection: PostgresConnection?
 }

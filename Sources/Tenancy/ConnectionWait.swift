@@ -45,6 +45,7 @@ extension PostgresClient {
     public func withConnectionOrUnavailable<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        if let ambient = AmbientTransaction.connection { return try await body(ambient) }
         guard let limit = ConnectionWait.limit else { return try await withConnection { try await body($0) } }
         let handoff = ConnectionHandoff()
         let lease = Task {

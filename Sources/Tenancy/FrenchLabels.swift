@@ -147,6 +147,7 @@ public enum AuditActionLabels {
         "household.orient": "orientation du ménage", "household.read": "lecture du dossier",
         "household.list": "liste des ménages", "household.accept": "acceptation de l'orientation",
         "household.decline": "refus de l'orientation", "household.export": "export du dossier (droit d'accès)",
+        "household.import": "import du ménage et de son historique",
         "accessLog.read": "lecture du journal des accès", "timeline.read": "lecture de la chronologie",
         "careTeam.read": "lecture de l'équipe de suivi", "careTeam.add": "ajout à l'équipe de suivi",
         "careTeam.remove": "retrait de l'équipe de suivi", "consent.read": "lecture des consentements",

@@ -6,6 +6,7 @@ can only make up strings of the documented alphabet, which the hub rightly refus
 case asks for the first page; a cursor outside the alphabet (empty, `+`, `/`…) is kept, and
 must still be refused.
 """
+import json
 import re
 
 import schemathesis
@@ -21,3 +22,14 @@ def map_case(context, case):
         if isinstance(cursor, str) and DOCUMENTED_CURSOR.fullmatch(cursor):
             del query["cursor"]
     return case
+
+
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(ctx, value):
+    """An import file (`importCaseload`): the generated string as its bytes, or any other
+    generated value as one JSON line."""
+    if isinstance(value, bytes):
+        return {"data": value}
+    if isinstance(value, str):
+        return {"data": value.encode("utf-8")}
+    return {"data": (json.dumps(value) + "\n").encode("utf-8")}

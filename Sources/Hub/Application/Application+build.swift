@@ -74,7 +74,7 @@ func buildRouter(
 func addRoutes(
     to router: Router<HubRequestContext>, client: PostgresClient, migrator: Migrator, session: SessionPolicy,
     destinations: DestinationPolicy = DestinationPolicy(), disclosure: DisclosurePolicy = DisclosurePolicy(),
-    emailConfigured: Bool = false
+    emailConfigured: Bool = false, imports: Bool = true
 ) {
     let signIn = SignIn(client: client, policy: session)
     HealthController(client: client, migrator: migrator).addRoutes(to: router.group("health"))
@@ -103,6 +103,11 @@ func addRoutes(
     IndicatorsController(client: client, policy: disclosure).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
+    // The import calls the other routes in-process (`ImportAPI`), through a router without it.
+    if imports {
+        ImportController(client: client, api: ImportAPI(client: client, migrator: migrator, session: session))
+            .addRoutes(to: v1)
+    }
 }
 
 /// A known path with another method answers 405 with `Allow`, not the router's 404, and

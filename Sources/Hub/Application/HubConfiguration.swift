@@ -102,7 +102,9 @@ struct HubConfiguration: Sendable {
         settings.keyFile = env["HUB_AUDIT_SIGNING_KEY_FILE"]
         settings.directory = env["HUB_AUDIT_CHECKPOINT_DIR"] ?? settings.directory
         if let raw = env["HUB_AUDIT_CHECKPOINT_SECONDS"] {
-            guard let seconds = Int(raw), seconds >= 0 else { throw ConfigurationError.invalid("HUB_AUDIT_CHECKPOINT_SECONDS") }
+            guard let seconds = Int(raw), seconds >= 0 else {
+                throw ConfigurationError.invalid("HUB_AUDIT_CHECKPOINT_SECONDS")
+            }
             settings.interval = .seconds(seconds)
         }
         return settings

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Tenancy
 
@@ -16,6 +17,16 @@ struct HubRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+    }
+
+    /// A request the hub makes to itself for `actor`, who is already known (the import of a
+    /// caseload replays each fact through the API's handlers: `Importer`). It never comes
+    /// from the network: only this initialiser sets the actor before authentication.
+    init(inProcessFor actor: Actor, logger: Logger) {
+        struct Source: RequestContextSource { let logger: Logger }
+        coreContext = .init(source: Source(logger: logger))
+        self.actor = actor
+        remoteAddress = nil
     }
 
     var maxUploadSize: Int { Self.bodyLimit }

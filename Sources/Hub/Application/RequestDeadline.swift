@@ -36,6 +36,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
                 }
             }
         }
+        let deadline = ImportController.isImport(request.uri.path) ? max(deadline, ImportController.deadline) : deadline
         let timer = Task {
             try await Task.sleep(for: deadline)
             await race.finish(.failure(DeadlineExceeded()))

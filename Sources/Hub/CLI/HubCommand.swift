@@ -14,7 +14,7 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SeedDemoCommand.self, OrganisationCommand.self,
             ProgrammeCommand.self, UserCommand.self, AuditCommand.self, IndicatorsCommand.self,
-            SeedSyntheticCommand.self,
+            SeedSyntheticCommand.self, ImportCommand.self,
         ])
 }
 

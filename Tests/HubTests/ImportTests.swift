@@ -1,0 +1,311 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import Hub
+@testable import Tenancy
+
+/// Issue 19: a running caseload brought in from a JSON Lines file, each fact through the API's
+/// own rules, one transaction per household, a French report per line.
+@Suite struct ImportTests {
+    static let sample = TestDatabase.packageRoot.appendingPathComponent("deploy/import-sample.jsonl")
+
+    /// A programme of 2024 whose opérateur imports, with an evaluator and an organisation outside it.
+    struct World {
+        let programme: UUID
+        let importer: Fixtures.User
+        let token: String
+        let unbound: String
+        let evaluator: String
+        let outsider: String
+    }
+
+    static func world() async throws -> World {
+        try await withOwner { owner in
+            let op = try await Fixtures.organisation(.supportOperator, on: owner)
+            let state = try await Fixtures.organisation(.state, on: owner)
+            let other = try await Fixtures.organisation(.supportOperator, on: owner)
+            let programme = try await Fixtures.programme(
+                partners: [(op, .holder), (op, .operator), (state, .evaluator)], on: owner)
+            let importer = try await Fixtures.user(in: op, roles: [.socialWorker], bound: true, on: owner)
+            return World(
+                programme: programme, importer: importer, token: try await Fixtures.token(for: importer, on: owner),
+                unbound: try await Fixtures.token(
+                    for: try await Fixtures.user(in: op, roles: [.socialWorker], on: owner), on: owner),
+                evaluator: try await Fixtures.token(
+                    for: try await Fixtures.user(in: state, roles: [.evaluator], on: owner), on: owner),
+                outsider: try await Fixtures.token(
+                    for: try await Fixtures.user(in: other, roles: [.socialWorker], bound: true, on: owner), on: owner))
+        }
+    }
+
+    static func post(
+        _ client: some TestClientProtocol, _ world: World, _ body: Data, token: String? = nil, dryRun: Bool = false,
+        contentType: String = "application/x-ndjson"
+    ) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/v1/programmes/\(world.programme)/imports" + (dryRun ? "?dryRun=true" : ""), method: .post,
+            headers: bearer(token ?? world.token) + [.contentType: contentType], body: ByteBuffer(data: body))
+    }
+
+    /// What the programme holds, counted by the owner: the import must change none of it twice.
+    static func holdings(_ programme: UUID) async throws -> [String: Int] {
+        try await withOwner { owner in
+            var counts: [String: Int] = [:]
+            for (name, sql) in [
+                ("households", "SELECT count(*) FROM households WHERE programme_id = $1"),
+                (
+                    "persons",
+                    "SELECT count(*) FROM household_persons p JOIN households h ON h.id = p.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "diagnostics",
+                    "SELECT count(*) FROM diagnostics d JOIN households h ON h.id = d.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "contracts",
+                    "SELECT count(*) FROM contracts c JOIN households h ON h.id = c.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "meetings",
+                    "SELECT count(*) FROM meetings m JOIN households h ON h.id = m.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "aids",
+                    "SELECT count(*) FROM aids a JOIN households h ON h.id = a.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "imports",
+                    "SELECT count(*) FROM household_imports i JOIN households h ON h.id = i.household_id WHERE h.programme_id = $1"
+                ),
+                (
+                    "notifications",
+                    "SELECT count(*) FROM notify_events e JOIN households h ON h.id = e.household_id WHERE h.programme_id = $1"
+                ),
+            ] {
+                var query = PostgresQuery(unsafeSQL: sql)
+                query.binds.append(programme)
+                for try await count in try await owner.query(query, logger: TestDatabase.logger).decode(Int.self) {
+                    counts[name] = count
+                }
+            }
+            return counts
+        }
+    }
+
+    static func sampleLines() throws -> [[String: Any]] {
+        try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    static func jsonl(_ lines: [[String: Any]]) throws -> Data {
+        Data(
+            try lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+                .joined(separator: "\n").utf8)
+    }
+
+    @Test func theSampleImportsInOneRunAndAgainChangesNothing() async throws {
+        let world = try await Self.world()
+        let sample = try Data(contentsOf: Self.sample)
+        try await withApp { client in
+            let first = try await Self.post(client, world, sample)
+            #expect(first.status == .ok, "\(first.object)")
+            #expect(first.object["imported"] as? Int == 30)
+            #expect(first.object["refused"] as? Int == 0)
+            #expect((first.object["summary"] as? String)?.contains("30 ménage(s) importé(s)") == true)
+            let imported = try await Self.holdings(world.programme)
+            #expect(imported["households"] == 30)
+            #expect(imported["imports"] == 30)
+            #expect(imported["meetings"] ?? 0 > 100)
+            #expect(imported["notifications"] == 0, "history is not news")
+
+            let again = try await Self.post(client, world, sample)
+            #expect(again.status == .ok)
+            #expect(again.object["imported"] as? Int == 0)
+            #expect(again.object["unchanged"] as? Int == 30)
+            #expect(try await Self.holdings(world.programme) == imported)
+
+            // The facts kept their days, and the household's access log shows the import, by whom.
+            let results = try #require(first.object["results"] as? [[String: Any]])
+            let id = try #require(results.first?["householdId"] as? String)
+            let household = try await client.execute(
+                uri: "/v1/households/\(id)", method: .get, headers: bearer(world.token))
+            #expect(household.object["orientedOn"] as? String == "2024-01-08")
+            let log = try await client.execute(
+                uri: "/v1/households/\(id)/access-log", method: .get, headers: bearer(world.token))
+            let entries = try #require(log.object["items"] as? [[String: Any]])
+            let entry = try #require(entries.first { $0["action"] as? String == "household.import" })
+            #expect((entry["userName"] as? String)?.hasPrefix("Personne") == true)
+            #expect(entry["outcome"] as? String == "changed")
+        }
+    }
+
+    /// One broken line per rule: one French refusal per line naming its field, and nothing of
+    /// those households written, not even the facts before the refused one.
+    @Test func everyBrokenLineIsRefusedInFrenchAndWritesNothing() async throws {
+        let world = try await Self.world()
+        let base = try Self.sampleLines()[0]
+        func broken(_ reference: String, _ change: (inout [String: Any]) -> Void) -> [String: Any] {
+            var line = base
+            line["reference"] = reference
+            change(&line)
+            return line
+        }
+        func edit(_ line: inout [String: Any], _ section: String, _ change: (inout [String: Any]) -> Void) {
+            var object = line[section] as? [String: Any] ?? [:]
+            change(&object)
+            line[section] = object
+        }
+        func editFirst(_ line: inout [String: Any], _ section: String, _ change: (inout [String: Any]) -> Void) {
+            var list = line[section] as? [[String: Any]] ?? []
+            change(&list[0])
+            line[section] = list
+        }
+        let cases: [(String, [String: Any])] = [
+            (
+                "orientation.orientedOn",
+                broken("future") { edit(&$0, "orientation") { $0["orientedOn"] = "2099-01-01" } }
+            ),
+            (
+                "orientation.orientedOn",
+                broken("before") { edit(&$0, "orientation") { $0["orientedOn"] = "2023-06-01" } }
+            ),
+            ("orientation.public", broken("public") { edit(&$0, "orientation") { $0["public"] = "inconnu" } }),
+            ("orientation.surnom", broken("nested") { edit(&$0, "orientation") { $0["surnom"] = "x" } }),
+            ("acceptance.occurredOn", broken("accept") { edit(&$0, "acceptance") { $0["occurredOn"] = "2024-01-01" } }),
+            (
+                "acceptance.referentEmail",
+                broken("referent") { edit(&$0, "acceptance") { $0["referentEmail"] = "personne@nulle.part" } }
+            ),
+            (
+                "diagnostics[0].validatedOn",
+                broken("diagnostic") { editFirst(&$0, "diagnostics") { $0["validatedOn"] = "2099-01-01" } }
+            ),
+            ("contract.kind", broken("contract") { edit(&$0, "contract") { $0["kind"] = "cdi" } }),
+            (
+                "meetings[0].durationMinutes",
+                broken("meeting") { editFirst(&$0, "meetings") { $0["durationMinutes"] = 0 } }
+            ),
+            ("aids[0].amount", broken("aid") { editFirst(&$0, "aids") { $0["amount"] = "12,50" } }),
+            ("end.endedOn", broken("end") { edit(&$0, "end") { $0["endedOn"] = "2024-01-02" } }),
+            ("surnom", broken("unknown") { $0["surnom"] = "x" }),
+            ("reference", broken("") { _ in }),
+        ]
+        var file = try Self.jsonl(cases.map(\.1))
+        let raw: [Data] = [
+            Data([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D]),  // not UTF-8
+            Data(#"{"reference":"tronquée","orientation":{"orientedOn":"2024-"#.utf8),
+            Data(#"{"reference":"longue","x":""#.utf8) + Data(repeating: 0x61, count: 70_000) + Data(#""}"#.utf8),
+        ]
+        for line in raw { file += Data("\n".utf8) + line }
+        let body = file
+        let expected: [String?] = cases.map(\.0) + raw.map { _ in nil }
+        try await withApp { client in
+            let answer = try await Self.post(client, world, body)
+            answer.expectProblem(.unprocessableContent)
+            let report = try #require(answer.object["report"] as? [String: Any])
+            #expect(report["refused"] as? Int == expected.count)
+            let results = try #require(report["results"] as? [[String: Any]])
+            #expect(results.count == expected.count)
+            for (result, expected) in zip(results, expected) {
+                #expect(result["outcome"] as? String == "refused")
+                let refusals = try #require(result["refusals"] as? [[String: Any]])
+                #expect(refusals.count >= 1, "\(result)")
+                #expect(refusals.first?["field"] as? String == expected, "\(result)")
+                let message = refusals.first?["message"] as? String ?? ""
+                #expect(message.count > 10 && !message.contains("Error"), "\(message)")
+            }
+            #expect(try await Self.holdings(world.programme)["households"] == 0)
+        }
+    }
+
+    @Test func aDryRunWritesNothingAndAReferenceWithOtherContentIsNotMerged() async throws {
+        let world = try await Self.world()
+        var lines = Array(try Self.sampleLines().prefix(3))
+        let three = try Self.jsonl(lines)
+        let first = try Self.jsonl([lines[0]])
+        var meetings = lines[1]["meetings"] as? [[String: Any]] ?? []
+        meetings.append(["kind": "phone", "status": "held", "startsAt": "2024-06-03T10:00:00Z", "durationMinutes": 20])
+        lines[1]["meetings"] = meetings
+        let changed = try Self.jsonl(lines)
+        try await withApp { client in
+            let dry = try await Self.post(client, world, three, dryRun: true)
+            #expect(dry.status == .ok)
+            #expect(dry.object["imported"] as? Int == 3)
+            #expect(dry.object["dryRun"] as? Bool == true)
+            #expect(try await Self.holdings(world.programme)["households"] == 0)
+
+            #expect(try await Self.post(client, world, three).status == .ok)
+            let before = try await Self.holdings(world.programme)
+            let answer = try await Self.post(client, world, changed)
+            answer.expectProblem(.unprocessableContent)
+            let results = (answer.object["report"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+            let refused = results.filter { $0["outcome"] as? String == "refused" }
+            #expect(refused.count == 1)
+            #expect(refused.first?["line"] as? Int == 2)
+            #expect(((refused.first?["refusals"] as? [[String: Any]])?.first)?["field"] as? String == "reference")
+            #expect(try await Self.holdings(world.programme) == before)
+            let dryAgain = try await Self.post(client, world, first, dryRun: true)
+            #expect(dryAgain.object["unchanged"] as? Int == 1)
+        }
+    }
+
+    /// Who may import, and what the route answers to a bad request as a whole.
+    @Test func theRouteAnswersEachSeatAndEachBadRequest() async throws {
+        let world = try await Self.world()
+        let line = try Self.jsonl([try Self.sampleLines()[0]])
+        try await withApp { client in
+            try await Self.post(client, world, line, token: world.evaluator).expectProblem(.forbidden)
+            try await Self.post(client, world, line, token: world.unbound).expectProblem(.forbidden)
+            try await Self.post(client, world, line, token: world.outsider).expectProblem(.notFound)
+            let unknown = try await client.execute(
+                uri: "/v1/programmes/\(UUID())/imports", method: .post,
+                headers: bearer(world.token) + [.contentType: "application/x-ndjson"], body: ByteBuffer(data: line))
+            unknown.expectProblem(.notFound)
+            try await Self.post(client, world, line, contentType: "application/json").expectProblem(
+                .unsupportedMediaType)
+            try await Self.post(client, world, Data()).expectProblem(.badRequest)
+            try await Self.post(client, world, Data(repeating: 0x0A, count: ImportController.bodyLimit + 1))
+                .expectProblem(.contentTooLarge)
+            let maybe = try await client.execute(
+                uri: "/v1/programmes/\(world.programme)/imports?dryRun=peut-etre", method: .post,
+                headers: bearer(world.token) + [.contentType: "application/x-ndjson"], body: ByteBuffer(data: line))
+            maybe.expectProblem(.badRequest, field: "dryRun")
+            #expect(try await Self.holdings(world.programme)["households"] == 0)
+        }
+    }
+
+    /// `hub import` streams the file: the sample, then again, as the operator would run it.
+    @Test func theCommandImportsTheSampleAndThenChangesNothing() async throws {
+        let world = try await Self.world()
+        let programme = world.programme.uuidString
+        try await ImportCommand.parse(["--programme", programme, "--as", world.importer.email, Self.sample.path]).run()
+        let imported = try await Self.holdings(world.programme)
+        #expect(imported["households"] == 30)
+        try await ImportCommand.parse(["--programme", programme, "--as", world.importer.email, Self.sample.path]).run()
+        #expect(try await Self.holdings(world.programme) == imported)
+        await #expect(throws: (any Error).self) {
+            try await ImportCommand.parse(["--programme", programme, "--as", "personne@nulle.part", Self.sample.path])
+                .run()
+        }
+    }
+
+    /// Lines are read in bounded memory: a line over the limit comes out cut just past it, CRLF
+    /// and a last line without its end are read as lines.
+    @Test func theLineReaderBoundsEachLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID()).jsonl").path
+        var data = Data("a\r\n".utf8) + Data(repeating: 0x62, count: 200_000) + Data("\nc".utf8)
+        data += Data()
+        try data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var reader = try LineReader(path: path)
+        #expect(try reader.next() == Array("a".utf8))
+        #expect(try reader.next()?.count == ImportLine.maximumBytes + 1)
+        #expect(try reader.next() == Array("c".utf8))
+        #expect(reader.number == 3)
+        #expect(try reader.next() == nil)
+    }
+}
