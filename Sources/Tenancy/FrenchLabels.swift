@@ -108,7 +108,7 @@ public enum FrenchLabels {
             "proposalRefusalReason": HouseholdVocabulary.proposalRefusalReasons,
             "calRefusalReason": HouseholdVocabulary.calRefusalReasons, "alertKind": HouseholdVocabulary.alertKinds,
             "leaseKind": HouseholdVocabulary.leaseKinds, "outcome": HouseholdVocabulary.outcomes,
-            "accessOutcome": HouseholdVocabulary.accessOutcomes,
+            "accessOutcome": HouseholdVocabulary.accessOutcomes, "importOutcome": HouseholdVocabulary.importOutcomes,
             "cellKind": ComiteVocabulary.cellKinds, "comiteKind": ComiteVocabulary.comiteKinds,
             "actionStatus": ComiteVocabulary.actionStatuses, "requestKind": ComiteVocabulary.requestKinds,
             "agendaReason": ComiteVocabulary.agendaReasons, "itemAddedBy": ComiteVocabulary.itemAddedBy,

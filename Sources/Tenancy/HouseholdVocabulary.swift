@@ -84,6 +84,10 @@ public enum HouseholdVocabulary {
         "other": "autre issue",
     ])
     public static let accessOutcomes = CodeLabels(["disclosed": "consulté", "changed": "modifié", "denied": "refusé"])
+    /// What became of a line of an import file.
+    public static let importOutcomes = CodeLabels([
+        "imported": "ménage importé", "unchanged": "déjà importé à l'identique", "refused": "ligne refusée",
+    ])
 }
 
 extension Level {

@@ -340,7 +340,7 @@ import Testing
                 }
             }
             let app = Application(
-                responder: DeadlineResponder(inner: router.buildResponder(), deadline: .seconds(10)),
+                responder: DeadlineResponder(inner: router.buildResponder(), deadline: .seconds(30)),
                 logger: TestDatabase.logger)
             try await app.test(.router) { http in
                 let start = ContinuousClock.now
@@ -349,7 +349,9 @@ import Testing
                 answer.expectProblem(.serviceUnavailable)
                 #expect(answer.headers[.retryAfter] != nil)
                 #expect(answer.headers[.connection] == "close")
-                #expect(elapsed < .seconds(3), "\(elapsed)")
+                // Far from the deadline the request waited out before (a busy run took 5.6 s
+                // from the lease to the answer, the watcher's part being 0.2 s of it).
+                #expect(elapsed < .seconds(15), "\(elapsed)")
                 let next = try await http.execute(uri: "/next", method: .get)
                 #expect(next.status == .ok)
             }

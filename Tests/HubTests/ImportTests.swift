@@ -192,6 +192,7 @@ import Testing
             ("aids[0].amount", broken("aid") { editFirst(&$0, "aids") { $0["amount"] = "12,50" } }),
             ("end.endedOn", broken("end") { edit(&$0, "end") { $0["endedOn"] = "2024-01-02" } }),
             ("surnom", broken("unknown") { $0["surnom"] = "x" }),
+            ("housing", broken("housing") { $0["housing"] = ["proposedOn": "2024-02-05"] }),
             ("reference", broken("") { _ in }),
         ]
         var file = try Self.jsonl(cases.map(\.1))
@@ -290,6 +291,86 @@ import Testing
         await #expect(throws: (any Error).self) {
             try await ImportCommand.parse(["--programme", programme, "--as", "personne@nulle.part", Self.sample.path])
                 .run()
+        }
+    }
+
+    /// A housed household: the bailleur's facts (flat, proposal, answer, CAL decision, alert)
+    /// recorded as the bailleur's housing officer (`--landlord-as`), the lease and the entry as
+    /// the référent; its path ends in the flat. Through the API, the same line is refused on
+    /// `housing`, since nobody acts there for another organisation.
+    @Test func theCommandRecordsTheBailleursFactsAsTheBailleur() async throws {
+        let (world, landlord, officer) = try await withOwner { owner in
+            let op = try await Fixtures.organisation(.supportOperator, on: owner)
+            let land = try await Fixtures.organisation(.socialLandlord, on: owner)
+            let programme = try await Fixtures.programme(
+                partners: [(op, .holder), (op, .operator), (land, .landlord)], on: owner)
+            let importer = try await Fixtures.user(in: op, roles: [.socialWorker], bound: true, on: owner)
+            let officer = try await Fixtures.user(in: land, roles: [.housingOfficer], on: owner)
+            let token = try await Fixtures.token(for: importer, on: owner)
+            return (
+                World(
+                    programme: programme, importer: importer, token: token, unbound: token, evaluator: token,
+                    outsider: token),
+                land.id, officer
+            )
+        }
+        var line = try Self.sampleLines()[0]
+        var consent = (line["orientation"] as? [String: Any])?["consent"] as? [String: Any] ?? [:]
+        consent["recipientOrganisationId"] = landlord.uuidString
+        consent["level"] = "partners"
+        line["careTeam"] = [["organisationId": landlord.uuidString, "occurredOn": "2024-01-15"]]
+        line["consents"] = [consent]
+        line["housing"] = [
+            "flat": [
+                "reference": "ANT-\(UUID().uuidString.prefix(6))", "commune": "Évry-Courcouronnes", "departement": "91",
+                "type": "T3", "rent": "512.40", "charges": "85.00", "contingent": "landlord",
+                "availableFrom": "2023-12-01",
+            ],
+            "proposedOn": "2024-02-05",
+            "answer": ["answer": "accepted", "answeredOn": "2024-02-07"],
+            "calDecision": ["decidedOn": "2024-02-20", "decision": "attribution"],
+            "lease": ["kind": "direct", "signedOn": "2024-03-01", "referentAttended": true],
+            "entryInspectionOn": "2024-03-04",
+            "alerts": [
+                [
+                    "kind": "rentArrears", "reportedOn": "2024-05-02", "arrears": ["amount": "300.00", "months": 1],
+                    "resolution": ["resolvedOn": "2024-06-01", "resolution": "Plan d'apurement"],
+                ]
+            ],
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID()).jsonl")
+        let body = try Self.jsonl([line])
+        try body.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let arguments = ["--programme", world.programme.uuidString, "--as", world.importer.email, file.path]
+        // Without the bailleur, the line is refused and nothing is written.
+        await #expect(throws: (any Error).self) { try await ImportCommand.parse(arguments).run() }
+        #expect(try await Self.holdings(world.programme)["households"] == 0)
+        try await ImportCommand.parse(arguments + ["--landlord-as", officer.email]).run()
+        let facts = try await withOwner { owner in
+            let rows = try await owner.query(
+                """
+                SELECT h.status, (SELECT count(*) FROM proposals p WHERE p.household_id = h.id),
+                       (SELECT count(*) FROM leases l WHERE l.household_id = h.id),
+                       (SELECT count(*) FROM alerts a WHERE a.household_id = h.id AND a.resolved_on IS NOT NULL)
+                FROM households h WHERE h.programme_id = \(world.programme)
+                """, logger: TestDatabase.logger)
+            var facts: [(String, Int, Int, Int)] = []
+            for try await row in rows.decode((String, Int, Int, Int).self) { facts.append(row) }
+            return facts
+        }
+        #expect(facts.count == 1)
+        #expect(facts.first?.0 == "ended")
+        #expect(facts.first?.1 == 1)
+        #expect(facts.first?.2 == 1)
+        #expect(facts.first?.3 == 1)
+        line["reference"] = "PAR-API"
+        let throughTheAPI = try Self.jsonl([line])
+        try await withApp { client in
+            let answer = try await Self.post(client, world, throughTheAPI)
+            answer.expectProblem(.unprocessableContent)
+            let results = (answer.object["report"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+            #expect(((results.first?["refusals"] as? [[String: Any]])?.first)?["field"] as? String == "housing")
         }
     }
 

@@ -23,17 +23,25 @@ struct ImportCommand: AsyncParsableCommand {
         help: "Adresse de l'utilisateur qui importe (travailleur social ou chef de service tenu au secret).")
     var user: String
     @Option(help: "Son organisation (nom ou identifiant), s'il est membre de plusieurs.") var organisation: String?
+    @Option(
+        help:
+            "Adresse d'un chargé de gestion locative du bailleur du programme, au nom de qui les faits du bailleur (section housing : logement, proposition, décision de la CAL, alertes) sont enregistrés."
+    )
+    var landlordAs: String?
     @Flag(help: "Vérifie chaque ligne sans rien écrire.") var dryRun = false
     @Argument(help: "Le fichier JSON Lines.") var file: String
 
     func run() async throws {
         var reader = try LineReader(path: file)
-        let (programmeID, actor) = try await withOwnerClient { client in
+        let (programmeID, actor, landlord) = try await withOwnerClient { client in
             try await client.withConnection { connection in
-                (
-                    try await Self.programmeID(programme, on: connection),
-                    try await Self.actor(email: user, organisation: organisation, on: connection)
-                )
+                let actor = try await Self.actor(email: user, organisation: organisation, on: connection)
+                guard Importer.mayImport(actor) else { throw ValidationError(Importer.importerOnly) }
+                var landlord: Actor?
+                if let landlordAs {
+                    landlord = try await Self.actor(email: landlordAs, organisation: nil, on: connection)
+                }
+                return (try await Self.programmeID(programme, on: connection), actor, landlord)
             }
         }
         let configuration = try HubConfiguration.fromEnvironment()
@@ -45,7 +53,8 @@ struct ImportCommand: AsyncParsableCommand {
             let migrator = Migrator(migrations: try Migration.load(from: configuration.migrationsDirectory))
             let importer = Importer(
                 client: client, api: ImportAPI(client: client, migrator: migrator, session: configuration.session),
-                programme: programmeID, actor: actor, dryRun: dryRun, requestID: "\(RandomRequestID())", logger: .cli)
+                programme: programmeID, actor: actor, landlord: landlord, dryRun: dryRun,
+                requestID: "\(RandomRequestID())", logger: .cli)
             var seen: [String: [UInt8]] = [:]
             while let line = try reader.next() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -112,7 +121,6 @@ struct ImportCommand: AsyncParsableCommand {
         guard actors.count == 1 else {
             throw ValidationError("« \(email) » est membre de plusieurs organisations : précisez --organisation.")
         }
-        guard ImportController.mayImport(actor) else { throw ValidationError(ImportController.importerOnly) }
         return actor
     }
 }

@@ -21,14 +21,6 @@ struct ImportController {
         path.wholeMatch(of: /\/v1\/programmes\/[^\/]+\/imports\/?/) != nil
     }
 
-    /// A bound social worker or service head (ACCESS.md R3: who may write a household's facts).
-    static func mayImport(_ actor: Actor) -> Bool {
-        actor.boundBySecret && (actor.has(.socialWorker) || actor.has(.serviceHead))
-    }
-
-    static let importerOnly =
-        "Un import est fait par un travailleur social ou un chef de service tenu au secret d'une organisation du programme."
-
     func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.post("programmes/:programmeId/imports", use: run)
     }
@@ -79,7 +71,7 @@ struct ImportController {
         let programme = try context.parameters.uuid("programmeId")
         let dryRun = try Self.dryRun(request)
         let actor = try context.actorBeyondAggregates()
-        guard Self.mayImport(actor) else { throw Problem.forbidden(Self.importerOnly) }
+        guard Importer.mayImport(actor) else { throw Problem.forbidden(Importer.importerOnly) }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let mediaType, Self.mediaTypes.contains(mediaType) else {

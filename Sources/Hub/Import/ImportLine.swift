@@ -9,7 +9,7 @@ struct ImportLine {
     /// The sections of a line, in the order their facts are recorded.
     static let fields: Set<String> = [
         "reference", "orientation", "decline", "acceptance", "careTeam", "consents", "diagnostics", "contract",
-        "meetings", "aids", "end",
+        "housing", "meetings", "aids", "end",
     ]
     /// Longer lines are refused without being read further: the API's own body limit.
     static let maximumBytes = HubRequestContext.bodyLimit
@@ -51,7 +51,7 @@ struct ImportLine {
         if object["decline"] != nil, object["acceptance"] != nil {
             refusals.add(field: "decline", "Un ménage est accepté ou refusé, pas les deux.")
         }
-        for key in ["decline", "acceptance", "contract", "end"]
+        for key in ["decline", "acceptance", "contract", "housing", "end"]
         where object[key] != nil && !(object[key] is [String: Any]) {
             refusals.add(field: key, "Le champ « \(key) » doit être un objet.")
         }

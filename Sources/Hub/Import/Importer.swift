@@ -20,10 +20,22 @@ struct Importer: Sendable {
     let api: ImportAPI
     let programme: UUID
     let actor: Actor
+    /// A housing officer of the programme's bailleur, for the bailleur's facts of a line
+    /// (`housing`): only `hub import --landlord-as` has one, since no user acts for another
+    /// organisation through the API.
+    var landlord: Actor? = nil
     let dryRun: Bool
     /// The import's request id: every audit record it writes carries it.
     let requestID: String
     let logger: Logger
+
+    /// A bound social worker or service head: who writes a household's facts (ACCESS.md).
+    static func mayImport(_ actor: Actor) -> Bool {
+        actor.boundBySecret && (actor.has(.socialWorker) || actor.has(.serviceHead))
+    }
+
+    static let importerOnly =
+        "Un import est fait par un travailleur social ou un chef de service tenu au secret d'une organisation du programme."
 
     enum Outcome: String, Sendable, Encodable {
         /// Written now (or, on a dry run, would be).
@@ -106,6 +118,8 @@ struct Importer: Sendable {
             let household = try await AmbientTransaction.$connection.withValue(connection) {
                 try await Outbox.$silenced.withValue(true) { try await record(line, on: connection) }
             }
+            // The calls left the settings of the last one's actor (the bailleur's, maybe).
+            try await connection.applySettings(of: actor, logger: logger)
             try await ImportStore.keep(line, household: household.id, by: actor, on: connection, logger: logger)
             try await connection.append(
                 "household.import", .changed([household.id]), actor: actor, requestID: requestID, logger: logger)
@@ -131,10 +145,10 @@ struct Importer: Sendable {
         let household = "/v1/households/\(id)"
         func call(
             _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]?, field: String,
-            ifMatch: String? = nil
+            ifMatch: String? = nil, as who: Actor? = nil
         ) async throws -> ImportAPI.Answer {
             try await api.call(
-                method, household + path, body, field: field, ifMatch: ifMatch, as: actor, requestID: requestID)
+                method, household + path, body, field: field, ifMatch: ifMatch, as: who ?? actor, requestID: requestID)
         }
 
         if let decline = line.object("decline") {
@@ -180,6 +194,11 @@ struct Importer: Sendable {
         if let contract = line.object("contract") {
             try await call(.post, "/contracts", contract, field: "contract")
         }
+        if let housing = line.object("housing") {
+            try await recordHousing(housing, household: household) {
+                try await call($0, $1, $2, field: $3, ifMatch: $4, as: $5)
+            }
+        }
         for (index, meeting) in line.list("meetings").enumerated() {
             try await call(.post, "/meetings", meeting, field: "meetings[\(index)]")
         }
@@ -190,6 +209,67 @@ struct Importer: Sendable {
             try await call(.post, "/end", end, field: "end")
         }
         return HouseholdRef(id: id, reference: reference)
+    }
+}
+
+extension Importer {
+    static let housingFields: Set<String> = [
+        "flat", "flatId", "proposedOn", "answer", "calDecision", "lease", "entryInspectionOn", "alerts",
+    ]
+
+    /// The flat, its proposal, the household's answer, the CAL's decision and the alerts are
+    /// the bailleur's (recorded as `landlord`); the lease and the entry are the référent's.
+    fileprivate func recordHousing(
+        _ housing: [String: Any], household: String,
+        call: (HTTPRequest.Method, String, [String: Any]?, String, String?, Actor?) async throws -> ImportAPI.Answer
+    ) async throws {
+        guard let landlord else {
+            throw ImportRefusals(
+                field: "housing",
+                "Le logement, la proposition, la décision de la CAL et les alertes sont enregistrés par le bailleur : importez ce ménage par la commande « hub import --landlord-as », au nom d'un chargé de gestion locative du bailleur."
+            )
+        }
+        if let unexpected = housing.keys.sorted().first(where: { !Self.housingFields.contains($0) }) {
+            throw ImportRefusals(field: "housing.\(unexpected)", "Le champ « \(unexpected) » n'est pas attendu.")
+        }
+        var flatID = housing["flatId"] as? String
+        if let flat = housing["flat"] as? [String: Any] {
+            let created = try await api.call(
+                .post, "/v1/flats", flat, field: "housing.flat", as: landlord, requestID: requestID)
+            flatID = created.object["id"] as? String
+        }
+        guard let flatID else {
+            throw ImportRefusals(field: "housing.flat", "Le logement proposé est requis : « flat » ou « flatId ».")
+        }
+        let proposal = try await call(
+            .post, "/proposals", ["flatId": flatID, "proposedOn": housing["proposedOn"] ?? NSNull()], "housing",
+            nil, landlord)
+        let proposalPath = "/proposals/\(proposal.object["id"] as? String ?? "")"
+        if let answer = housing["answer"] as? [String: Any] {
+            try await call(.post, proposalPath + "/answer", answer, "housing.answer", nil, landlord)
+        }
+        if var decision = housing["calDecision"] as? [String: Any] {
+            decision["proposalId"] = proposal.object["id"]
+            try await call(.post, "/cal-decisions", decision, "housing.calDecision", nil, landlord)
+        }
+        if let lease = housing["lease"] as? [String: Any] {
+            let signed = try await call(.post, "/leases", lease, "housing.lease", nil, nil)
+            if let entry = housing["entryInspectionOn"] {
+                try await call(
+                    .post, "/leases/\(signed.object["id"] as? String ?? "")/entry", ["entryInspectionOn": entry],
+                    "housing", nil, nil)
+            }
+        }
+        for (index, alert) in (housing["alerts"] as? [[String: Any]] ?? []).enumerated() {
+            var alert = alert
+            let resolution = alert.removeValue(forKey: "resolution") as? [String: Any]
+            let reported = try await call(.post, "/alerts", alert, "housing.alerts[\(index)]", nil, landlord)
+            if let resolution {
+                try await call(
+                    .post, "/alerts/\(reported.object["id"] as? String ?? "")/resolve", resolution,
+                    "housing.alerts[\(index)].resolution", nil, landlord)
+            }
+        }
     }
 }
 
