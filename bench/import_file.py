@@ -9,8 +9,13 @@ one third young adults leaving the ASE, oriented over two years from 2024-01-08.
 declined; the others are accepted a week later (the importing user is their référent), get a
 validated diagnostic, a contract, meetings every three weeks and, one in two, an FSL aid;
 those oriented in 2024 end ten months after their acceptance. Deterministic: the same
-arguments give the same file. `--counts` prints instead what the file holds, as the State's
-indicators count it for each year (bench/import.sh compares them with the hub's).
+arguments give the same file.
+
+    python3 bench/import_file.py --count FILE --year 2024
+
+reads an import file (this one's or any other) and prints, as JSON, what it holds for that
+year as the State's indicators define it (DOMAIN.md): bench/import.sh compares it with the
+hub's report after the import.
 """
 
 import argparse
@@ -110,27 +115,45 @@ def household(i, n):
     return line, oriented, accepted, ended
 
 
+def count(path, year):
+    """The indicators a file's facts give for `year`: a fact counts in the year of its day;
+    a household is followed when its accompaniment (acceptance to end) overlaps the year."""
+    def in_year(text):
+        return text is not None and text[:4] == str(year)
+    counts = {"oriented": 0, "accepted": 0, "followed": 0, "ended": 0, "priorHotelStay": 0,
+              "daloFollowed": 0, "actionLogementFollowed": 0}
+    with open(path, encoding="utf-8") as f:
+        for text in f:
+            if not text.strip():
+                continue
+            line = json.loads(text)
+            orientation = line["orientation"]
+            accepted = (line.get("acceptance") or {}).get("occurredOn")
+            ended = (line.get("end") or {}).get("endedOn")
+            counts["oriented"] += in_year(orientation["orientedOn"])
+            counts["accepted"] += in_year(accepted)
+            counts["ended"] += in_year(ended)
+            counts["priorHotelStay"] += orientation["currentSituation"] == "hotel" and in_year(orientation["orientedOn"])
+            followed = accepted is not None and accepted[:4] <= str(year) and (ended is None or ended[:4] >= str(year))
+            counts["followed"] += followed
+            counts["daloFollowed"] += followed and "dalo" in orientation
+            counts["actionLogementFollowed"] += followed and orientation["actionLogementEmployee"]
+    return counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=30)
-    parser.add_argument("--counts", action="store_true", help="print what the file holds, per year, as JSON")
+    parser.add_argument("--count", metavar="FILE", help="count what FILE holds instead of writing a file")
+    parser.add_argument("--year", type=int, default=2024)
     args = parser.parse_args()
-    counts = {}
-    out = sys.stdout
+    if args.count:
+        json.dump(count(args.count, args.year), sys.stdout, sort_keys=True)
+        sys.stdout.write("\n")
+        return
     for i in range(args.households):
-        line, oriented, accepted, ended = household(i, args.households)
-        if args.counts:
-            for year in (2024, 2025):
-                c = counts.setdefault(year, {"oriented": 0, "accepted": 0, "ended": 0, "followed": 0})
-                c["oriented"] += oriented.year == year
-                c["accepted"] += accepted is not None and accepted.year == year
-                c["ended"] += ended is not None and ended.year == year
-                c["followed"] += accepted is not None and accepted.year <= year and (ended is None or ended.year >= year)
-        else:
-            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-    if args.counts:
-        json.dump(counts, out, indent=1)
-        out.write("\n")
+        line = household(i, args.households)[0]
+        sys.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

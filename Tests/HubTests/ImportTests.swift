@@ -143,6 +143,69 @@ import Testing
         }
     }
 
+    /// The State's report on the imported programme says what the file holds: each figure the
+    /// evaluator reads for 2024 and 2025 equals a count made from the sample's lines, by the
+    /// definitions of DOMAIN.md (the days things happened, not the day of the import), or is
+    /// hidden because fewer than the threshold's households are behind it.
+    @Test func theImportedProgrammesIndicatorsAreTheFilesCounts() async throws {
+        let world = try await Self.world()
+        let lines = try Self.sampleLines()
+        let expected = [2024, 2025].map { Self.counts(lines, year: $0) }
+        try await withApp { client in
+            #expect(try await Self.post(client, world, try Data(contentsOf: Self.sample)).status == .ok)
+            _ = try await withOwner { owner in
+                try await owner.query("SELECT indicator_refresh()", logger: TestDatabase.logger).collect()
+            }
+            for (year, expected) in zip([2024, 2025], expected) {
+                let report = try await client.execute(
+                    uri: "/v1/programmes/\(world.programme)/indicators?period=\(year)", method: .get,
+                    headers: bearer(world.evaluator))
+                #expect(report.status == .ok)
+                let indicators = try #require(report.object["indicators"] as? [[String: Any]])
+                let values = Dictionary(
+                    uniqueKeysWithValues: indicators.compactMap { i in (i["code"] as? String).map { ($0, i["value"]) } }
+                )
+                var published = 0
+                defer { #expect(published >= 5, "\(year): \(published) figures published") }
+                for (code, count) in expected {
+                    if let value = values[code] as? Int {
+                        published += 1
+                        #expect(value == count, "\(year) \(code)")
+                    } else {
+                        #expect(count > 0 && count < 5, "\(year) \(code) masqué alors qu'il vaut \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The counts of bench/import_file.py --count, from the lines.
+    static func counts(_ lines: [[String: Any]], year: Int) -> [String: Int] {
+        func inYear(_ day: String?) -> Bool { day?.hasPrefix("\(year)") == true }
+        func yearOf(_ day: String) -> Int { Int(day.prefix(4))! }
+        var counts = [
+            "oriented": 0, "accepted": 0, "followed": 0, "ended": 0, "priorHotelStay": 0, "daloFollowed": 0,
+            "actionLogementFollowed": 0,
+        ]
+        for line in lines {
+            let orientation = line["orientation"] as? [String: Any] ?? [:]
+            let orientedOn = orientation["orientedOn"] as? String
+            let accepted = (line["acceptance"] as? [String: Any])?["occurredOn"] as? String
+            let ended = (line["end"] as? [String: Any])?["endedOn"] as? String
+            let followed = accepted.map { yearOf($0) <= year && (ended.map { yearOf($0) >= year } ?? true) } ?? false
+            counts["oriented"]! += inYear(orientedOn) ? 1 : 0
+            counts["accepted"]! += inYear(accepted) ? 1 : 0
+            counts["ended"]! += inYear(ended) ? 1 : 0
+            counts["priorHotelStay"]! +=
+                orientation["currentSituation"] as? String == "hotel" && inYear(orientedOn) ? 1 : 0
+            counts["followed"]! += followed ? 1 : 0
+            counts["daloFollowed"]! += followed && orientation["dalo"] != nil ? 1 : 0
+            counts["actionLogementFollowed"]! +=
+                followed && orientation["actionLogementEmployee"] as? Bool == true ? 1 : 0
+        }
+        return counts
+    }
+
     /// One broken line per rule: one French refusal per line naming its field, and nothing of
     /// those households written, not even the facts before the refused one.
     @Test func everyBrokenLineIsRefusedInFrenchAndWritesNothing() async throws {
