@@ -317,6 +317,26 @@ import Testing
         }
     }
 
+    /// Two imports of one file at once (a double click, a retry after a timeout) write each
+    /// household once: a line the other import kept first is unchanged or refused, never a 500.
+    @Test func twoImportsOfOneFileAtOnceWriteEachHouseholdOnce() async throws {
+        let world = try await Self.world()
+        let file = try Self.jsonl(Array(try Self.sampleLines().prefix(8)))
+        try await withApp { client in
+            async let first = Self.post(client, world, file)
+            async let second = Self.post(client, world, file)
+            for answer in try await [first, second] {
+                #expect([200, 422].contains(answer.status.code), "\(answer.object)")
+                let report = answer.object["report"] as? [String: Any] ?? answer.object
+                for result in report["results"] as? [[String: Any]] ?? []
+                where result["outcome"] as? String == "refused" {
+                    #expect(((result["refusals"] as? [[String: Any]])?.first)?["field"] as? String == "reference")
+                }
+            }
+            #expect(try await Self.holdings(world.programme)["households"] == 8)
+        }
+    }
+
     /// Who may import, and what the route answers to a bad request as a whole.
     @Test func theRouteAnswersEachSeatAndEachBadRequest() async throws {
         let world = try await Self.world()

@@ -88,6 +88,14 @@ struct Importer: Sendable {
             return Result(
                 line: number, reference: line.reference, outcome: rollback.outcome, householdId: nil,
                 householdReference: nil, refusals: [])
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // Two imports of one reference at once: the other one kept it first.
+            return refused(
+                number, line,
+                ImportRefusals(
+                    field: "reference",
+                    "La référence « \(line.reference) » vient d'être importée par un autre import : relancez celui-ci, la ligne sera reconnue."
+                ))
         }
     }
 
