@@ -147,6 +147,17 @@ enum HouseholdStore {
         var programmeID: UUID?
         var status: String?
         var referentID: UUID?
+        /// A piece of the reference or of a person's name, compared without case or accents.
+        var search: String?
+
+        /// The `LIKE` pattern of `search`, its own `%`, `_` and `\` taken literally.
+        var searchPattern: String? {
+            search.map { term in
+                "%"
+                    + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+        }
     }
 
     /// Newest first; the cursor is the last row's `created_at|id`.
@@ -168,6 +179,13 @@ enum HouseholdStore {
             WHERE (\(filter.programmeID)::uuid IS NULL OR h.programme_id = \(filter.programmeID))
               AND (\(filter.status)::text IS NULL OR h.status = \(filter.status))
               AND (\(filter.referentID)::uuid IS NULL OR h.referent_user_id = \(filter.referentID))
+              -- Under the reader's own policies: a person's name matches only where the reader
+              -- may read it, so "no match" and "not yours" give the same answer (R7).
+              AND (\(filter.searchPattern)::text IS NULL
+                   OR search_fold(h.reference) LIKE search_fold(\(filter.searchPattern))
+                   OR EXISTS (SELECT 1 FROM household_persons p WHERE p.household_id = h.id
+                              AND search_fold(p.first_name || ' ' || p.last_name || ' ' || p.first_name)
+                                  LIKE search_fold(\(filter.searchPattern))))
               AND (\(after?.0)::bigint IS NULL
                    OR (h.created_at, h.id) < ('epoch'::timestamptz + \(after?.0) * interval '1 microsecond', \(after?.1)))
             ORDER BY h.created_at DESC, h.id DESC LIMIT \(limit)

@@ -107,6 +107,14 @@ struct HouseholdsController {
             }
             filter.status = String(raw)
         }
+        if let raw = query["q"] {
+            let term = String(raw).trimmingCharacters(in: .whitespaces)
+            guard (1...100).contains(term.length) else {
+                throw Problem.badRequest(
+                    "Le paramètre « q » cherche une référence ou un nom : de 1 à 100 caractères.", field: "q")
+            }
+            filter.search = term
+        }
         let after = try page.after.map(TimeCursor.decode)
         // Evaluators and administrators never pass the door (R1, R9): the policies would
         // return nothing; the answer says why.
