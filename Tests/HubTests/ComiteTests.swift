@@ -359,6 +359,13 @@ import Testing
             let outcomes = try await w.call(.get, "/v1/households/\(w.world.household)/outcomes", .leadBound)
             #expect(outcomes.items.first?["kind"] as? String == "rehousedInProgrammeStock")
             #expect(outcomes.items.first?["id"] as? String == adopted.object["outcomeId"] as? String)
+            // The adopted end carries its outcome, in codes and in French, in the minutes too.
+            let outcome = try #require(adopted.object["outcome"] as? [String: Any])
+            #expect(outcome["code"] as? String == "rehousedInProgrammeStock")
+            #expect(outcome["label"] as? String == "relogé dans le parc du programme")
+            let extraMinutes = String(
+                buffer: try await w.call(.get, "/v1/comites/\(extra)/minutes?format=markdown", .leadBound).body)
+            #expect(extraMinutes.contains("Sortie : relogé dans le parc du programme, le "), "\(extraMinutes)")
 
             // The household's right of access holds both comités and what they decided.
             let export = try await w.call(.get, "/v1/households/\(w.world.household)/export", .leadBound)
@@ -481,6 +488,11 @@ import Testing
             #expect(text.contains("# Compte-rendu d'étape — Cellule Essonne"))
             #expect(text.contains("poursuite de l'accompagnement"))
             #expect(!text.contains("minutes-secret-discussion"))
+            // The situation is named to a reader through its door; the action's owner by name
+            // and organisation.
+            #expect(text.contains("### 1. Awa Diallo (M-"), "\(text)")
+            #expect(!text.contains("organisation responsable"))
+            #expect(text.contains("(\(w.world.organisations["land"]!.name))"))
             let html = try await w.call(.get, "\(comite)/minutes?format=html", .leadBound)
             #expect(html.headers[.contentType] == "text/html; charset=utf-8")
             #expect(String(buffer: html.body).contains("minutes-secret-discussion"))

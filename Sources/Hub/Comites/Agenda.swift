@@ -35,6 +35,7 @@ struct SummarySheet: Encodable, Sendable {
     let itemId: UUID
     let householdId: UUID
     let reference: String
+    @Null var householdName: String?
     let publishedAt: Date
     let entries: [SheetEntry]
 }
@@ -104,8 +105,10 @@ enum AgendaStore {
         // them, since "1, 3" would tell a partner that a situation 2 exists.
         let rows = try await connection.query(
             """
-            SELECT id, household_id, reference, position, reasons, added_by FROM (
+            SELECT id, household_id, reference, household_name, position, reasons, added_by FROM (
                 SELECT i.id, i.household_id, x.reference,
+                       (SELECT p.first_name || ' ' || p.last_name FROM household_persons p
+                        WHERE p.household_id = i.household_id AND p.relation = 'applicant') AS household_name,
                        row_number() OVER (ORDER BY i.position, i.id)::integer AS position, i.reasons, i.added_by
                 FROM agenda_items i JOIN households x ON x.id = i.household_id
                 WHERE i.comite_id = \(comite)) shown

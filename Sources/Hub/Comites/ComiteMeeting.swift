@@ -23,11 +23,20 @@ struct ItemDecision: Encodable, Sendable {
         let reason: String
     }
 
+    /// The outcome an adopted end of accompaniment recorded, in codes and in French.
+    struct Outcome: Encodable, Sendable {
+        let code: String
+        let label: String
+        let endedOn: Day
+    }
+
     let itemId: UUID
     let decision: String
     @Null var detail: String?
     let adopted: Bool
     @Null var outcomeId: UUID?
+    /// Read under the reader's policies, as the household's own outcome.
+    @Null var outcome: Outcome?
     @Null var discussion: Discussion?
     let objections: [Objection]
     let recordedAt: Date
@@ -39,9 +48,13 @@ extension ItemDecision: RowDecodable {
         if let body: String = try row["discussion_body"], let level: Level = try row["discussion_level"] {
             discussion = Discussion(body: body, level: level)
         }
+        var outcome: Outcome?
+        if let code: String = try row["outcome_kind"], let endedOn: Day = try row["outcome_ended_on"] {
+            outcome = Outcome(code: code, label: HouseholdVocabulary.outcomes[code], endedOn: endedOn)
+        }
         self.init(
             itemId: try row["item_id"], decision: try row["decision"], detail: try row["detail"],
-            adopted: try row["adopted"], outcomeId: try row["outcome_id"], discussion: discussion,
+            adopted: try row["adopted"], outcomeId: try row["outcome_id"], outcome: outcome, discussion: discussion,
             objections: try row[json: "objections"], recordedAt: try row["recorded_at"])
     }
 }
@@ -53,6 +66,8 @@ struct ComiteAction: Encodable, Sendable {
     let householdId: UUID
     let description: String
     let ownerOrganisationId: UUID
+    /// Nil only if the reader may not read that organisation (never a partner of the cell).
+    @Null var ownerOrganisationName: String?
     @Null var ownerUserId: UUID?
     @Null var ownerName: String?
     let dueOn: Day
@@ -68,7 +83,8 @@ extension ComiteAction: RowDecodable {
         self.init(
             id: try row["id"], itemId: try row["item_id"], householdId: try row["household_id"],
             description: try row["description"], ownerOrganisationId: try row["owner_organisation_id"],
-            ownerUserId: try row["owner_user_id"], ownerName: try row["owner_name"], dueOn: try row["due_on"],
+            ownerOrganisationName: try row["owner_organisation_name"], ownerUserId: try row["owner_user_id"],
+            ownerName: try row["owner_name"], dueOn: try row["due_on"],
             status: try row["status"], level: try row["level"], createdAt: try row["created_at"],
             closedAt: try row["closed_at"])
     }

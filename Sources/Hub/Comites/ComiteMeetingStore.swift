@@ -45,13 +45,15 @@ enum ComiteMeetingStore {
     ) async throws -> [UUID: ItemDecision] {
         let rows = try await connection.query(
             """
-            SELECT d.item_id, d.decision, d.detail, d.adopted, d.outcome_id, s.body AS discussion_body,
+            SELECT d.item_id, d.decision, d.detail, d.adopted, d.outcome_id, oc.kind AS outcome_kind,
+                   oc.ended_on AS outcome_ended_on, s.body AS discussion_body,
                    s.level AS discussion_level, d.recorded_at,
                    coalesce((SELECT jsonb_agg(jsonb_build_object('organisationId', o.organisation_id,
                                                                  'organisationName', o.organisation_name,
                                                                  'reason', o.reason) ORDER BY o.organisation_name)
                              FROM comite_objections o WHERE o.item_id = d.item_id), '[]') AS objections
             FROM comite_decisions d LEFT JOIN comite_discussions s ON s.item_id = d.item_id
+            LEFT JOIN outcomes oc ON oc.id = d.outcome_id
             WHERE (\(comite)::uuid IS NULL OR d.comite_id = \(comite)) AND (\(item)::uuid IS NULL OR d.item_id = \(item))
               AND (\(household)::uuid IS NULL OR d.household_id = \(household))
             """, logger: logger)
@@ -114,8 +116,9 @@ enum ComiteMeetingStore {
     }
 
     static let actionColumns = """
-        id, item_id, household_id, description, owner_organisation_id, owner_user_id, owner_name, due_on, status,
-        level, created_at, closed_at
+        id, item_id, household_id, description, owner_organisation_id,
+        (SELECT name FROM organisations WHERE id = owner_organisation_id) AS owner_organisation_name,
+        owner_user_id, owner_name, due_on, status, level, created_at, closed_at
         """
 
     /// A comité's actions (or one of them); or, with no comité, a household's in every comité.

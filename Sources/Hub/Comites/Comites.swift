@@ -126,6 +126,9 @@ struct AgendaItem: Encodable, Sendable {
     let id: UUID
     let householdId: UUID
     let reference: String
+    /// The applicant's name, for a reader who may read the household's identity (read under
+    /// their own policies: nil otherwise).
+    @Null var householdName: String?
     let position: Int
     let reasons: [Reason]
     let addedBy: String
@@ -135,7 +138,8 @@ extension AgendaItem: RowDecodable {
     init(row: NamedRow) throws {
         self.init(
             id: try row["id"], householdId: try row["household_id"], reference: try row["reference"],
-            position: try row["position"], reasons: try row[json: "reasons"], addedBy: try row["added_by"])
+            householdName: try row["household_name"], position: try row["position"], reasons: try row[json: "reasons"],
+            addedBy: try row["added_by"])
     }
 }
 

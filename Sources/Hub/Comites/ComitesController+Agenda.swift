@@ -132,7 +132,8 @@ extension ComitesController {
             }
             let entries = try await AgendaStore.sheet(of: itemID, on: connection, logger: context.logger)
             let sheet = SummarySheet(
-                itemId: itemID, householdId: item.householdId, reference: item.reference, publishedAt: publishedAt,
+                itemId: itemID, householdId: item.householdId, reference: item.reference,
+                householdName: item.householdName, publishedAt: publishedAt,
                 entries: entries)
             return (sheet, .disclosed([item.householdId], Set(entries.map(\.level)).union([.partners])))
         }

@@ -24,7 +24,8 @@ extension ComitesController {
             attendance: try await ComiteMeetingStore.attendance(of: id, on: connection, logger: context.logger),
             items: items.map {
                 Minutes.Item(
-                    id: $0.id, householdId: $0.householdId, reference: $0.reference, position: $0.position,
+                    id: $0.id, householdId: $0.householdId, reference: $0.reference, householdName: $0.householdName,
+                    position: $0.position,
                     reasons: $0.reasons, decision: decisions[$0.id], actions: actions[$0.id] ?? [])
             },
             errata: try await ErrataStore.errata(

@@ -10,6 +10,7 @@ struct Minutes: Encodable, Sendable {
         let id: UUID
         let householdId: UUID
         let reference: String
+        @Null var householdName: String?
         let position: Int
         let reasons: [AgendaItem.Reason]
         @Null var decision: ItemDecision?

@@ -23,7 +23,7 @@ enum MinutesDocument {
         lines.append("## Situations examinées")
         for item in minutes.items {
             lines.append("")
-            lines.append("### \(item.position). Ménage \(item.reference)")
+            lines.append("### \(item.position). \(situation(item).markdownSafe)")
             lines.append("")
             for reason in item.reasons { lines.append("- Motif : \(reason.detail.markdownSafe)") }
             if let decision = item.decision {
@@ -34,6 +34,7 @@ enum MinutesDocument {
                 }
                 lines.append(
                     "**Décision : \(decisionLabel(decision))**\(decision.detail.map { " — \($0.markdownSafe)" } ?? "")")
+                if let outcome = decision.outcome { lines.append(contentsOf: ["", exit(outcome).markdownSafe]) }
                 for objection in decision.objections {
                     lines.append(
                         "- Objection de \(objection.organisationName.markdownSafe) : \(objection.reason.markdownSafe)")
@@ -47,7 +48,7 @@ enum MinutesDocument {
                 lines.append("Actions :")
                 for action in item.actions {
                     lines.append(
-                        "- \(action.description.markdownSafe) — \(action.ownerName?.markdownSafe ?? "organisation responsable"), échéance le \(day(action.dueOn))"
+                        "- \(action.description.markdownSafe) — \(owner(action).markdownSafe), échéance le \(day(action.dueOn))"
                     )
                 }
             }
@@ -79,7 +80,7 @@ enum MinutesDocument {
         }
         body += "</ul>\n<h2>Situations examinées</h2>\n"
         for item in minutes.items {
-            body += "<section>\n<h3>\(item.position). Ménage \(escape(item.reference))</h3>\n<ul>\n"
+            body += "<section>\n<h3>\(item.position). \(escape(situation(item)))</h3>\n<ul>\n"
             for reason in item.reasons { body += "<li>Motif : \(escape(reason.detail))</li>\n" }
             body += "</ul>\n"
             if let decision = item.decision {
@@ -89,6 +90,7 @@ enum MinutesDocument {
                 body += "<p><strong>Décision : \(decisionLabel(decision))</strong>"
                 body += decision.detail.map { " — \(escape($0))" } ?? ""
                 body += "</p>\n"
+                if let outcome = decision.outcome { body += "<p>\(escape(exit(outcome)))</p>\n" }
                 if !decision.objections.isEmpty {
                     body += "<ul>\n"
                     for objection in decision.objections {
@@ -104,7 +106,7 @@ enum MinutesDocument {
                 body += "<p>Actions :</p>\n<ul>\n"
                 for action in item.actions {
                     body +=
-                        "<li>\(escape(action.description)) — \(escape(action.ownerName ?? "organisation responsable")), "
+                        "<li>\(escape(action.description)) — \(escape(owner(action))), "
                     body += "échéance le \(day(action.dueOn))</li>\n"
                 }
                 body += "</ul>\n"
@@ -144,6 +146,26 @@ enum MinutesDocument {
     }
 
     static func day(_ day: Day) -> String { day.french }
+
+    /// The situation as its reader may name it: the applicant and the reference, or the
+    /// reference alone.
+    static func situation(_ item: Minutes.Item) -> String {
+        item.householdName.map { "\($0) (\(item.reference))" } ?? "Ménage \(item.reference)"
+    }
+
+    /// Who answers for an action: the person and their organisation, or the organisation.
+    static func owner(_ action: ComiteAction) -> String {
+        switch (action.ownerName, action.ownerOrganisationName) {
+        case (let person?, let organisation?): "\(person) (\(organisation))"
+        case (let person?, nil): person
+        case (nil, let organisation?): organisation
+        case (nil, nil): "organisation responsable"
+        }
+    }
+
+    static func exit(_ outcome: ItemDecision.Outcome) -> String {
+        "Sortie : \(outcome.label), le \(day(outcome.endedOn))."
+    }
 
     static func kind(_ comite: Comite) -> String { ComiteVocabulary.comiteKinds[comite.kind] }
 
