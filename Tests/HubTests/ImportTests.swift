@@ -115,6 +115,8 @@ import Testing
             #expect(first.status == .ok, "\(first.object)")
             #expect(first.object["imported"] as? Int == 30)
             #expect(first.object["refused"] as? Int == 0)
+            // Written two at a time, reported in the file's order.
+            #expect((first.object["results"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == Array(1...30))
             #expect((first.object["summary"] as? String)?.contains("30 ménage(s) importé(s)") == true)
             let imported = try await Self.holdings(world.programme)
             #expect(imported["households"] == 30)

@@ -29,7 +29,12 @@ struct ImportCommand: AsyncParsableCommand {
     )
     var landlordAs: String?
     @Flag(help: "Vérifie chaque ligne sans rien écrire.") var dryRun = false
+    @Option(help: "Ménages écrits à la fois, chacun dans sa transaction (1 à 16).") var parallel = 4
     @Argument(help: "Le fichier JSON Lines.") var file: String
+
+    func validate() throws {
+        guard (1...16).contains(parallel) else { throw ValidationError("--parallel va de 1 à 16.") }
+    }
 
     func run() async throws {
         var reader = try LineReader(path: file)
@@ -55,18 +60,17 @@ struct ImportCommand: AsyncParsableCommand {
                 client: client, api: ImportAPI(client: client, migrator: migrator, session: configuration.session),
                 programme: programmeID, actor: actor, landlord: landlord, dryRun: dryRun,
                 requestID: "\(RandomRequestID())", logger: .cli)
-            var seen: [String: [UInt8]] = [:]
-            while let line = try reader.next() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                let result = try await importer.importLine(reader.number, line, seen: &seen)
-                counts.lines += 1
-                switch result.outcome {
-                case .imported: counts.imported += 1
-                case .unchanged: counts.unchanged += 1
-                case .refused: counts.refused += 1
-                }
-                print(Self.describe(result, dryRun: dryRun))
-            }
+            try await importer.importAll(
+                parallel: parallel, next: { try reader.next().map { (reader.number, $0) } },
+                emit: { result in
+                    counts.lines += 1
+                    switch result.outcome {
+                    case .imported: counts.imported += 1
+                    case .unchanged: counts.unchanged += 1
+                    case .refused: counts.refused += 1
+                    }
+                    print(Self.describe(result, dryRun: dryRun))
+                })
         }
         print(
             ImportController.Report.summary(

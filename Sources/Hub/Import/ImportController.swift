@@ -16,6 +16,8 @@ struct ImportController {
     /// The import answers once every line is done: longer than another request's 12 s.
     static let deadline: Duration = .seconds(120)
     static let mediaTypes: Set<String> = ["application/x-ndjson", "application/jsonl"]
+    /// Households written at once: two, so that an import leaves the pool to other requests.
+    static let parallel = 2
 
     static func isImport(_ path: String) -> Bool {
         path.wholeMatch(of: /\/v1\/programmes\/[^\/]+\/imports\/?/) != nil
@@ -99,14 +101,16 @@ struct ImportController {
             client: client, api: api, programme: programme, actor: actor, dryRun: dryRun, requestID: context.id,
             logger: context.logger)
         var results: [Importer.Result] = []
-        var seen: [String: [UInt8]] = [:]
+        var lines = body.readableBytesView.split(separator: 0x0A, omittingEmptySubsequences: false).makeIterator()
         var number = 0
-        for line in body.readableBytesView.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            number += 1
-            let bytes = line.last == 0x0D ? line.dropLast() : line[...]
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            results.append(try await importer.importLine(number, bytes, seen: &seen))
-        }
+        try await importer.importAll(
+            parallel: Self.parallel,
+            next: {
+                guard let line = lines.next() else { return nil }
+                number += 1
+                return (number, Array(line.last == 0x0D ? line.dropLast() : line[...]))
+            },
+            emit: { results.append($0) })
         guard !results.isEmpty else {
             throw Problem.badRequest("Le fichier d'import est vide : un ménage par ligne, en JSON.")
         }

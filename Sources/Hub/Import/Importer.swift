@@ -54,11 +54,51 @@ struct Importer: Sendable {
         let refusals: [ImportRefusals.Refusal]
     }
 
-    /// The line numbered `number`, read as `bytes`: its result. Throws only when the database
-    /// is away, which ends the import (the lines before it are kept, each whole).
-    func importLine(_ number: Int, _ bytes: some Collection<UInt8>, seen: inout [String: [UInt8]]) async throws
-        -> Result
-    {
+    /// Imports the lines `next` reads (numbered, blank ones left out), `parallel` households at
+    /// a time, each in its own transaction, and hands each result to `emit` in the file's
+    /// order. At most `parallel` lines are held, whatever the file's size. Throws only when
+    /// the database is away, which ends the import (the households before are kept, each whole).
+    func importAll(
+        parallel: Int, next: () throws -> (number: Int, bytes: [UInt8])?, emit: (Result) throws -> Void
+    ) async throws {
+        // A dry run writes nothing: a reference given twice in the file is caught here.
+        var seen: [String: [UInt8]] = [:]
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            var done: [Int: Result] = [:]
+            var order: [Int] = []
+            var running = 0
+            func flush() throws {
+                while let first = order.first, let result = done.removeValue(forKey: first) {
+                    order.removeFirst()
+                    try emit(result)
+                }
+            }
+            func collectOne() async throws {
+                guard let result = try await group.next() else { return }
+                running -= 1
+                done[result.line] = result
+                try flush()
+            }
+            while let (number, bytes) = try next() {
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                order.append(number)
+                if let early = precheck(number, bytes, seen: &seen) {
+                    done[number] = early
+                    try flush()
+                    continue
+                }
+                group.addTask { try await importLine(number, bytes) }
+                running += 1
+                while running >= parallel { try await collectOne() }
+            }
+            while running > 0 { try await collectOne() }
+            try flush()
+        }
+    }
+
+    /// What can be said of a line before its transaction: unreadable, or (on a dry run) its
+    /// reference already met earlier in the file. Nil: the line is to be written.
+    private func precheck(_ number: Int, _ bytes: [UInt8], seen: inout [String: [UInt8]]) -> Result? {
         let line: ImportLine
         do {
             line = try ImportLine(bytes)
@@ -67,16 +107,21 @@ struct Importer: Sendable {
                 line: number, reference: nil, outcome: .refused, householdId: nil, householdReference: nil,
                 refusals: error.refusals)
         }
-        // A dry run writes nothing, so a reference given twice in the file is caught here.
+        guard dryRun else { return nil }
         if let earlier = seen[line.reference] {
-            if earlier == line.digest {
-                return Result(
+            return earlier == line.digest
+                ? Result(
                     line: number, reference: line.reference, outcome: .unchanged, householdId: nil,
                     householdReference: nil, refusals: [])
-            }
-            return refused(number, line, ImportRefusals(field: "reference", Self.otherContent(line.reference)))
+                : refused(number, line, ImportRefusals(field: "reference", Self.otherContent(line.reference)))
         }
-        if dryRun { seen[line.reference] = line.digest }
+        seen[line.reference] = line.digest
+        return nil
+    }
+
+    /// One line, checked by `precheck`, in its transaction.
+    private func importLine(_ number: Int, _ bytes: [UInt8]) async throws -> Result {
+        guard let line = try? ImportLine(bytes) else { preconditionFailure("checked by precheck") }
         do {
             let (household, outcome) = try await write(line)
             return Result(
