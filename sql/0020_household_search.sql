@@ -3,4 +3,5 @@
 -- expression, not an index: the search runs over the few hundred households a reader may see,
 -- already narrowed by row level security.
 CREATE FUNCTION search_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT translate(lower($1), 'àâäáãåçéèêëíìîïñóòôöõúùûüýÿ', 'aaaaaaceeeeiiiinooooouuuuyy') $$;
+$$ SELECT replace(replace(translate(lower($1), 'àâäáãåçéèêëíìîïñóòôöõúùûüýÿ', 'aaaaaaceeeeiiiinooooouuuuyy'),
+                       'œ', 'oe'), 'æ', 'ae') $$;

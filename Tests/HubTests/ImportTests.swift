@@ -257,6 +257,12 @@ import Testing
             ("aids[0].amount", broken("aid") { editFirst(&$0, "aids") { $0["amount"] = "12,50" } }),
             ("end.endedOn", broken("end") { edit(&$0, "end") { $0["endedOn"] = "2024-01-02" } }),
             ("surnom", broken("unknown") { $0["surnom"] = "x" }),
+            ("reference", broken("nul\u{0}") { _ in }),
+            (
+                "acceptance.referentEmail",
+                broken("referent-nul") { edit(&$0, "acceptance") { $0["referentEmail"] = "a\u{0}@b.fr" } }
+            ),
+            ("diagnostics[0].content", broken("content") { editFirst(&$0, "diagnostics") { $0["content"] = "texte" } }),
             ("housing", broken("housing") { $0["housing"] = ["proposedOn": "2024-02-05"] }),
             ("reference", broken("") { _ in }),
         ]
@@ -285,6 +291,39 @@ import Testing
                 #expect(message.count > 10 && !message.contains("Error"), "\(message)")
             }
             #expect(try await Self.holdings(world.programme)["households"] == 0)
+            // Each line refused in its transaction is audited as a denied import, by whom.
+            let denied = try await withOwner { owner in
+                let rows = try await owner.query(
+                    """
+                    SELECT count(*)::integer FROM audit_log
+                    WHERE action = 'household.import' AND outcome = 'denied' AND user_id = \(world.importer.id)
+                    """, logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
+            #expect(denied >= 10, "\(denied)")
+        }
+    }
+
+    /// A reference given twice in one file is written once, whichever lines run together:
+    /// the same content again is unchanged, another content is refused.
+    @Test func aReferenceGivenTwiceInOneFileIsWrittenOnce() async throws {
+        let world = try await Self.world()
+        let lines = try Self.sampleLines()
+        var other = lines[0]
+        other["orientation"] = lines[1]["orientation"]
+        let file = try Self.jsonl([lines[0], lines[0], other, lines[2]])
+        try await withApp { client in
+            for dryRun in [true, false] {
+                let answer = try await Self.post(client, world, file, dryRun: dryRun)
+                answer.expectProblem(.unprocessableContent)
+                let results = (answer.object["report"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+                #expect(
+                    results.compactMap { $0["outcome"] as? String } == [
+                        "imported", "unchanged", "refused", "imported",
+                    ], "dry run \(dryRun)")
+            }
+            #expect(try await Self.holdings(world.programme)["households"] == 2)
         }
     }
 

@@ -102,17 +102,17 @@ struct NullCharacterMiddleware: RouterMiddleware {
             throw Problem.nullCharacter(field: String(name))
         }
         var request = request
-        if [.post, .put, .patch].contains(request.method) {
-            // An import file is larger, and its lines are checked one by one (`Importer`).
-            let isImport = ImportController.isImport(request.uri.path)
-            let limit = isImport ? ImportController.bodyLimit : context.maxUploadSize
+        // An import file is larger, and its lines are checked one by one (`Importer`): its
+        // route reads it itself, once the request is authenticated.
+        if [.post, .put, .patch].contains(request.method), !ImportController.isImport(request.uri.path) {
+            let limit = context.maxUploadSize
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: limit)
             } catch is NIOTooManyBytesError {
                 throw Problem.payloadTooLarge(limit: limit)
             }
-            if !isImport, let field = Request.fieldWithNullCharacter(in: body) {
+            if let field = Request.fieldWithNullCharacter(in: body) {
                 throw Problem.nullCharacter(field: field)
             }
         }

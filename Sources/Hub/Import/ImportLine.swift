@@ -44,6 +44,8 @@ struct ImportLine {
         if !(1...100).contains(reference.length) {
             refusals.add(
                 field: "reference", "La référence du ménage chez l'importateur est requise (100 caractères au plus).")
+        } else if reference.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            refusals.add(field: "reference", "La référence ne peut pas contenir de caractère de contrôle.")
         }
         if !(object["orientation"] is [String: Any]) {
             refusals.add(field: "orientation", "L'orientation du ménage est requise : le corps de POST /v1/households.")

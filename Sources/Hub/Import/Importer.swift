@@ -61,12 +61,13 @@ struct Importer: Sendable {
     func importAll(
         parallel: Int, next: () throws -> (number: Int, bytes: [UInt8])?, emit: (Result) throws -> Void
     ) async throws {
-        // A dry run writes nothing: a reference given twice in the file is caught here.
-        var seen: [String: [UInt8]] = [:]
         try await withThrowingTaskGroup(of: Result.self) { group in
             var done: [Int: Result] = [:]
             var order: [Int] = []
-            var running = 0
+            // The lines being written, by number: their reference and digest.
+            var writing: [Int: (reference: String, digest: [UInt8])] = [:]
+            // A dry run writes nothing: what its earlier lines would have imported.
+            var seen: [String: [UInt8]] = [:]
             func flush() throws {
                 while let first = order.first, let result = done.removeValue(forKey: first) {
                     order.removeFirst()
@@ -75,53 +76,65 @@ struct Importer: Sendable {
             }
             func collectOne() async throws {
                 guard let result = try await group.next() else { return }
-                running -= 1
+                if let line = writing.removeValue(forKey: result.line), dryRun, result.outcome != .refused {
+                    seen[line.reference] = line.digest
+                }
                 done[result.line] = result
                 try flush()
             }
             while let (number, bytes) = try next() {
+                // A request answered 503 (deadline, database lost) stops reading its file.
+                try Task.checkCancellation()
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 order.append(number)
-                if let early = precheck(number, bytes, seen: &seen) {
-                    done[number] = early
+                let line: ImportLine
+                do {
+                    line = try ImportLine(bytes)
+                } catch let error as ImportRefusals {
+                    done[number] = Result(
+                        line: number, reference: nil, outcome: .refused, householdId: nil, householdReference: nil,
+                        refusals: error.refusals)
                     try flush()
                     continue
                 }
+                // One household per reference at a time: a reference given twice in the file is
+                // written once, then found, whatever `parallel` is.
+                while writing.values.contains(where: { $0.reference == line.reference }) { try await collectOne() }
+                if let earlier = seen[line.reference] {
+                    done[number] =
+                        earlier == line.digest
+                        ? Result(
+                            line: number, reference: line.reference, outcome: .unchanged, householdId: nil,
+                            householdReference: nil, refusals: [])
+                        : refused(number, line, ImportRefusals(field: "reference", Self.otherContent(line.reference)))
+                    try flush()
+                    continue
+                }
+                writing[number] = (line.reference, line.digest)
                 group.addTask { try await importLine(number, bytes) }
-                running += 1
-                while running >= parallel { try await collectOne() }
+                while writing.count >= parallel { try await collectOne() }
             }
-            while running > 0 { try await collectOne() }
+            while !writing.isEmpty { try await collectOne() }
             try flush()
         }
     }
 
-    /// What can be said of a line before its transaction: unreadable, or (on a dry run) its
-    /// reference already met earlier in the file. Nil: the line is to be written.
-    private func precheck(_ number: Int, _ bytes: [UInt8], seen: inout [String: [UInt8]]) -> Result? {
-        let line: ImportLine
-        do {
-            line = try ImportLine(bytes)
-        } catch {
-            return Result(
-                line: number, reference: nil, outcome: .refused, householdId: nil, householdReference: nil,
-                refusals: error.refusals)
+    /// One line, read once already, in its transaction. A refused line is audited as a denied
+    /// import: its own records went with its rollback.
+    private func importLine(_ number: Int, _ bytes: [UInt8]) async throws -> Result {
+        guard let line = try? ImportLine(bytes) else { preconditionFailure("read by importAll") }
+        let result = try await outcome(of: line, number)
+        if result.outcome == .refused {
+            try await client.withActor(actor, logger: logger) { connection in
+                try await connection.append(
+                    "household.import", Disclosure(households: [], levels: [], outcome: .denied), actor: actor,
+                    requestID: requestID, logger: logger)
+            }
         }
-        guard dryRun else { return nil }
-        if let earlier = seen[line.reference] {
-            return earlier == line.digest
-                ? Result(
-                    line: number, reference: line.reference, outcome: .unchanged, householdId: nil,
-                    householdReference: nil, refusals: [])
-                : refused(number, line, ImportRefusals(field: "reference", Self.otherContent(line.reference)))
-        }
-        seen[line.reference] = line.digest
-        return nil
+        return result
     }
 
-    /// One line, checked by `precheck`, in its transaction.
-    private func importLine(_ number: Int, _ bytes: [UInt8]) async throws -> Result {
-        guard let line = try? ImportLine(bytes) else { preconditionFailure("checked by precheck") }
+    private func outcome(of line: ImportLine, _ number: Int) async throws -> Result {
         do {
             let (household, outcome) = try await write(line)
             return Result(
@@ -140,6 +153,16 @@ struct Importer: Sendable {
                 ImportRefusals(
                     field: "reference",
                     "La référence « \(line.reference) » vient d'être importée par un autre import : relancez celui-ci, la ligne sera reconnue."
+                ))
+        } catch let error as PSQLError where !error.meansDatabaseUnavailable {
+            // The SQLSTATE only: the server's detail can quote the line's values.
+            let state = error.serverInfo?[.sqlState] ?? "-"
+            logger.error("import: a line's transaction failed", metadata: ["sqlstate": "\(state)"])
+            return refused(
+                number, line,
+                ImportRefusals(
+                    field: nil,
+                    "La base de données a refusé ce ménage (code \(state)) : rien n'en est écrit. Réessayez ; si le refus persiste, transmettez ce code au support."
                 ))
         }
     }
@@ -183,7 +206,7 @@ struct Importer: Sendable {
 
     struct HouseholdRef: Sendable {
         let id: UUID
-        let reference: String
+        let reference: String?
     }
 
     /// The line's facts, each by its API call, in the order of the path.
@@ -210,7 +233,7 @@ struct Importer: Sendable {
         if var acceptance = line.object("acceptance") {
             // The référent by e-mail, as an importer knows them; the importing user by default.
             if let email = acceptance.removeValue(forKey: "referentEmail") {
-                guard let email = email as? String,
+                guard let email = email as? String, !email.contains("\0"),
                     let referent = try await ImportStore.referent(email: email, on: connection, logger: logger)
                 else {
                     throw ImportRefusals(
@@ -236,9 +259,12 @@ struct Importer: Sendable {
             }
             let draft = try await call(.post, "/diagnostics", nil, field: field)
             let path = "/diagnostics/\(draft.object["id"] as? String ?? "")"
-            let content = try await call(
-                .put, path, diagnostic["content"] as? [String: Any] ?? [:], field: "\(field).content",
-                ifMatch: draft.etag)
+            guard let body = diagnostic["content"] as? [String: Any] else {
+                throw ImportRefusals(
+                    field: "\(field).content",
+                    "Le contenu du diagnostic est requis : le corps de PUT …/diagnostics/{id}.")
+            }
+            let content = try await call(.put, path, body, field: "\(field).content", ifMatch: draft.etag)
             if let validatedOn = diagnostic["validatedOn"] {
                 try await call(
                     .post, path + "/validate", ["validatedOn": validatedOn], field: field, ifMatch: content.etag)
@@ -284,6 +310,17 @@ extension Importer {
         }
         if let unexpected = housing.keys.sorted().first(where: { !Self.housingFields.contains($0) }) {
             throw ImportRefusals(field: "housing.\(unexpected)", "Le champ « \(unexpected) » n'est pas attendu.")
+        }
+        for (key, value) in housing.sorted(by: { $0.key < $1.key }) {
+            let expected: (Bool, String) =
+                switch key {
+                case "flat", "answer", "calDecision", "lease": (value is [String: Any], "un objet")
+                case "alerts": (value is [[String: Any]], "une liste d'objets")
+                default: (value is String, "une chaîne")
+                }
+            guard expected.0 else {
+                throw ImportRefusals(field: "housing.\(key)", "Le champ « \(key) » doit être \(expected.1).")
+            }
         }
         var flatID = housing["flatId"] as? String
         if let flat = housing["flat"] as? [String: Any] {
@@ -400,11 +437,14 @@ enum ImportStore {
     static func find(_ reference: String, on connection: PostgresConnection, logger: Logger) async throws -> Known? {
         let rows = try await connection.query(
             """
-            SELECT i.household_id, h.reference, i.content_sha256 FROM household_imports i
-            JOIN households h ON h.id = i.household_id
+            SELECT i.household_id, (SELECT h.reference FROM households h WHERE h.id = i.household_id),
+                   i.content_sha256
+            FROM household_imports i
             WHERE i.lead_organisation_id = app_org_id() AND i.reference = \(reference)
             """, logger: logger)
-        for try await (id, householdReference, digest) in rows.decode((UUID, String, ByteBuffer).self) {
+        // The household may have left the importer's door since (another lead, a consent
+        // ended): its reference is still taken, by the household it was.
+        for try await (id, householdReference, digest) in rows.decode((UUID, String?, ByteBuffer).self) {
             return Known(
                 household: Importer.HouseholdRef(id: id, reference: householdReference),
                 digest: Array(digest.readableBytesView))
