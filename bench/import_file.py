@@ -29,6 +29,7 @@ FIRST_NAMES = ["Awa", "Fatou", "Mariam", "Inès", "Sarah", "Aïcha", "Nadia", "L
 CHILD_NAMES = ["Moussa", "Ibrahim", "Lina", "Adam", "Nour", "Sofia", "Ilyes", "Maïssa"]
 LAST_NAMES = ["Diallo", "Traoré", "Benali", "Martin", "Nguyen", "Camara", "Haddad", "Petit", "Keita", "Moreau"]
 OUTCOMES = ["voluntaryDeparture", "other"]
+PREFIX = "IMPORT"
 
 
 def day(d):
@@ -49,7 +50,7 @@ def household(i, n):
                             "birthDate": day(datetime.date(2012 + k + i % 5, 1 + (i + k) % 12, 1 + k)),
                             "relation": "child"})
     line = {
-        "reference": f"IMPORT-{i + 1:05d}",
+        "reference": f"{PREFIX}-{i + 1:05d}",
         "orientation": {
             "orientedOn": day(oriented),
             "persons": persons,
@@ -146,7 +147,10 @@ def main():
     parser.add_argument("--households", type=int, default=30)
     parser.add_argument("--count", metavar="FILE", help="count what FILE holds instead of writing a file")
     parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument("--prefix", default="IMPORT", help="the references' prefix (unique per lead organisation)")
     args = parser.parse_args()
+    global PREFIX
+    PREFIX = args.prefix
     if args.count:
         json.dump(count(args.count, args.year), sys.stdout, sort_keys=True)
         sys.stdout.write("\n")
