@@ -27,8 +27,11 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         let context = identified
         let race = Race()
         let lost: @Sendable () -> Void = { Task { await race.finish(.failure(ConnectionLost())) } }
-        let work = ConnectionWait.$connectionLost.withValue(lost) {
-            Task {
+        // The hook is set inside the task, with the async `withValue`: the synchronous one,
+        // wrapping the task's creation, crashed the release build on the first request (Swift
+        // 6.3.1; the debug build and every test ran fine).
+        let work = Task {
+            await ConnectionWait.$connectionLost.withValue(lost) {
                 do {
                     await race.finish(.success(try await inner.respond(to: request, context: context)))
                 } catch {
