@@ -24,7 +24,16 @@ public enum ConnectionWait {
     /// completed and the query waits forever. A PostgreSQL restart between two queries of one
     /// request does exactly that (the outage scenario, 1 request in 3 runs, and CI). Nothing
     /// of ours can fail that query, so the request is answered without it.
-    @TaskLocal public static var connectionLost: (@Sendable () -> Void)?
+    @TaskLocal public static var connectionLost: ConnectionLostHandler?
+}
+
+/// What `ConnectionWait.connectionLost` calls. A class, not a bare closure: a task-local
+/// holding an optional closure crashed the release build in `swift_task_localValuePush` on
+/// the first request (Swift 6.3.1; the debug build ran every test).
+public final class ConnectionLostHandler: Sendable {
+    private let handler: @Sendable () -> Void
+    public init(_ handler: @escaping @Sendable () -> Void) { self.handler = handler }
+    public func callAsFunction() { handler() }
 }
 
 /// No connection to the database within the request's wait, or a connection lost under it.
@@ -95,7 +104,7 @@ extension PostgresClient {
     /// A request almost always ends before the first look: the cost is one sleeping task.
     fileprivate static func watch(
         _ connection: PostgresConnection, handoff: ConnectionHandoff, deadline: Duration?,
-        lost: (@Sendable () -> Void)?
+        lost: ConnectionLostHandler?
     ) async throws {
         let start = ContinuousClock.now
         var closedSeen = false

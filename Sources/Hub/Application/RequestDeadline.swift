@@ -26,10 +26,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         identified.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
         let context = identified
         let race = Race()
-        let lost: @Sendable () -> Void = { Task { await race.finish(.failure(ConnectionLost())) } }
-        // The hook is set inside the task, with the async `withValue`: the synchronous one,
-        // wrapping the task's creation, crashed the release build on the first request (Swift
-        // 6.3.1; the debug build and every test ran fine).
+        let lost = ConnectionLostHandler { Task { await race.finish(.failure(ConnectionLost())) } }
         let work = Task {
             await ConnectionWait.$connectionLost.withValue(lost) {
                 do {
