@@ -47,12 +47,12 @@ public struct Event: Sendable {
 }
 
 public enum Outbox {
-    /// Records `event` on `connection`, inside the caller's transaction: no event without its
-    /// change, no change without its event. The dispatcher is woken at commit.
     /// Set while a caseload is imported: its facts are history, typed by nobody today, and a
     /// partner is not to receive one notification per imported fact (the import is audited).
     @TaskLocal public static var silenced = false
 
+    /// Records `event` on `connection`, inside the caller's transaction: no event without its
+    /// change, no change without its event. The dispatcher is woken at commit.
     public static func record(_ event: Event, on connection: PostgresConnection, logger: Logger) async throws {
         guard !silenced else { return }
         let audience = event.topic.audience.map(\.rawValue).sorted()

@@ -264,6 +264,11 @@ import Testing
             ),
             ("diagnostics[0].content", broken("content") { editFirst(&$0, "diagnostics") { $0["content"] = "texte" } }),
             ("housing", broken("housing") { $0["housing"] = ["proposedOn": "2024-02-05"] }),
+            ("housing.answer", broken("housing-answer") { $0["housing"] = ["answer": "oui"] }),
+            (
+                "diagnostics[0].surnom",
+                broken("diagnostic-key") { editFirst(&$0, "diagnostics") { $0["surnom"] = "x" } }
+            ),
             ("reference", broken("") { _ in }),
         ]
         var file = try Self.jsonl(cases.map(\.1))

@@ -105,12 +105,11 @@ struct NullCharacterMiddleware: RouterMiddleware {
         // An import file is larger, and its lines are checked one by one (`Importer`): its
         // route reads it itself, once the request is authenticated.
         if [.post, .put, .patch].contains(request.method), !ImportController.isImport(request.uri.path) {
-            let limit = context.maxUploadSize
             let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: limit)
+                body = try await request.collectBody(upTo: context.maxUploadSize)
             } catch is NIOTooManyBytesError {
-                throw Problem.payloadTooLarge(limit: limit)
+                throw Problem.payloadTooLarge(limit: context.maxUploadSize)
             }
             if let field = Request.fieldWithNullCharacter(in: body) {
                 throw Problem.nullCharacter(field: field)

@@ -5,12 +5,42 @@ import Foundation
 /// its history. Each section is the body of the API call that records that fact, as the API
 /// documents it, with the day it happened; the import makes those calls in the order of the
 /// path (`Importer`). The OpenAPI document describes the line as `ImportLine`.
-struct ImportLine {
+///
+/// Sendable by hand: its sections are JSONSerialization's values, never changed once read,
+/// and a line is read once, then written by the task that imports it.
+struct ImportLine: @unchecked Sendable {
     /// The sections of a line, in the order their facts are recorded.
     static let fields: Set<String> = [
         "reference", "orientation", "decline", "acceptance", "careTeam", "consents", "diagnostics", "contract",
         "housing", "meetings", "aids", "end",
     ]
+    /// The parts of a diagnostic, and of `housing` with the kind of value each holds.
+    static let diagnosticFields: Set<String> = ["content", "validatedOn"]
+    static let housingFields: [String: Kind] = [
+        "flat": .object, "flatId": .text, "proposedOn": .text, "answer": .object, "calDecision": .object,
+        "lease": .object, "entryInspectionOn": .text, "alerts": .objects,
+    ]
+
+    enum Kind {
+        case object, objects, text
+
+        func holds(_ value: Any) -> Bool {
+            switch self {
+            case .object: value is [String: Any]
+            case .objects: value is [[String: Any]]
+            case .text: value is String
+            }
+        }
+
+        var french: String {
+            switch self {
+            case .object: "un objet"
+            case .objects: "une liste d'objets"
+            case .text: "une chaîne"
+            }
+        }
+    }
+
     /// Longer lines are refused without being read further: the API's own body limit.
     static let maximumBytes = HubRequestContext.bodyLimit
 
@@ -37,9 +67,7 @@ struct ImportLine {
             )
         }
         var refusals = ImportRefusals()
-        for key in object.keys.sorted() where !Self.fields.contains(key) {
-            refusals.add(field: key, "Le champ « \(key) » n'est pas attendu.")
-        }
+        refusals.addUnexpected(in: object, allowed: Self.fields)
         let reference = (object["reference"] as? String)?.trimmingCharacters(in: .whitespaces) ?? ""
         if !(1...100).contains(reference.length) {
             refusals.add(
@@ -60,6 +88,22 @@ struct ImportLine {
         for key in ["careTeam", "consents", "diagnostics", "meetings", "aids"] where object[key] != nil {
             if !(object[key] is [[String: Any]]) {
                 refusals.add(field: key, "Le champ « \(key) » doit être une liste d'objets.")
+            }
+        }
+        for (index, diagnostic) in (object["diagnostics"] as? [[String: Any]] ?? []).enumerated() {
+            let field = "diagnostics[\(index)]"
+            refusals.addUnexpected(in: diagnostic, allowed: Self.diagnosticFields, prefix: "\(field).")
+            if !(diagnostic["content"] is [String: Any]) {
+                refusals.add(
+                    field: "\(field).content",
+                    "Le contenu du diagnostic est requis : le corps de PUT …/diagnostics/{id}.")
+            }
+        }
+        if let housing = object["housing"] as? [String: Any] {
+            refusals.addUnexpected(in: housing, allowed: Set(Self.housingFields.keys), prefix: "housing.")
+            for (key, value) in housing.sorted(by: { $0.key < $1.key }) {
+                guard let kind = Self.housingFields[key], !kind.holds(value) else { continue }
+                refusals.add(field: "housing.\(key)", "Le champ « \(key) » doit être \(kind.french).")
             }
         }
         guard refusals.isEmpty else { throw refusals }
@@ -89,6 +133,13 @@ struct ImportRefusals: Error, Sendable, Encodable {
 
     var isEmpty: Bool { refusals.isEmpty }
     mutating func add(field: String?, _ message: String) { refusals.append(Refusal(field: field, message: message)) }
+
+    /// A refusal for each key of `object` not in `allowed`, named with `prefix`.
+    mutating func addUnexpected(in object: [String: Any], allowed: Set<String>, prefix: String = "") {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            add(field: prefix + key, "Le champ « \(key) » n'est pas attendu.")
+        }
+    }
 }
 
 /// Reads a file as lines in bounded memory: a line longer than `ImportLine.maximumBytes` is

@@ -111,7 +111,7 @@ struct Importer: Sendable {
                     continue
                 }
                 writing[number] = (line.reference, line.digest)
-                group.addTask { try await importLine(number, bytes) }
+                group.addTask { try await importLine(number, line) }
                 while writing.count >= parallel { try await collectOne() }
             }
             while !writing.isEmpty { try await collectOne() }
@@ -119,10 +119,9 @@ struct Importer: Sendable {
         }
     }
 
-    /// One line, read once already, in its transaction. A refused line is audited as a denied
-    /// import: its own records went with its rollback.
-    private func importLine(_ number: Int, _ bytes: [UInt8]) async throws -> Result {
-        guard let line = try? ImportLine(bytes) else { preconditionFailure("read by importAll") }
+    /// One line in its transaction. A refused line is audited as a denied import: its own
+    /// records went with its rollback.
+    private func importLine(_ number: Int, _ line: ImportLine) async throws -> Result {
         let result = try await outcome(of: line, number)
         if result.outcome == .refused {
             try await client.withActor(actor, logger: logger) { connection in
@@ -142,9 +141,9 @@ struct Importer: Sendable {
                 householdReference: dryRun ? nil : household.reference, refusals: [])
         } catch let refusals as ImportRefusals {
             return refused(number, line, refusals)
-        } catch let rollback as DryRunRollback {
+        } catch is DryRunRollback {
             return Result(
-                line: number, reference: line.reference, outcome: rollback.outcome, householdId: nil,
+                line: number, reference: line.reference, outcome: .imported, householdId: nil,
                 householdReference: nil, refusals: [])
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             // Two imports of one reference at once: the other one kept it first.
@@ -177,8 +176,9 @@ struct Importer: Sendable {
         "La référence « \(reference) » est déjà importée avec un autre contenu : rien n'est fusionné. Corrigez ce ménage dans le hub, ou donnez-lui une autre référence."
     }
 
-    /// A dry run's way out of its transaction: thrown after the last call, it rolls back.
-    private struct DryRunRollback: Error { let outcome: Outcome }
+    /// A dry run's way out of its transaction: thrown after the last call, it rolls back what
+    /// the line would have imported.
+    private struct DryRunRollback: Error {}
 
     /// One household in one transaction: its reference looked up, its facts recorded, the
     /// import kept and audited.
@@ -188,7 +188,6 @@ struct Importer: Sendable {
                 guard known.digest == line.digest else {
                     throw ImportRefusals(field: "reference", Self.otherContent(line.reference))
                 }
-                if dryRun { throw DryRunRollback(outcome: .unchanged) }
                 return (known.household, .unchanged)
             }
             let household = try await AmbientTransaction.$connection.withValue(connection) {
@@ -199,7 +198,7 @@ struct Importer: Sendable {
             try await ImportStore.keep(line, household: household.id, by: actor, on: connection, logger: logger)
             try await connection.append(
                 "household.import", .changed([household.id]), actor: actor, requestID: requestID, logger: logger)
-            if dryRun { throw DryRunRollback(outcome: .imported) }
+            if dryRun { throw DryRunRollback() }
             return (household, .imported)
         }
     }
@@ -219,6 +218,7 @@ struct Importer: Sendable {
             let reference = oriented.object["reference"] as? String
         else { throw ImportRefusals(field: "orientation", "L'orientation n'a pas rendu de ménage.") }
         let household = "/v1/households/\(id)"
+        @discardableResult
         func call(
             _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]?, field: String,
             ifMatch: String? = nil, as who: Actor? = nil
@@ -253,18 +253,12 @@ struct Importer: Sendable {
             try await call(.post, "/consents", consent, field: "consents[\(index)]")
         }
         for (index, diagnostic) in line.list("diagnostics").enumerated() {
+            // Its parts were checked with the line (`ImportLine`).
             let field = "diagnostics[\(index)]"
-            if let unexpected = diagnostic.keys.sorted().first(where: { !["content", "validatedOn"].contains($0) }) {
-                throw ImportRefusals(field: "\(field).\(unexpected)", "Le champ « \(unexpected) » n'est pas attendu.")
-            }
             let draft = try await call(.post, "/diagnostics", nil, field: field)
             let path = "/diagnostics/\(draft.object["id"] as? String ?? "")"
-            guard let body = diagnostic["content"] as? [String: Any] else {
-                throw ImportRefusals(
-                    field: "\(field).content",
-                    "Le contenu du diagnostic est requis : le corps de PUT …/diagnostics/{id}.")
-            }
-            let content = try await call(.put, path, body, field: "\(field).content", ifMatch: draft.etag)
+            let content = try await call(
+                .put, path, diagnostic["content"] as? [String: Any], field: "\(field).content", ifMatch: draft.etag)
             if let validatedOn = diagnostic["validatedOn"] {
                 try await call(
                     .post, path + "/validate", ["validatedOn": validatedOn], field: field, ifMatch: content.etag)
@@ -274,9 +268,7 @@ struct Importer: Sendable {
             try await call(.post, "/contracts", contract, field: "contract")
         }
         if let housing = line.object("housing") {
-            try await recordHousing(housing, household: household) {
-                try await call($0, $1, $2, field: $3, ifMatch: $4, as: $5)
-            }
+            try await recordHousing(housing, household: household)
         }
         for (index, meeting) in line.list("meetings").enumerated() {
             try await call(.post, "/meetings", meeting, field: "meetings[\(index)]")
@@ -292,72 +284,57 @@ struct Importer: Sendable {
 }
 
 extension Importer {
-    static let housingFields: Set<String> = [
-        "flat", "flatId", "proposedOn", "answer", "calDecision", "lease", "entryInspectionOn", "alerts",
-    ]
-
     /// The flat, its proposal, the household's answer, the CAL's decision and the alerts are
     /// the bailleur's (recorded as `landlord`); the lease and the entry are the référent's.
-    fileprivate func recordHousing(
-        _ housing: [String: Any], household: String,
-        call: (HTTPRequest.Method, String, [String: Any]?, String, String?, Actor?) async throws -> ImportAPI.Answer
-    ) async throws {
+    /// The section's parts were checked with the line (`ImportLine`).
+    fileprivate func recordHousing(_ housing: [String: Any], household: String) async throws {
         guard let landlord else {
             throw ImportRefusals(
                 field: "housing",
                 "Le logement, la proposition, la décision de la CAL et les alertes sont enregistrés par le bailleur : importez ce ménage par la commande « hub import --landlord-as », au nom d'un chargé de gestion locative du bailleur."
             )
         }
-        if let unexpected = housing.keys.sorted().first(where: { !Self.housingFields.contains($0) }) {
-            throw ImportRefusals(field: "housing.\(unexpected)", "Le champ « \(unexpected) » n'est pas attendu.")
-        }
-        for (key, value) in housing.sorted(by: { $0.key < $1.key }) {
-            let expected: (Bool, String) =
-                switch key {
-                case "flat", "answer", "calDecision", "lease": (value is [String: Any], "un objet")
-                case "alerts": (value is [[String: Any]], "une liste d'objets")
-                default: (value is String, "une chaîne")
-                }
-            guard expected.0 else {
-                throw ImportRefusals(field: "housing.\(key)", "Le champ « \(key) » doit être \(expected.1).")
-            }
+        @discardableResult
+        func call(_ path: String, _ body: [String: Any]?, field: String, as who: Actor) async throws
+            -> ImportAPI.Answer
+        {
+            try await api.call(.post, path, body, field: field, as: who, requestID: requestID)
         }
         var flatID = housing["flatId"] as? String
         if let flat = housing["flat"] as? [String: Any] {
-            let created = try await api.call(
-                .post, "/v1/flats", flat, field: "housing.flat", as: landlord, requestID: requestID)
-            flatID = created.object["id"] as? String
+            flatID = try await call("/v1/flats", flat, field: "housing.flat", as: landlord).object["id"] as? String
         }
         guard let flatID else {
             throw ImportRefusals(field: "housing.flat", "Le logement proposé est requis : « flat » ou « flatId ».")
         }
         let proposal = try await call(
-            .post, "/proposals", ["flatId": flatID, "proposedOn": housing["proposedOn"] ?? NSNull()], "housing",
-            nil, landlord)
-        let proposalPath = "/proposals/\(proposal.object["id"] as? String ?? "")"
+            household + "/proposals", ["flatId": flatID, "proposedOn": housing["proposedOn"] ?? NSNull()],
+            field: "housing", as: landlord)
+        let proposalPath = household + "/proposals/\(proposal.object["id"] as? String ?? "")"
         if let answer = housing["answer"] as? [String: Any] {
-            try await call(.post, proposalPath + "/answer", answer, "housing.answer", nil, landlord)
+            try await call(proposalPath + "/answer", answer, field: "housing.answer", as: landlord)
         }
         if var decision = housing["calDecision"] as? [String: Any] {
             decision["proposalId"] = proposal.object["id"]
-            try await call(.post, "/cal-decisions", decision, "housing.calDecision", nil, landlord)
+            try await call(household + "/cal-decisions", decision, field: "housing.calDecision", as: landlord)
         }
         if let lease = housing["lease"] as? [String: Any] {
-            let signed = try await call(.post, "/leases", lease, "housing.lease", nil, nil)
+            let signed = try await call(household + "/leases", lease, field: "housing.lease", as: actor)
             if let entry = housing["entryInspectionOn"] {
                 try await call(
-                    .post, "/leases/\(signed.object["id"] as? String ?? "")/entry", ["entryInspectionOn": entry],
-                    "housing", nil, nil)
+                    household + "/leases/\(signed.object["id"] as? String ?? "")/entry", ["entryInspectionOn": entry],
+                    field: "housing", as: actor)
             }
         }
         for (index, alert) in (housing["alerts"] as? [[String: Any]] ?? []).enumerated() {
             var alert = alert
             let resolution = alert.removeValue(forKey: "resolution") as? [String: Any]
-            let reported = try await call(.post, "/alerts", alert, "housing.alerts[\(index)]", nil, landlord)
+            let reported = try await call(
+                household + "/alerts", alert, field: "housing.alerts[\(index)]", as: landlord)
             if let resolution {
                 try await call(
-                    .post, "/alerts/\(reported.object["id"] as? String ?? "")/resolve", resolution,
-                    "housing.alerts[\(index)].resolution", nil, landlord)
+                    household + "/alerts/\(reported.object["id"] as? String ?? "")/resolve", resolution,
+                    field: "housing.alerts[\(index)].resolution", as: landlord)
             }
         }
     }
