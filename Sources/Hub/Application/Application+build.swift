@@ -19,7 +19,7 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
         client: client, migrator: migrator, session: configuration.session,
         destinations: configuration.notify.webhookPolicy, disclosure: configuration.disclosure,
         connectionWait: configuration.database.connectionWait, queryDeadline: configuration.database.queryDeadline,
-        emailConfigured: configuration.notify.smtp != nil)
+        emailConfigured: configuration.notify.smtp != nil, publicURL: configuration.notify.publicURL)
     var services: [any Service] = [client]
     if configuration.dispatcherEnabled {
         services.append(Dispatcher(client: client, configuration: configuration.notify, logger: logger))
@@ -53,7 +53,7 @@ func buildApplication(_ configuration: HubConfiguration) throws -> some Applicat
 func buildRouter(
     client: PostgresClient, migrator: Migrator, session: SessionPolicy, destinations: DestinationPolicy,
     disclosure: DisclosurePolicy, connectionWait: Duration, queryDeadline: Duration = .seconds(10),
-    emailConfigured: Bool = false
+    emailConfigured: Bool = false, publicURL: String = "http://127.0.0.1:8080"
 ) -> Router<HubRequestContext> {
     // HEAD is answered as GET without its body, by the same handler (and its audit).
     let router = Router(context: HubRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -65,6 +65,12 @@ func buildRouter(
     addRoutes(
         to: router, client: client, migrator: migrator, session: session, destinations: destinations,
         disclosure: disclosure, emailConfigured: emailConfigured)
+    if let pages = ConsolePages.shared {
+        ConsoleController(
+            client: client, signIn: SignIn(client: client, policy: session),
+            security: ConsoleSecurity(publicURL: publicURL), pages: pages
+        ).addRoutes(to: router)
+    }
     addMethodNotAllowed(to: router)
     return router
 }

@@ -12,6 +12,9 @@ struct HubRequestContext: RequestContext {
 
     var coreContext: CoreRequestContextStorage
     var actor: Actor?
+    /// The console's CSRF token, derived from the session cookie (`ConsoleCookies`): every
+    /// form of a page carries it.
+    var csrfToken: String?
     let remoteAddress: SocketAddress?
 
     init(source: ApplicationRequestContextSource) {
@@ -36,17 +39,20 @@ struct HubRequestContext: RequestContext {
 
 /// The context of every route behind sign-in: its actor is not optional. A route group reaches
 /// it by transforming `HubRequestContext` once a middleware has found the actor: today the
-/// bearer token's (`AuthenticationMiddleware`), next the console's session cookie's. A request
+/// bearer token's (`AuthenticationMiddleware`) or the console's session cookie's
+/// (`ConsoleSessionMiddleware`). A request
 /// no middleware authenticated never gets here (401).
 struct AuthenticatedContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let actor: Actor
+    let csrfToken: String?
     let remoteAddress: SocketAddress?
 
     init(context: HubRequestContext) throws {
         guard let actor = context.actor else { throw Problem.unauthenticated }
         coreContext = context.coreContext
         self.actor = actor
+        csrfToken = context.csrfToken
         remoteAddress = context.remoteAddress
     }
 

@@ -64,7 +64,11 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        response.headers[.referrerPolicy] = "no-referrer"
+        // The console's pages send theirs to their own origin (`ConsolePages.page`): a form
+        // posted under `no-referrer` carries `Origin: null`, which the console refuses.
+        if response.headers[.referrerPolicy] == nil {
+            response.headers[.referrerPolicy] = "no-referrer"
+        }
         return response
     }
 }
@@ -119,7 +123,8 @@ struct NullCharacterMiddleware: RouterMiddleware {
     }
 }
 
-/// Turns every error into problem+json. Anything that is not a `Problem` is logged with
+/// Turns every error into problem+json, or a French page for a browser on the console.
+/// Anything that is not a `Problem` is logged with
 /// the request id and answered as a 500 that shows no internals.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
@@ -130,17 +135,17 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
-            return try problem.response(from: request, context: context)
+            return try answer(problem, request, context)
         } catch let error as any HTTPResponseError {
-            return try Problem.forStatus(error.status).response(from: request, context: context)
+            return try answer(Problem.forStatus(error.status), request, context)
         } catch let error as PSQLError where error.meansDatabaseUnavailable {
             context.logger.warning(
                 "database unavailable",
                 metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")", "code": "\(error.code)"])
-            return try Problem.databaseUnavailable.response(from: request, context: context)
+            return try answer(Problem.databaseUnavailable, request, context)
         } catch is DatabaseUnavailable {
             context.logger.warning("database unavailable: no connection within the wait")
-            return try Problem.databaseUnavailable.response(from: request, context: context)
+            return try answer(Problem.databaseUnavailable, request, context)
         } catch let error as PSQLError {
             // The SQLSTATE and the server's message, never the detail: the detail quotes values.
             context.logger.error(
@@ -149,12 +154,20 @@ struct ProblemMiddleware: RouterMiddleware {
                     "sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")",
                     "message": "\(error.serverInfo?[.message] ?? "\(error.code)")",
                 ])
-            return try Problem.internal.response(from: request, context: context)
+            return try answer(Problem.internal, request, context)
         } catch {
             // The type, not the description: an error's description can quote values.
             context.logger.error("unexpected error", metadata: ["error_type": "\(type(of: error))"])
-            return try Problem.internal.response(from: request, context: context)
+            return try answer(Problem.internal, request, context)
         }
+    }
+
+    /// A browser on the console's pages reads a French error page; everyone else problem+json.
+    private func answer(_ problem: Problem, _ request: Request, _ context: Context) throws -> Response {
+        if ConsolePages.wantsPage(request), let pages = ConsolePages.shared {
+            return pages.errorPage(problem, requestID: context.id)
+        }
+        return try problem.response(from: request, context: context)
     }
 }
 

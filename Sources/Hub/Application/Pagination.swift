@@ -22,18 +22,23 @@ struct PageRequest {
         } else {
             limit = Self.defaultLimit
         }
-        if let raw = query["cursor"] {
-            // A cursor is one the hub gave: a key decoding to a NUL is no sort key of ours.
-            guard !raw.isEmpty, let data = Data(base64URLEncoded: String(raw)),
-                let key = String(data: data, encoding: .utf8),
-                !key.contains("\0")
-            else {
-                throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
-            }
-            after = key
-        } else {
-            after = nil
+        after = try query["cursor"].map { try Self.key(ofCursor: String($0)) }
+    }
+
+    /// A page of `limit` after a cursor the hub gave (a console form carries it in its body).
+    init(limit: Int = defaultLimit, cursor: String?) throws {
+        self.limit = limit
+        after = try cursor.map(Self.key(ofCursor:))
+    }
+
+    private static func key(ofCursor raw: String) throws -> String {
+        // A cursor is one the hub gave: a key decoding to a NUL is no sort key of ours.
+        guard !raw.isEmpty, let data = Data(base64URLEncoded: raw), let key = String(data: data, encoding: .utf8),
+            !key.contains("\0")
+        else {
+            throw Problem.badRequest("Le paramètre « cursor » n'est pas reconnu.", field: "cursor")
         }
+        return key
     }
 
     /// Asks the database for one more row than the page holds, to know whether a next page exists.

@@ -83,7 +83,6 @@ struct HouseholdsController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<HouseholdSummary> {
-        let actor = context.actor
         let page = try PageRequest(request)
         let query = request.uri.queryParameters
         var filter = HouseholdStore.ListFilter()
@@ -115,6 +114,15 @@ struct HouseholdsController {
             }
             filter.search = term
         }
+        return try await households(filter, page: page, context: context)
+    }
+
+    /// The households the actor may see, newest first, and the list's audit record: the API's
+    /// list and the console's « Mes ménages » both read through here.
+    func households(_ filter: HouseholdStore.ListFilter, page: PageRequest, context: AuthenticatedContext)
+        async throws -> Page<HouseholdSummary>
+    {
+        let actor = context.actor
         let after = try page.after.map(TimeCursor.decode)
         // Evaluators and administrators never pass the door (R1, R9): the policies would
         // return nothing; the answer says why.
@@ -235,16 +243,24 @@ struct HouseholdsController {
     {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewNoteRequest.self, context: context)
+        let note = try await writeNote(body.body, level: body.level, household: id, context: context)
+        return EditedResponse(status: .created, response: note)
+    }
+
+    /// A note written through the door (R6: it belongs to the writer's organisation), from
+    /// the API or the console's form.
+    func writeNote(_ text: String, level raw: String?, household id: UUID, context: AuthenticatedContext)
+        async throws -> NoteRecord
+    {
         try check(
-            (1...20000).contains(body.body.trimmed.length), field: "body",
+            (1...20000).contains(text.trimmed.length), field: "body",
             "La note doit compter de 1 à 20 000 caractères.")
-        let noteLevel = try level(body.level, default: .secret, field: "level")
-        let note = try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
+        let noteLevel = try level(raw, default: .secret, field: "level")
+        return try await gate.run(id, action: "note.add", context: context) { connection, actor, _ in
             let note = try await HouseholdStore.addNote(
-                body.body.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
+                text.trimmed, level: noteLevel, household: id, by: actor, on: connection, logger: context.logger)
             return (note, .changed([noteLevel]))
         }
-        return EditedResponse(status: .created, response: note)
     }
 
     struct BreakGlassResponse: ResponseEncodable {

@@ -18,6 +18,8 @@ enum DemoData {
         let roles: Set<Role>
         let bound: Bool
         let note: String
+        /// A person may act for several organisations, one at a time, chosen at sign-in.
+        var alsoMemberOf: [(organisation: String, roles: Set<Role>, bound: Bool)] = []
     }
 
     static let organisations: [(String, OrganisationKind)] = [
@@ -74,6 +76,11 @@ enum DemoData {
             organisation: "Conseil départemental de l'Essonne",
             roles: [.socialWorker], bound: true, note: "éducateur ASE"),
         .init(
+            email: "amina.kone@essonne.demo", name: "Amina Koné", organisation: "Conseil départemental de l'Essonne",
+            roles: [.socialWorker], bound: true,
+            note: "assistante sociale du département, aussi à la Croix-Rouge : choisit à la connexion",
+            alsoMemberOf: [("Croix-Rouge française", [.socialWorker], true)]),
+        .init(
             email: "ines.garcia@actionlogement.demo", name: "Inès Garcia", organisation: "Action Logement Services",
             roles: [.housingOfficer], bound: false, note: "conseillère Action Logement"),
         .init(
@@ -99,7 +106,10 @@ enum DemoData {
                 email: user.email, displayName: user.name, passwordHash: hash,
                 memberships: [
                     .init(organisationID: ids[user.organisation]!, roles: user.roles, boundBySecret: user.bound)
-                ],
+                ]
+                    + user.alsoMemberOf.map {
+                        .init(organisationID: ids[$0.organisation]!, roles: $0.roles, boundBySecret: $0.bound)
+                    },
                 on: connection, logger: logger)
         }
         try await loadHousehold(on: connection, logger: logger)
@@ -259,7 +269,9 @@ enum DemoData {
             )
         }
         lines.append("")
-        lines.append("Se connecter : POST /v1/sessions {\"email\", \"password\", \"organisationId\"}")
+        lines.append(
+            "La console : /connexion dans un navigateur. L'API : POST /v1/sessions {\"email\", \"password\", \"organisationId\"}"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import Tenancy
+
+/// The console's templates (Resources/console/*.mustache, Hummingbird's swift-mustache),
+/// read once per process, and its stylesheet.
+struct ConsolePages: Sendable {
+    let library: MustacheLibrary
+    let stylesheet: ByteBuffer
+
+    /// Nil only if the binary was built without its resources: pages then answer 500 and
+    /// errors stay problem+json.
+    static let shared: ConsolePages? = {
+        do { return try load() } catch {
+            Logger(label: "hub").critical("console: templates missing or invalid", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }()
+
+    static func load() throws -> ConsolePages {
+        guard let directory = Bundle.module.url(forResource: "console", withExtension: nil) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        var library = MustacheLibrary()
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where file.hasSuffix(".mustache") {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            try library.register(text, named: String(file.dropLast(".mustache".count)))
+        }
+        let css = try Data(contentsOf: directory.appendingPathComponent("console.css"))
+        return ConsolePages(library: library, stylesheet: ByteBuffer(data: css))
+    }
+
+    /// A page: French HTML, never stored by a cache (the security headers' `no-store`), its
+    /// referrer sent to its own origin only, so that its forms carry an Origin the hub checks.
+    func page(_ template: String, _ view: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(view, withTemplate: template) ?? ""
+        return Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .referrerPolicy: "same-origin"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A 303 to a page of the console (post-redirect-get).
+    static func redirect(to location: String, cookies: [Cookie] = []) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
+    }
+
+    // MARK: Error pages
+
+    struct ErrorView {
+        let shell: Shell?
+        let heading: String
+        let detail: String
+        let advice: String
+        let link: String
+        let linkText: String
+        let status: Int
+        let requestId: String
+        let isError: Bool
+    }
+
+    /// The French page of a problem. A household the reader may not see and one that does
+    /// not exist give the same page (R7): its words come from the problem, which is the same.
+    func errorPage(_ problem: Problem, requestID: String, shell: Shell? = nil) -> Response {
+        let (heading, advice): (String, String) =
+            switch problem.status.code {
+            case 401: ("Connexion requise", "Connectez-vous pour continuer.")
+            case 403: ("Accès refusé", "Si vous pensez devoir y accéder, adressez-vous à votre responsable.")
+            case 404:
+                (
+                    "Page introuvable",
+                    "Vérifiez l'adresse, ou retrouvez le ménage depuis votre liste : un dossier que vous ne suivez pas n'y figure pas."
+                )
+            case 429: ("Trop de tentatives", "Patientez quelques minutes avant de réessayer.")
+            case 400..<500: ("Demande refusée", "Revenez à la page précédente et corrigez votre saisie.")
+            case 503: ("Service momentanément indisponible", "Réessayez dans quelques instants.")
+            default:
+                (
+                    "Le service a rencontré un problème",
+                    "Réessayez dans quelques instants. Si le problème persiste, transmettez l'identifiant ci-dessous au support."
+                )
+            }
+        var response = page(
+            "error",
+            ErrorView(
+                shell: shell, heading: heading, detail: problem.detail, advice: advice,
+                link: problem.status == .unauthorized ? "/connexion" : "/",
+                linkText: problem.status == .unauthorized
+                    ? "Se connecter" : "Revenir à l'accueil", status: problem.status.code, requestId: requestID,
+                isError: problem.status.code >= 400),
+            status: problem.status)
+        for field in problem.headers where field.name != .wwwAuthenticate { response.headers.append(field) }
+        return response
+    }
+
+    /// Whether an error should be answered as a page rather than problem+json: a browser
+    /// (it asks for HTML) on a path that is not the API's.
+    static func wantsPage(_ request: Request) -> Bool {
+        let path = request.uri.path
+        guard !path.hasPrefix("/v1/"), path != "/v1", !path.hasPrefix("/health"), path != "/openapi.json" else {
+            return false
+        }
+        return request.headers[.accept]?.contains("text/html") == true
+    }
+}
+
+/// What the layout shows of the signed-in person, and the CSRF token its sign-out form
+/// carries.
+struct Shell: Sendable {
+    let userName: String
+    let organisationName: String
+    let csrf: String
+    let worksOnHouseholds: Bool
+    var onHouseholds = false
+
+    init(_ me: Me, actor: Actor, csrf: String) {
+        userName = me.user.displayName
+        organisationName = me.organisation.name
+        self.csrf = csrf
+        worksOnHouseholds = AccessRules.worksOnHouseholds(actor)
+    }
+}
