@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the test suite against a throwaway PostgreSQL cluster (deleted on exit, Ctrl-C included).
 # Extra arguments go to `swift test`, e.g. `bash deploy/test.sh --filter TenancyTests`.
-# A full run (no arguments) then runs schemathesis (Tests/contract/schemathesis.sh),
+# A full run (no arguments) then runs the browser tests and schemathesis against one demo hub
+# (Tests/demo_hub.sh),
 # Tests/scenarios/notify_crash.py (the hub SIGKILLed
 # mid-delivery, the SMTP server restarted, two hub processes on one database) and
 # Tests/scenarios/db_outage.py (PostgreSQL stopped and restarted under load, then SIGTERM).
@@ -78,12 +79,12 @@ if [[ $status -eq 0 ]]; then
     python3 Tests/contract/check_answers.py Sources/Hub/Resources/openapi.json "$HUB_CONTRACT_RECORD" || status=$?
     echo "test.sh: answers checked against the OpenAPI document, exit $status"
 fi
-# Schemathesis, on a full run only: every operation of the document against a demo hub of
-# its own on this cluster, capped at 4 minutes (Tests/contract/schemathesis.sh).
+# The browser tests and schemathesis, on a full run only: one demo hub of their own on this
+# cluster (Tests/demo_hub.sh), Chromium capped at 8 minutes and schemathesis at 4.
 if [[ $status -eq 0 && $# -eq 0 ]]; then
     phase_start=$SECONDS
-    bash Tests/contract/schemathesis.sh "$BIN" "$PGDIR" || status=$?
-    echo "test.sh: schemathesis (Tests/contract/schemathesis.sh) exited with $status in $((SECONDS - phase_start)) s"
+    bash Tests/demo_hub.sh "$BIN" "$PGDIR" || status=$?
+    echo "test.sh: browser tests and schemathesis (Tests/demo_hub.sh) exited with $status in $((SECONDS - phase_start)) s"
 fi
 # The scenarios, on a full run only: each takes under two minutes. The outage scenario stops
 # and restarts this very cluster, so it runs last.

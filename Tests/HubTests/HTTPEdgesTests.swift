@@ -10,7 +10,7 @@ import Testing
     @Test func unknownRoutesAndWrongMethodsAreProblems() async throws {
         try await withApp { client in
             try await client.execute(uri: "/v1/nulle-part", method: .get).expectProblem(.notFound)
-            try await client.execute(uri: "/", method: .get).expectProblem(.notFound)
+            try await client.execute(uri: "/nulle-part", method: .get).expectProblem(.notFound)
             let wrong = try await client.execute(uri: "/v1/me", method: .put)
             wrong.expectProblem(.methodNotAllowed)
             #expect(wrong.headers[.allow] == "GET, HEAD, OPTIONS")
