@@ -3,7 +3,9 @@
 -- (hub seed-synthetic --bench households), as household.pgbench and timeline.pgbench do with
 -- `\set n random(1, :households)`.
 --
---   wrk ... -s bench/household.lua http://HOST:PORT/ -- IDS_FILE [SUFFIX]
+--   wrk ... -s bench/household.lua http://HOST:PORT/ -- IDS_FILE [SUFFIX [PREFIX]]
+--
+-- PREFIX (default /v1/households/) is /menages/ for the console's household page.
 --
 -- IDS_FILE holds one household id per line; bench/run.sh writes it with psql
 -- (md5('bench-' || n)::uuid for n in 1..N: Lua has no md5). The Authorization header
@@ -22,6 +24,7 @@ function init(args)
         error("usage: wrk -s bench/household.lua URL -- IDS_FILE [SUFFIX]")
     end
     suffix = args[2] or ""
+    prefix = args[3] or "/v1/households/"
     ids = {}
     for line in io.lines(path) do
         if line ~= "" then
@@ -36,5 +39,5 @@ function init(args)
 end
 
 function request()
-    return wrk.format(nil, "/v1/households/" .. ids[math.random(#ids)] .. suffix)
+    return wrk.format(nil, prefix .. ids[math.random(#ids)] .. suffix)
 end

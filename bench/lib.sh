@@ -399,7 +399,45 @@ wrk_ms() {
 measure() {
     local name=$1 url=$2 token=$3 pgbench_var=$4; shift 4
     local -n pgb="$pgbench_var"
-    local wrk=(wrk -t "$THREADS" -c "$CONNECTIONS" -H "Authorization: Bearer $token")
+    local prefix=$OUT/$name
+    measure_wrk "$name" "$url" "Authorization: Bearer $token" "$@"
+
+    log "$name: pgbench warm-up ${WARMUP}s..."
+    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" "$HUB_DB_NAME" >"$prefix-pgbench-warmup.txt" 2>&1 ||
+        { cat "$prefix-pgbench-warmup.txt" >&2; die "$name: pgbench warm-up failed"; }
+    log "$name: pgbench ${DURATION}s, $CONNECTIONS clients..."
+    # Per-transaction log (NAME-pgbench_log.<pid>[.<thread>]): its 3rd column, the latency
+    # in microseconds, gives the percentiles; pgbench itself only prints the mean.
+    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" --log --log-prefix="$prefix-pgbench_log" \
+        "$HUB_DB_NAME" >"$prefix-pgbench.txt" 2>&1 ||
+        { cat "$prefix-pgbench.txt" >&2; die "$name: pgbench failed"; }
+    cat "$prefix-pgbench.txt" >&2
+    grep -q 'number of failed transactions: 0' "$prefix-pgbench.txt" || die "$name: pgbench reported failed transactions"
+
+    local tps pp50 pp99 n v
+    tps=$(awk '/^tps = / {printf "%.1f", $3; exit}' "$prefix-pgbench.txt")
+    read -r pp50 pp99 n < <(python3 - "$prefix"-pgbench_log.* <<'PY'
+import sys
+lat = sorted(int(line.split()[2]) for path in sys.argv[1:] for line in open(path))
+def pct(p):  # nearest rank, in ms
+    return lat[max(0, -(-len(lat) * p // 100) - 1)] / 1000
+print(f"{pct(50):.3f} {pct(99):.3f} {len(lat)}")
+PY
+    )
+    for v in tps pp50 pp99; do
+        [[ -n ${!v} ]] || die "$name: could not parse $v (see $OUT)"
+    done
+    printf -v "${name}_PGB_TPS" '%s' "$tps"
+    printf -v "${name}_PGB_P50" '%s' "$pp50"
+    printf -v "${name}_PGB_P99" '%s' "$pp99"
+    printf -v "${name}_PGB_N" '%s' "$n"
+}
+
+# measure_wrk NAME URL HEADER [wrk arguments after the URL...]: the hub's half of `measure`,
+# alone: sets NAME_WRK_RPS, NAME_WRK_P50, NAME_WRK_P99 and NAME_LOAD.
+measure_wrk() {
+    local name=$1 url=$2 header=$3; shift 3
+    local wrk=(wrk -t "$THREADS" -c "$CONNECTIONS" -H "$header")
     local prefix=$OUT/$name
     # Other work on the machine (a parallel build) skews both halves: record how busy it was.
     printf -v "${name}_LOAD" '%s' "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -418,41 +456,16 @@ measure() {
         die "$name: wrk saw socket errors: $(grep 'Socket errors' "$prefix-wrk.txt")"
     fi
 
-    log "$name: pgbench warm-up ${WARMUP}s..."
-    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" "$HUB_DB_NAME" >"$prefix-pgbench-warmup.txt" 2>&1 ||
-        { cat "$prefix-pgbench-warmup.txt" >&2; die "$name: pgbench warm-up failed"; }
-    log "$name: pgbench ${DURATION}s, $CONNECTIONS clients..."
-    # Per-transaction log (NAME-pgbench_log.<pid>[.<thread>]): its 3rd column, the latency
-    # in microseconds, gives the percentiles; pgbench itself only prints the mean.
-    "${pgb[@]}" -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" --log --log-prefix="$prefix-pgbench_log" \
-        "$HUB_DB_NAME" >"$prefix-pgbench.txt" 2>&1 ||
-        { cat "$prefix-pgbench.txt" >&2; die "$name: pgbench failed"; }
-    cat "$prefix-pgbench.txt" >&2
-    grep -q 'number of failed transactions: 0' "$prefix-pgbench.txt" || die "$name: pgbench reported failed transactions"
-
-    local rps p50 p99 tps pp50 pp99 n v
+    local rps p50 p99 v
     rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' "$prefix-wrk.txt")
     p50=$(wrk_ms 50 "$prefix-wrk.txt")
     p99=$(wrk_ms 99 "$prefix-wrk.txt")
-    tps=$(awk '/^tps = / {printf "%.1f", $3; exit}' "$prefix-pgbench.txt")
-    read -r pp50 pp99 n < <(python3 - "$prefix"-pgbench_log.* <<'PY'
-import sys
-lat = sorted(int(line.split()[2]) for path in sys.argv[1:] for line in open(path))
-def pct(p):  # nearest rank, in ms
-    return lat[max(0, -(-len(lat) * p // 100) - 1)] / 1000
-print(f"{pct(50):.3f} {pct(99):.3f} {len(lat)}")
-PY
-    )
-    for v in rps p50 p99 tps pp50 pp99; do
+    for v in rps p50 p99; do
         [[ -n ${!v} ]] || die "$name: could not parse $v (see $OUT)"
     done
     printf -v "${name}_WRK_RPS" '%s' "$rps"
     printf -v "${name}_WRK_P50" '%s' "$p50"
     printf -v "${name}_WRK_P99" '%s' "$p99"
-    printf -v "${name}_PGB_TPS" '%s' "$tps"
-    printf -v "${name}_PGB_P50" '%s' "$pp50"
-    printf -v "${name}_PGB_P99" '%s' "$pp99"
-    printf -v "${name}_PGB_N" '%s' "$n"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 dashes() { printf -- '-%.0s' $(seq 1 "$1"); }
