@@ -264,6 +264,31 @@ import Testing
         }
     }
 
+    @Test func mesMenagesFiltersAsTheAPIDoes() async throws {
+        try await withConsole { client in
+            let world = try await HouseholdWorld.make(client)
+            let token = try #require(world.token(.leadBound))
+            func links(_ uri: String) async throws -> [String] {
+                let page = try await client.execute(uri: uri, method: .get, headers: Self.session(token))
+                #expect(page.status == .ok, "\(uri)")
+                return String(buffer: page.body).matches(of: /href="\/menages\/([0-9a-f-]{36})"/).map { String($0.1) }
+            }
+            let household = world.household.uuidString.lowercased()
+            #expect(try await links("/menages").contains(household))
+            #expect(try await links("/menages?programme=\(world.programme.uuidString.lowercased())").contains(household))
+            #expect(try await !links("/menages?programme=\(UUID().uuidString.lowercased())").contains(household))
+            #expect(try await !links("/menages?statut=ended").contains(household))
+            let api = try await client.execute(
+                uri: "/v1/households/\(household)", method: .get, headers: world.headers(.leadBound))
+            let status = try #require(api.object["status"] as? String)
+            #expect(try await links("/menages?statut=\(status)").contains(household))
+            let wrong = try await client.execute(
+                uri: "/menages?statut=inconnu", method: .get, headers: Self.session(token))
+            #expect(wrong.status == .badRequest)
+            #expect(String(buffer: wrong.body).contains("Cette étape du parcours n&#39;existe pas."))
+        }
+    }
+
     @Test func anEndedSessionAndASignOutSaySoInFrench() async throws {
         try await withConsole { client in
             let (user, token) = try await withOwner { owner in

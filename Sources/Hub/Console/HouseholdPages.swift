@@ -50,10 +50,9 @@ struct HouseholdPages: Sendable {
             let referentName: String
         }
 
+        /// An option of a filter's list.
         struct Choice {
-            let id: String
-            let code: String
-            let name: String
+            let value: String
             let label: String
             let selected: Bool
         }
@@ -143,14 +142,11 @@ struct HouseholdPages: Sendable {
         let view = ListView(
             shell: shell, csrf: csrf, search: search, resultText: resultText, rows: rows, hasRows: !rows.isEmpty,
             programmes: programmes.map {
-                .init(
-                    id: $0.id.lowercased, code: "", name: $0.name, label: $0.name, selected: $0.id == filter.programmeID
-                )
+                .init(value: $0.id.lowercased, label: $0.name, selected: $0.id == filter.programmeID)
             },
             statuses: PathState.allCases.map {
                 .init(
-                    id: "", code: $0.rawValue, name: "", label: $0.label.capitalisedFirstLetter,
-                    selected: $0.rawValue == filter.status)
+                    value: $0.rawValue, label: $0.label.capitalisedFirstLetter, selected: $0.rawValue == filter.status)
             },
             mineOnly: mineOnly, nextLink: nextLink, nextCursor: nextCursor)
         return pages.page("households", view)
@@ -256,16 +252,9 @@ struct HouseholdPages: Sendable {
         status: HTTPResponse.Status = .ok, context: AuthenticatedContext
     ) async throws -> Response {
         let read = try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
-            guard var household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
-            var levels: Set<Level> = [.partners]
-            if let diagnostic = try await DiagnosticStore.current(
-                of: id, reader: actor, facts: facts, on: connection, logger: context.logger)
-            {
-                household.currentDiagnostic = diagnostic
-                levels.formUnion(diagnostic.levels)
-            }
+            let (household, householdLevels) = try await HouseholdsController.read(
+                id, reader: actor, facts: facts, on: connection, context: context)
+            var levels = householdLevels
             let notes = try await HouseholdStore.notes(
                 of: id, after: nil, limit: 50, on: connection, logger: context.logger
             ).filter { $0.isReadable(by: actor, facts) }

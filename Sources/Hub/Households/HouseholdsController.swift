@@ -146,18 +146,29 @@ struct HouseholdsController {
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Household {
         let id = try context.parameters.uuid("householdId")
         return try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
-            guard var household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
-            var levels: Set<Level> = [.partners]
-            if let diagnostic = try await DiagnosticStore.current(
-                of: id, reader: actor, facts: facts, on: connection, logger: context.logger)
-            {
-                household.currentDiagnostic = diagnostic
-                levels.formUnion(diagnostic.levels)
-            }
+            let (household, levels) = try await Self.read(
+                id, reader: actor, facts: facts, on: connection, context: context)
             return (household, .disclosed(levels))
         }
+    }
+
+    /// The household with its current diagnostic filtered for the reader, and the levels that
+    /// shows: the route's answer, and the console's household page.
+    static func read(
+        _ id: UUID, reader: Actor, facts: HouseholdFacts, on connection: PostgresConnection,
+        context: AuthenticatedContext
+    ) async throws -> (Household, Set<Level>) {
+        guard var household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+            throw Problem.notFound
+        }
+        var levels: Set<Level> = [.partners]
+        if let diagnostic = try await DiagnosticStore.current(
+            of: id, reader: reader, facts: facts, on: connection, logger: context.logger)
+        {
+            household.currentDiagnostic = diagnostic
+            levels.formUnion(diagnostic.levels)
+        }
+        return (household, levels)
     }
 
     @Sendable func accept(_ request: Request, context: AuthenticatedContext) async throws -> Household {
