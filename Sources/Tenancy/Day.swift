@@ -53,6 +53,12 @@ public struct Day: Hashable, Comparable, Sendable {
         return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))"
     }
 
+    /// The months' French names, January first.
+    public static let frenchMonths = [
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+        "décembre",
+    ]
+
     /// 01/09/2025.
     public var french: String {
         let (year, month, day) = parts

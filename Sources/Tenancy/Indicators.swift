@@ -44,11 +44,7 @@ public enum EvaluationPeriod: Sendable, Hashable {
     public var label: String {
         switch self {
         case .month(let year, let month):
-            let names = [
-                "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                "novembre", "décembre",
-            ]
-            return "\(names[month - 1]) \(year)"
+            return "\(Day.frenchMonths[month - 1]) \(year)"
         case .quarter(let year, let quarter): return "\(quarter == 1 ? "1er" : "\(quarter)e") trimestre \(year)"
         case .year(let year): return "année \(year)"
         }

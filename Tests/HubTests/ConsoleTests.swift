@@ -275,7 +275,8 @@ import Testing
             }
             let household = world.household.uuidString.lowercased()
             #expect(try await links("/menages").contains(household))
-            #expect(try await links("/menages?programme=\(world.programme.uuidString.lowercased())").contains(household))
+            #expect(
+                try await links("/menages?programme=\(world.programme.uuidString.lowercased())").contains(household))
             #expect(try await !links("/menages?programme=\(UUID().uuidString.lowercased())").contains(household))
             #expect(try await !links("/menages?statut=ended").contains(household))
             let api = try await client.execute(
@@ -286,6 +287,102 @@ import Testing
                 uri: "/menages?statut=inconnu", method: .get, headers: Self.session(token))
             #expect(wrong.status == .badRequest)
             #expect(String(buffer: wrong.body).contains("Cette étape du parcours n&#39;existe pas."))
+        }
+    }
+
+    @Test func theSearchIsPostedAndRefusesWhatTheAPIRefuses() async throws {
+        try await withConsole { client in
+            let world = try await HouseholdWorld.make(client)
+            let token = try #require(world.token(.leadBound))
+            let cookie = "__Host-hub_session=\(token)"
+            let list = try await client.execute(uri: "/menages", method: .get, headers: Self.session(token))
+            let csrf = try #require(Self.csrf(in: list))
+            let found = try await client.execute(
+                uri: "/menages/recherche", method: .post, headers: Self.post(cookie),
+                body: Self.form(["csrf": csrf, "q": "DIALLO"]))
+            #expect(found.status == .ok)
+            #expect(String(buffer: found.body).contains("/menages/\(world.household.uuidString.lowercased())"))
+            let outsider = try #require(world.token(.otherProgramme))
+            let outsiderList = try await client.execute(
+                uri: "/menages", method: .get, headers: Self.session(outsider))
+            let none = try await client.execute(
+                uri: "/menages/recherche", method: .post,
+                headers: Self.post("__Host-hub_session=\(outsider)"),
+                body: Self.form(["csrf": try #require(Self.csrf(in: outsiderList)), "q": "DIALLO"]))
+            #expect(String(buffer: none.body).contains("Aucun ménage pour « DIALLO »"))
+            // A NUL character is refused at the form, as in JSON, not by PostgreSQL.
+            for fields in [["csrf": csrf, "q": "a\u{0}b"], ["csrf": csrf, "q\u{0}": "a"]] {
+                let refused = try await client.execute(
+                    uri: "/menages/recherche", method: .post, headers: Self.post(cookie), body: Self.form(fields))
+                #expect(refused.status == .badRequest)
+                #expect(String(buffer: refused.body).contains("caractère nul"))
+            }
+            let note = try await client.execute(
+                uri: "/menages/\(world.household)/notes", method: .post, headers: Self.post(cookie),
+                body: Self.form(["csrf": csrf, "body": "x\u{0}", "level": "partners"]))
+            #expect(note.status == .badRequest)
+            // An unknown level is the API's refusal, the text kept.
+            let level = try await client.execute(
+                uri: "/menages/\(world.household)/notes", method: .post, headers: Self.post(cookie),
+                body: Self.form(["csrf": csrf, "body": "Texte gardé", "level": "public"]))
+            #expect(level.status == .unprocessableContent)
+            #expect(String(buffer: level.body).contains("Niveau inconnu"))
+            #expect(String(buffer: level.body).contains("Texte gardé"))
+        }
+    }
+
+    @Test func anExpiredTicketAndASecondSignInCloseWhatTheyShould() async throws {
+        try await withConsole { client in
+            let (email, first) = try await withOwner { owner in
+                let first = try await Fixtures.organisation(on: owner)
+                let second = try await Fixtures.organisation(on: owner)
+                let email = "\(UUID().uuidString.prefix(12).lowercased())@test.demo"
+                _ = try await owner.withConnection {
+                    try await Operator.createUser(
+                        email: email, displayName: Fixtures.unique("Personne"), passwordHash: Fixtures.passwordHash,
+                        memberships: [
+                            .init(organisationID: first.id, roles: [.socialWorker], boundBySecret: false),
+                            .init(organisationID: second.id, roles: [.socialWorker], boundBySecret: false),
+                        ], on: $0, logger: TestDatabase.logger)
+                }
+                return (email, first)
+            }
+            let form = try await client.execute(uri: "/connexion", method: .get, headers: [.accept: "text/html"])
+            let token = try #require(Self.value(of: "__Host-hub_sign_in", in: form))
+            let cookie = "__Host-hub_sign_in=\(token)"
+            func choice() async throws -> String {
+                let page = try await client.execute(
+                    uri: "/connexion", method: .post, headers: Self.post(cookie),
+                    body: Self.form(["csrf": token, "email": email, "password": Fixtures.password]))
+                let html = String(buffer: page.body)
+                return try #require(
+                    html.range(of: #"name="ticket" value=""#).map {
+                        String(html[$0.upperBound...].prefix { $0 != "\"" })
+                    })
+            }
+            let ticket = try await choice()
+            try await withOwner { owner in
+                try await owner.query(
+                    "UPDATE sign_in_tickets SET expires_at = now() - interval '1 second' WHERE token_hash = \(Credentials.tokenHash(ticket))",
+                    logger: TestDatabase.logger)
+            }
+            let late = try await client.execute(
+                uri: "/connexion/organisation", method: .post, headers: Self.post(cookie),
+                body: Self.form(["csrf": token, "ticket": ticket, "organisationId": first.id.uuidString]))
+            #expect(late.status == .unauthorized)
+
+            let chosen = try await client.execute(
+                uri: "/connexion/organisation", method: .post, headers: Self.post(cookie),
+                body: Self.form(["csrf": token, "ticket": try await choice(), "organisationId": first.id.uuidString]))
+            let session = try #require(Self.value(of: "__Host-hub_session", in: chosen))
+            // Signing in again from this browser closes the session it held.
+            let again = try await client.execute(
+                uri: "/connexion/organisation", method: .post,
+                headers: Self.post("\(cookie); __Host-hub_session=\(session)"),
+                body: Self.form(["csrf": token, "ticket": try await choice(), "organisationId": first.id.uuidString]))
+            #expect(again.status == .seeOther)
+            let old = try await client.execute(uri: "/v1/me", method: .get, headers: bearer(session))
+            old.expectProblem(.unauthorized)
         }
     }
 

@@ -12,7 +12,7 @@ struct HubRequestContext: RequestContext {
 
     var coreContext: CoreRequestContextStorage
     var actor: Actor?
-    /// The console's CSRF token, derived from the session cookie (`ConsoleCookies`): every
+    /// The console's CSRF token, derived from the session cookie (`ConsoleSecurity`): every
     /// form of a page carries it.
     var csrfToken: String?
     let remoteAddress: SocketAddress?

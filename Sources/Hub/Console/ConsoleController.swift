@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import PostgresNIO
 import Tenancy
 
@@ -67,24 +68,25 @@ struct ConsoleController: Sendable {
     private func signInPage(
         _ request: Request, email: String, error: String?, notice: String? = nil, status: HTTPResponse.Status
     ) -> Response {
-        let name = security.signInCookieName(request)
+        let name = security.signInCookieName
         let token = request.cookies[name]?.value.nilIfEmpty ?? Credentials.newToken()
         var response = pages.page(
             "sign-in", SignInView(csrf: token, email: email, error: error, notice: notice), status: status)
-        response.setCookie(security.cookie(name, token, request: request))
+        response.setCookie(security.cookie(name, token))
         return response
     }
 
     /// The sign-in form's checks: from one of the hub's pages, with the token of its cookie.
     private func checkSignInForm(_ request: Request, _ form: ConsoleForm) throws {
         try security.checkOrigin(request)
-        guard let cookie = request.cookies[security.signInCookieName(request)]?.value,
+        guard let cookie = request.cookies[security.signInCookieName]?.value,
             ConsoleSecurity.csrfMatches(form["csrf"], cookie)
         else { throw ConsoleSecurity.csrfRefused }
     }
 
     @Sendable func signInSubmit(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let form = try await ConsoleForm.read(request, context: context)
+        var request = request
+        let form = try await ConsoleForm.read(&request, context: context)
         try checkSignInForm(request, form)
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
@@ -110,12 +112,13 @@ struct ConsoleController: Sendable {
                         .init(organisationID: $0.organisationID.lowercased, organisationName: $0.organisationName)
                     }))
         case .signedIn(let token, _):
-            return signedIn(request, token: token)
+            return try await signedIn(request, token: token, logger: context.logger)
         }
     }
 
     @Sendable func chooseOrganisation(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let form = try await ConsoleForm.read(request, context: context)
+        var request = request
+        let form = try await ConsoleForm.read(&request, context: context)
         try checkSignInForm(request, form)
         guard let ticket = form["ticket"], (1...256).contains(ticket.count),
             let organisationID = form["organisationId"].flatMap(UUID.init(uuidString:))
@@ -134,16 +137,23 @@ struct ConsoleController: Sendable {
                     "Le choix de l'organisation a expiré (cinq minutes) ou n'est pas valable : connectez-vous à nouveau.",
                 status: .unauthorized)
         }
-        return signedIn(request, token: token)
+        return try await signedIn(request, token: token, logger: context.logger)
     }
 
-    /// The session's cookie, the sign-in cookie gone, and on to the home page.
-    private func signedIn(_ request: Request, token: String) -> Response {
-        ConsolePages.redirect(
+    /// The session's cookie, the sign-in cookie gone, and on to the home page. A session this
+    /// browser still held (signed in again from another tab) is closed: a shared office
+    /// computer keeps no forgotten session behind.
+    private func signedIn(_ request: Request, token: String, logger: Logger) async throws -> Response {
+        if let previous = security.sessionToken(in: request), previous != token,
+            let actor = try await signIn.authenticate(token: previous, logger: logger)
+        {
+            try await signIn.signOut(actor, logger: logger)
+        }
+        return ConsolePages.redirect(
             to: "/",
             cookies: [
-                security.cookie(security.sessionCookieName(request), token, request: request),
-                security.expiredCookie(security.signInCookieName(request), request: request),
+                security.cookie(security.sessionCookieName, token),
+                security.expiredCookie(security.signInCookieName),
             ])
     }
 
@@ -154,7 +164,7 @@ struct ConsoleController: Sendable {
     @Sendable func signOut(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         try await signIn.signOut(context.actor, logger: context.logger)
         return ConsolePages.redirect(
-            to: "/deconnexion", cookies: [security.expiredCookie(security.sessionCookieName(request), request: request)]
+            to: "/deconnexion", cookies: [security.expiredCookie(security.sessionCookieName)]
         )
     }
 
@@ -210,6 +220,7 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        var request = request
         let unsafe = ![.get, .head].contains(request.method)
         if unsafe { try security.checkOrigin(request) }
         guard let token = security.sessionToken(in: request) else {
@@ -219,21 +230,21 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
         guard (1...256).contains(token.count),
             let actor = try await signIn.authenticate(token: token, logger: context.logger)
         else {
-            let idle = signIn.policy.idleTimeout.components.seconds / 60
-            let lifetime = signIn.policy.lifetime.components.seconds / 3600
+            let idle = FrenchText.count(Int(signIn.policy.idleTimeout.components.seconds / 60), "minute", "minutes")
+            let lifetime = FrenchText.count(Int(signIn.policy.lifetime.components.seconds / 3600), "heure", "heures")
             var response = pages.page(
                 "session-ended",
                 EndedView(
-                    notice: "Votre session a pris fin : elle se ferme après \(idle) minutes sans activité, "
-                        + "\(lifetime) heures après la connexion, ou quand elle est fermée depuis un autre poste. "
+                    notice: "Votre session a pris fin : elle se ferme après \(idle) sans activité, "
+                        + "\(lifetime) après la connexion, ou quand elle est fermée depuis un autre poste. "
                         + "Ce que vous n'aviez pas enregistré ne l'a pas été."),
                 status: .unauthorized)
-            response.setCookie(security.expiredCookie(security.sessionCookieName(request), request: request))
+            response.setCookie(security.expiredCookie(security.sessionCookieName))
             return response
         }
         let csrf = ConsoleSecurity.csrfToken(forSession: token)
         if unsafe {
-            let form = try await ConsoleForm.read(request, context: context)
+            let form = try await ConsoleForm.read(&request, context: context)
             guard ConsoleSecurity.csrfMatches(form["csrf"], csrf) else { throw ConsoleSecurity.csrfRefused }
         }
         var context = context

@@ -11,8 +11,8 @@ struct ConsolePages: Sendable {
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
 
-    /// Nil only if the binary was built without its resources: pages then answer 500 and
-    /// errors stay problem+json.
+    /// Nil only if the binary was built without its resources: the console's routes are then
+    /// not served at all (`buildRouter`), and errors stay problem+json.
     static let shared: ConsolePages? = {
         do { return try load() } catch {
             Logger(label: "hub").critical("console: templates missing or invalid", metadata: ["error": "\(error)"])
@@ -37,7 +37,10 @@ struct ConsolePages: Sendable {
     /// A page: French HTML, never stored by a cache (the security headers' `no-store`), its
     /// referrer sent to its own origin only, so that its forms carry an Origin the hub checks.
     func page(_ template: String, _ view: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(Self.fields(of: view), withTemplate: template) ?? ""
+        guard let html = library.render(Self.fields(of: view), withTemplate: template) else {
+            Logger(label: "hub").error("console: no template", metadata: ["template": "\(template)"])
+            return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"])
+        }
         return Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8", .referrerPolicy: "same-origin"],
@@ -88,7 +91,6 @@ struct ConsolePages: Sendable {
     // MARK: Error pages
 
     struct ErrorView {
-        let shell: Shell?
         let heading: String
         let detail: String
         let advice: String
@@ -96,12 +98,11 @@ struct ConsolePages: Sendable {
         let linkText: String
         let status: Int
         let requestId: String
-        let isError: Bool
     }
 
     /// The French page of a problem. A household the reader may not see and one that does
     /// not exist give the same page (R7): its words come from the problem, which is the same.
-    func errorPage(_ problem: Problem, requestID: String, shell: Shell? = nil) -> Response {
+    func errorPage(_ problem: Problem, requestID: String) -> Response {
         let (heading, advice): (String, String) =
             switch problem.status.code {
             case 401: ("Connexion requise", "Connectez-vous pour continuer.")
@@ -123,11 +124,10 @@ struct ConsolePages: Sendable {
         var response = page(
             "error",
             ErrorView(
-                shell: shell, heading: heading, detail: problem.detail, advice: advice,
+                heading: heading, detail: problem.detail, advice: advice,
                 link: problem.status == .unauthorized ? "/connexion" : "/",
-                linkText: problem.status == .unauthorized
-                    ? "Se connecter" : "Revenir à l'accueil", status: problem.status.code, requestId: requestID,
-                isError: problem.status.code >= 400),
+                linkText: problem.status == .unauthorized ? "Se connecter" : "Revenir à l'accueil",
+                status: problem.status.code, requestId: requestID),
             status: problem.status)
         for field in problem.headers where field.name != .wwwAuthenticate { response.headers.append(field) }
         return response

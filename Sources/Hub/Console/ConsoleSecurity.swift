@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Tenancy
 
 /// How the console carries a session in a browser (issue 20): the API's own opaque session
@@ -11,51 +12,57 @@ import Tenancy
 /// form's CSRF token.
 ///
 /// Secure cookies need HTTPS, with one exception the demo relies on: Chromium (156, checked
-/// by the browser tests) and Firefox keep them on plain HTTP to loopback (127.0.0.1,
-/// localhost). Served over plain HTTP elsewhere, the cookies lose Secure and their prefix.
+/// by the browser tests) keeps them on plain HTTP to loopback (127.0.0.1, localhost). A hub
+/// whose public address is plain HTTP elsewhere gives cookies without Secure and prefix.
 struct ConsoleSecurity: Sendable {
     /// The hub's address as people reach it (`HUB_PUBLIC_URL`), e.g. `https://hub.example.fr`.
     let publicOrigin: String
+    /// The origins whose forms are the hub's own: the public one, and on loopback the same
+    /// port under loopback's other names (a demo opened at localhost rather than 127.0.0.1).
+    let ownOrigins: Set<String>
+    /// Secure and `__Host-` cookies: over HTTPS, or on loopback. Decided from the public
+    /// address alone, never from a request's Host header, which a proxy may rewrite.
+    let secure: Bool
 
     init(publicURL: String) {
         let url = URL(string: publicURL)
+        let scheme = url?.scheme?.lowercased() ?? "http"
+        let host = url?.host?.lowercased() ?? "127.0.0.1"
         let port = url?.port.map { ":\($0)" } ?? ""
-        publicOrigin = "\(url?.scheme ?? "http")://\(url?.host ?? "127.0.0.1")\(port)".lowercased()
+        publicOrigin = "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(port)"
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"]
+        if loopback.contains(host) {
+            ownOrigins = Set(["127.0.0.1", "localhost", "[::1]"].map { "\(scheme)://\($0)\(port)" })
+        } else {
+            ownOrigins = [publicOrigin]
+        }
+        secure = scheme == "https" || loopback.contains(host)
     }
 
-    var servedOverHTTPS: Bool { publicOrigin.hasPrefix("https://") }
-
-    /// Whether this request's cookies are Secure and `__Host-`: over HTTPS, or on loopback.
-    func secure(_ request: Request) -> Bool {
-        servedOverHTTPS || ["127.0.0.1", "localhost", "[::1]"].contains(Self.host(of: request))
-    }
-
-    func sessionCookieName(_ request: Request) -> String { secure(request) ? "__Host-hub_session" : "hub_session" }
-    func signInCookieName(_ request: Request) -> String { secure(request) ? "__Host-hub_sign_in" : "hub_sign_in" }
+    var sessionCookieName: String { secure ? "__Host-hub_session" : "hub_session" }
+    var signInCookieName: String { secure ? "__Host-hub_sign_in" : "hub_sign_in" }
 
     /// The session token a browser sent, if any.
     func sessionToken(in request: Request) -> String? {
-        request.cookies[sessionCookieName(request)]?.value.nilIfEmpty
+        request.cookies[sessionCookieName]?.value.nilIfEmpty
     }
 
     /// A cookie that lives as long as the browser window (no Max-Age: a shared office computer
     /// forgets it when closed); the session itself ends earlier if idle or expired.
-    func cookie(_ name: String, _ value: String, request: Request) -> Cookie {
-        Cookie(name: name, value: value, path: "/", secure: secure(request), httpOnly: true, sameSite: .lax)
+    func cookie(_ name: String, _ value: String) -> Cookie {
+        Cookie(name: name, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
-    func expiredCookie(_ name: String, request: Request) -> Cookie {
-        Cookie(name: name, value: "", maxAge: 0, path: "/", secure: secure(request), httpOnly: true, sameSite: .lax)
+    func expiredCookie(_ name: String) -> Cookie {
+        Cookie(name: name, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
-    /// An unsafe request comes from one of the hub's own pages: its Origin is the hub's (as
-    /// configured, or as the request addressed it). A missing or `null` Origin is refused:
+    /// An unsafe request comes from one of the hub's own pages: its Origin is the hub's
+    /// (`ownOrigins`). A missing or `null` Origin is refused:
     /// the console's pages send their referrer to their own origin (`Referrer-Policy:
     /// same-origin`), so a browser always names it.
     func checkOrigin(_ request: Request) throws {
-        let scheme = servedOverHTTPS ? "https" : "http"
-        let own = [publicOrigin, request.head.authority.map { "\(scheme)://\($0)".lowercased() }].compactMap { $0 }
-        guard let origin = request.headers[.origin]?.lowercased(), own.contains(origin) else {
+        guard let origin = request.headers[.origin]?.lowercased(), ownOrigins.contains(origin) else {
             throw Problem.forbidden(
                 "Ce formulaire ne vient pas d'une page du hub : il n'a pas été pris en compte. Rechargez la page et recommencez."
             )
@@ -80,12 +87,6 @@ struct ConsoleSecurity: Sendable {
             "Ce formulaire a expiré ou ne vient pas d'une page du hub : il n'a pas été pris en compte. Rechargez la page et recommencez."
         )
     }
-
-    private static func host(of request: Request) -> String {
-        guard let authority = request.head.authority?.lowercased() else { return "" }
-        if authority.hasPrefix("[") { return String(authority.prefix { $0 != "]" }) + "]" }
-        return String(authority.prefix { $0 != ":" })
-    }
 }
 
 /// A form as browsers post it (`application/x-www-form-urlencoded`), read through
@@ -95,18 +96,30 @@ struct ConsoleForm: Sendable {
 
     subscript(_ name: String) -> String? { fields[name] }
 
-    static func read(_ request: Request, context: some RequestContext) async throws -> ConsoleForm {
+    /// Reads the body once and leaves it buffered in `request`, so that a later reader (the
+    /// handler after `ConsoleSessionMiddleware`) finds it again. A NUL character (U+0000) is
+    /// refused as the API refuses it in JSON: PostgreSQL's text cannot hold one.
+    static func read(_ request: inout Request, context: some RequestContext) async throws -> ConsoleForm {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
             throw Problem.badRequest("Ce formulaire n'a pas été envoyé comme un formulaire de page.")
         }
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let text = String(buffer: body)
-        guard !text.isEmpty else { return ConsoleForm(fields: [:]) }
+        let text: String
         do {
-            return ConsoleForm(fields: try URLEncodedFormDecoder().decode([String: String].self, from: text))
+            text = String(buffer: try await request.collectBody(upTo: context.maxUploadSize))
+        } catch is NIOTooManyBytesError {
+            throw Problem.payloadTooLarge(limit: context.maxUploadSize)
+        }
+        guard !text.isEmpty else { return ConsoleForm(fields: [:]) }
+        let fields: [String: String]
+        do {
+            fields = try URLEncodedFormDecoder().decode([String: String].self, from: text)
         } catch {
             throw Problem.badRequest("Ce formulaire est mal formé.")
         }
+        if let field = fields.first(where: { $0.key.contains("\0") || $0.value.contains("\0") }) {
+            throw Problem.nullCharacter(field: field.key.replacingOccurrences(of: "\0", with: ""))
+        }
+        return ConsoleForm(fields: fields)
     }
 }
 

@@ -4,15 +4,10 @@ import Tenancy
 /// The French words of the console's pages: days, moments, a path's events and what each
 /// level means to the person choosing it.
 enum FrenchText {
-    static let months = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-        "décembre",
-    ]
-
     /// « 8 janvier 2024 ».
     static func day(_ day: Day) -> String {
         let (year, month, dayOfMonth) = day.parts
-        return "\(dayOfMonth == 1 ? "1er" : String(dayOfMonth)) \(months[month - 1]) \(year)"
+        return "\(dayOfMonth == 1 ? "1er" : String(dayOfMonth)) \(Day.frenchMonths[month - 1]) \(year)"
     }
 
     /// « 8 janvier 2024 à 14 h 05 », in Paris time: people read the hour of their office.
@@ -27,6 +22,11 @@ enum FrenchText {
     }
 
     static let paris = TimeZone(identifier: "Europe/Paris") ?? .gmt
+
+    /// « 1 heure », « 12 heures ».
+    static func count(_ number: Int, _ singular: String, _ plural: String) -> String {
+        "\(number) \(number > 1 ? plural : singular)"
+    }
 
     /// Who reads a piece at this level (ACCESS.md R2–R4), said to its author.
     static func meaning(_ level: Level) -> String {

@@ -13,8 +13,9 @@ struct HouseholdPages: Sendable {
     var households: HouseholdsController { HouseholdsController(client: client) }
     var gate: HouseholdGate { HouseholdGate(client: client) }
 
-    /// The household page's timeline stops here; the export has all of it.
+    /// The household page shows the path's latest events and notes up to these.
     static let timelineShown = 200
+    static let notesShown = 50
 
     func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("menages", use: list)
@@ -36,6 +37,7 @@ struct HouseholdPages: Sendable {
         let programmes: [Choice]
         let statuses: [Choice]
         let mineOnly: Bool
+        let firstPage: Bool
         /// The next page: a link for the list, a form for a search (its term stays in a body).
         let nextLink: String?
         let nextCursor: String?
@@ -88,15 +90,16 @@ struct HouseholdPages: Sendable {
             next = "/menages?" + parts.joined(separator: "&")
         }
         return try await render(
-            result.items, search: nil, filter: filter, mineOnly: mineOnly, nextLink: next, nextCursor: nil,
-            context: context)
+            result.items, search: nil, filter: filter, mineOnly: mineOnly, firstPage: page.after == nil,
+            nextLink: next, nextCursor: nil, context: context)
     }
 
     /// The search, posted: its term travels in the body, never in an address, so that no
     /// log, history or proxy keeps it. It runs over what the reader may see (R7: « aucun
     /// ménage » alike for no match and for a household that is not theirs).
     @Sendable func search(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let form = try await ConsoleForm.read(request, context: context)
+        var request = request
+        let form = try await ConsoleForm.read(&request, context: context)
         let term = (form["q"] ?? "").trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(term.count) else {
             throw Problem.badRequest(
@@ -107,13 +110,13 @@ struct HouseholdPages: Sendable {
         let page = try PageRequest(limit: 50, cursor: form["cursor"]?.nilIfEmpty)
         let result = try await households.households(filter, page: page, context: context)
         return try await render(
-            result.items, search: term, filter: filter, mineOnly: false, nextLink: nil, nextCursor: result.nextCursor,
-            context: context)
+            result.items, search: term, filter: filter, mineOnly: false, firstPage: page.after == nil, nextLink: nil,
+            nextCursor: result.nextCursor, context: context)
     }
 
     private func render(
         _ items: [HouseholdSummary], search: String?, filter: HouseholdStore.ListFilter, mineOnly: Bool,
-        nextLink: String?, nextCursor: String?, context: AuthenticatedContext
+        firstPage: Bool, nextLink: String?, nextCursor: String?, context: AuthenticatedContext
     ) async throws -> Response {
         let actor = context.actor
         let (me, programmes) = try await client.withActor(actor, logger: context.logger) { connection in
@@ -126,11 +129,14 @@ struct HouseholdPages: Sendable {
         var shell = Shell(me, actor: actor, csrf: csrf)
         shell.onHouseholds = true
         let count = items.count
+        let more = nextLink != nil || nextCursor != nil
         let resultText =
-            switch count {
-            case 0: "Aucun ménage"
-            case 1: "1 ménage"
-            default: nextLink != nil || nextCursor != nil ? "Les \(count) premiers ménages" : "\(count) ménages"
+            switch (count, firstPage) {
+            case (0, true): "Aucun ménage"
+            case (0, false): "Aucun ménage de plus"
+            case (1, true): "1 ménage"
+            case (_, true): more ? "Les \(count) premiers ménages" : "\(count) ménages"
+            case (_, false): "\(FrenchText.count(count, "ménage", "ménages")) de plus"
             }
         let rows = items.map { item in
             ListView.Row(
@@ -148,7 +154,7 @@ struct HouseholdPages: Sendable {
                 .init(
                     value: $0.rawValue, label: $0.label.capitalisedFirstLetter, selected: $0.rawValue == filter.status)
             },
-            mineOnly: mineOnly, nextLink: nextLink, nextCursor: nextCursor)
+            mineOnly: mineOnly, firstPage: firstPage, nextLink: nextLink, nextCursor: nextCursor)
         return pages.page("households", view)
     }
 
@@ -174,8 +180,12 @@ struct HouseholdPages: Sendable {
         let persons: [PersonRow]
         let timeline: [TimelineRow]
         let hasTimeline: Bool
-        let timelineCut: Bool
+        let earlierEvents: Bool
+        let olderNotes: Bool
+        /// R12: the export is for the lead organisation's bound professionals.
+        let mayExport: Bool
         let timelineShown = HouseholdPages.timelineShown
+        let notesShown = HouseholdPages.notesShown
         let diagnostic: DiagnosticView?
         let notes: [NoteRow]
         let levels: [LevelChoice]
@@ -233,7 +243,11 @@ struct HouseholdPages: Sendable {
         let household: Household
         let facts: HouseholdFacts
         let notes: [NoteRecord]
+        /// More notes the reader may read than the page shows.
+        let olderNotes: Bool
+        /// The latest events of the path, oldest first, and whether earlier ones were left out.
         let timeline: [TimelineEntry]
+        let earlierEvents: Bool
         let careTeam: [CareTeamMember]
         let consents: [ConsentRecord]
     }
@@ -255,17 +269,16 @@ struct HouseholdPages: Sendable {
             let (household, householdLevels) = try await HouseholdsController.read(
                 id, reader: actor, facts: facts, on: connection, context: context)
             var levels = householdLevels
-            let notes = try await HouseholdStore.notes(
-                of: id, after: nil, limit: 50, on: connection, logger: context.logger
-            ).filter { $0.isReadable(by: actor, facts) }
-            let timeline = try await TimelineStore.page(
-                of: id, after: nil, limit: Self.timelineShown + 1, on: connection, logger: context.logger)
+            let (notes, olderNotes) = try await Self.readableNotes(
+                of: id, actor: actor, facts: facts, context: context, on: connection)
+            let timeline = try await Self.latestEvents(of: id, on: connection, context: context)
             levels.formUnion(notes.compactMap { Level(rawValue: $0.level) })
-            levels.formUnion(timeline.prefix(Self.timelineShown).compactMap { Level(rawValue: $0.level) })
+            levels.formUnion(timeline.events.compactMap { Level(rawValue: $0.level) })
             let lead = AccessRules.isLead(actor, facts)
             let read = HouseholdRead(
                 me: try await Me.load(actor, on: connection, logger: context.logger), household: household,
-                facts: facts, notes: notes, timeline: timeline,
+                facts: facts, notes: notes, olderNotes: olderNotes, timeline: timeline.events,
+                earlierEvents: timeline.earlier,
                 careTeam: lead ? try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger) : [],
                 consents: lead ? try await HouseholdStore.consents(of: id, on: connection, logger: context.logger) : [])
             return (read, .disclosed(levels))
@@ -277,18 +290,53 @@ struct HouseholdPages: Sendable {
         return pages.page("household", view, status: status)
     }
 
-    /// The note form: written through the API's own `writeNote`, then back to the page
-    /// (post-redirect-get). A refused note shows the page again with the text kept.
+    /// The notes the reader may read, newest first: up to `notesShown`, read 100 at a time
+    /// past those of other organisations they may not read, and whether more remain.
+    static func readableNotes(
+        of id: UUID, actor: Actor, facts: HouseholdFacts, context: AuthenticatedContext,
+        on connection: PostgresConnection
+    ) async throws -> ([NoteRecord], Bool) {
+        var readable: [NoteRecord] = []
+        var after: (Int64, UUID)?
+        repeat {
+            let page = try await HouseholdStore.notes(
+                of: id, after: after, limit: 100, on: connection, logger: context.logger)
+            readable += page.filter { $0.isReadable(by: actor, facts) }
+            after = page.count == 100 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
+        } while after != nil && readable.count <= notesShown
+        return (Array(readable.prefix(notesShown)), readable.count > notesShown)
+    }
+
+    /// The path's latest `timelineShown` events, oldest first (the store reads it from the
+    /// start, a thousand at a time: a path is rarely longer than one read).
+    static func latestEvents(of id: UUID, on connection: PostgresConnection, context: AuthenticatedContext)
+        async throws -> (events: [TimelineEntry], earlier: Bool)
+    {
+        var events: [TimelineEntry] = []
+        var cursor: (Day, Int64, String, UUID)?
+        repeat {
+            let page = try await TimelineStore.page(
+                of: id, after: cursor, limit: 1000, on: connection, logger: context.logger)
+            events += page
+            cursor = try page.count == 1000 ? page.last.map { try TimelineEntry.decode(cursor: $0.cursor) } : nil
+        } while cursor != nil
+        return (Array(events.suffix(timelineShown)), events.count > timelineShown)
+    }
+
+    /// The note form: written through the API's own `writeNote` (its checks, the level's
+    /// included), then back to the page (post-redirect-get). A refused note shows the page
+    /// again with the text kept.
     @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
-        let form = try await ConsoleForm.read(request, context: context)
+        var request = request
+        let form = try await ConsoleForm.read(&request, context: context)
         let text = form["body"] ?? ""
-        let chosen = form["level"].flatMap(Level.init(rawValue:)) ?? .secret
         do {
-            _ = try await households.writeNote(text, level: chosen.rawValue, household: id, context: context)
+            _ = try await households.writeNote(text, level: form["level"], household: id, context: context)
         } catch let problem as Problem where problem.status == .unprocessableContent {
             return try await page(
-                of: id, noteError: problem.detail, noteDraft: text, draftLevel: chosen, status: .unprocessableContent,
+                of: id, noteError: problem.detail, noteDraft: text,
+                draftLevel: form["level"].flatMap(Level.init(rawValue:)) ?? .secret, status: .unprocessableContent,
                 context: context)
         }
         return ConsolePages.redirect(to: "/menages/\(id.lowercased)?note=enregistree#notes")
@@ -320,10 +368,9 @@ struct HouseholdPages: Sendable {
                     firstName: $0.firstName, lastName: $0.lastName, birthDate: FrenchText.day($0.birthDate),
                     relation: HouseholdVocabulary.relations[$0.relation])
             },
-            timeline: read.timeline.prefix(timelineShown).map {
-                .init(day: FrenchText.day($0.on), text: FrenchText.timeline($0))
-            },
-            hasTimeline: !read.timeline.isEmpty, timelineCut: read.timeline.count > timelineShown,
+            timeline: read.timeline.map { .init(day: FrenchText.day($0.on), text: FrenchText.timeline($0)) },
+            hasTimeline: !read.timeline.isEmpty, earlierEvents: read.earlierEvents, olderNotes: read.olderNotes,
+            mayExport: AccessRules.mayReadAccessLog(actor, read.facts),
             diagnostic: household.currentDiagnostic.map(DiagnosticView.init),
             notes: read.notes.map {
                 .init(
@@ -371,7 +418,7 @@ struct HouseholdPages: Sendable {
         let reference: String
         let leadName: String
         let generatedOn: String
-        let count: Int
+        let caption: String
         let entries: [Entry]
         let more: Bool
 
@@ -410,7 +457,9 @@ struct HouseholdPages: Sendable {
         let view = AccessLogView(
             shell: Shell(me, actor: context.actor, csrf: context.csrfToken ?? ""), id: id.lowercased,
             reference: household.reference, leadName: household.leadOrganisation.name,
-            generatedOn: FrenchText.day(Day.today()), count: min(entries.count, limit),
+            generatedOn: FrenchText.day(Day.today()),
+            caption: entries.count == 1
+                ? "Le seul accès" : "Les \(min(entries.count, limit)) derniers accès, du plus récent au plus ancien",
             entries: entries.prefix(limit).map {
                 .init(
                     at: FrenchText.moment($0.at), userName: $0.userName ?? "—", organisation: $0.organisation ?? "—",
