@@ -245,12 +245,29 @@ import Testing
                 let api = try await client.execute(uri: "/v1/households/\(id)", method: .get, headers: bearer(token))
                 let page = try await client.execute(
                     uri: "/menages/\(id)", method: .get, headers: Self.session(token))
+                var tabs: [String: TestResponse] = [:]
+                for tab in ["parcours", "partage", "consultations"] {
+                    tabs[tab] = try await client.execute(
+                        uri: "/menages/\(id)/\(tab)", method: .get, headers: Self.session(token))
+                }
                 guard api.status == .ok else {
-                    #expect(page.status == .notFound, "\(seat)")
-                    #expect(Self.stable(page) == Self.stable(missing), "\(seat)")
+                    for answer in [page] + tabs.values {
+                        #expect(answer.status == .notFound, "\(seat)")
+                        #expect(Self.stable(answer) == Self.stable(missing), "\(seat)")
+                    }
                     continue
                 }
                 #expect(page.status == .ok, "\(seat)")
+                // Each tab as its API route allows it: the path to all through the door, the
+                // sharing to the lead, the access log to the lead's bound professionals.
+                let timeline = try await client.execute(
+                    uri: "/v1/households/\(id)/timeline", method: .get, headers: bearer(token))
+                #expect(tabs["parcours"]?.status == timeline.status, "\(seat)")
+                let lead = [.leadBound, .facilitator].contains(seat)
+                #expect(tabs["partage"]?.status == (lead ? .ok : .forbidden), "\(seat)")
+                let log = try await client.execute(
+                    uri: "/v1/households/\(id)/access-log", method: .get, headers: bearer(token))
+                #expect(tabs["consultations"]?.status == log.status, "\(seat)")
                 let notes = try await client.execute(
                     uri: "/v1/households/\(id)/notes", method: .get, headers: bearer(token))
                 let readable = String(buffer: api.body) + String(buffer: notes.body)

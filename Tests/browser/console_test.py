@@ -239,6 +239,9 @@ def run(console):
         if organisation == "ALFI":
             console.write_note(household, text, level)
     console.page_checks("Le ménage (référente)")
+    console.visit(f"/menages/{household}/parcours", "Le parcours")
+    console.visit(f"/menages/{household}/partage", "Équipe et consentements")
+    console.check("Antin Résidences" in console.main_text(), "l'équipe de suivi ne nomme pas Antin Résidences")
     console.visit(f"/menages/{household}/consultations", "Qui a consulté mon dossier")
     console.check("Claire Martin" in console.main_text() and "Ajout d'une note" in console.main_text(),
                   "le journal des accès ne montre pas les notes de Claire Martin")
@@ -321,17 +324,26 @@ def run(console):
         console.driver.get(f"{base}/menages/{household}")
         text = console.main_text()
         if seen is None:
-            console.check(re.sub(r"identifiant de la requête : \w+", "", text) == not_found,
-                          f"{who} : le ménage caché ne donne pas la page d'un ménage inexistant")
+            for page in ("", "/parcours", "/partage", "/consultations"):
+                console.driver.get(f"{base}/menages/{household}{page}")
+                console.check(re.sub(r"identifiant de la requête : \w+", "", console.main_text()) == not_found,
+                              f"{who} : {page or 'le dossier'} du ménage caché n'est pas la page d'un ménage inexistant")
         else:
             console.check("M-DEMO00001" in text and "Diallo" in text, f"{who} ne lit pas le ménage")
             for key, marker in MARKERS.items():
                 console.check((marker in text) == (key in seen),
                               f"{who} : {marker} {'absent' if key in seen else 'visible'}")
             lead = email.endswith("@alfi.demo")
-            console.check(("Équipe de suivi" in text) == lead, f"{who} : équipe de suivi")
-            console.check(("Qui a consulté ce dossier" in text) == (lead and email != "lucas.petit@alfi.demo"),
-                          f"{who} : lien vers le journal des accès")
+            bound_lead = lead and email != "lucas.petit@alfi.demo"
+            tabs = [a.text for a in console.driver.find_elements(By.CSS_SELECTOR, "nav.fr-tabs a")]
+            console.check(("Équipe et consentements" in tabs) == lead, f"{who} : onglet de l'équipe de suivi")
+            console.check(("Qui a consulté le dossier" in tabs) == bound_lead, f"{who} : onglet du journal des accès")
+            console.driver.get(f"{base}/menages/{household}/partage")
+            sharing = console.main_text()
+            console.check(("Équipe de suivi" in sharing) == lead and ("Accès refusé" in sharing) == (not lead),
+                          f"{who} : page de l'équipe de suivi")
+            console.driver.get(f"{base}/menages/{household}/parcours")
+            console.check("Étape du parcours : accepté" in console.main_text(), f"{who} : page du parcours")
         if email in ("julie.moreau@antin.demo", "lucas.petit@alfi.demo"):
             console.page_checks(f"Le ménage ({email.split('@')[0]})")
         if email == "paul.lambert@drihl.demo":

@@ -1,0 +1,288 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// A household's dossier: identity, composition, the stages of its path, the current
+/// diagnostic on the grid and the notes with their form. It reads what `GET
+/// /v1/households/{id}` reads (`HouseholdsController.read`), plus the path's moves and the
+/// notes, in the same gate and one `household.read` record naming every level it shows. The
+/// rest of the household's pages are tabs (`HouseholdPages+Tabs.swift`): each costs its own
+/// reads only when opened.
+extension HouseholdPages {
+    struct DossierView {
+        let shell: Shell
+        let header: HouseholdHeader
+        let csrf: String
+        let id: String
+        let statusLabel: String
+        let orientedOn: String
+        let orientedBy: String
+        let leadName: String
+        let referentName: String
+        let publicLabel: String
+        let situationLabel: String
+        let resourcesLabel: String
+        let daloText: String
+        let declineReason: String?
+        let compositionText: String
+        let persons: [PersonRow]
+        let stages: [TimelineRow]
+        let hasStages: Bool
+        let diagnostic: DiagnosticView?
+        let notes: [NoteRow]
+        let olderNotes: Bool
+        let notesShown = HouseholdPages.notesShown
+        /// R12: the export is for the lead organisation's bound professionals.
+        let mayExport: Bool
+        let levels: [LevelChoice]
+        var flash: String?
+        var noteError: String?
+        var noteDraft: String?
+
+        struct PersonRow {
+            let firstName: String
+            let lastName: String
+            let birthDate: String
+            let relation: String
+        }
+        struct NoteRow {
+            let level: String
+            let levelLabel: String
+            let authorName: String
+            let authorOrganisation: String
+            let writtenAt: String
+            let body: String
+        }
+        struct LevelChoice {
+            let code: String
+            let label: String
+            let meaning: String
+            let selected: Bool
+        }
+    }
+
+    /// What one gated read of a household gives its dossier.
+    struct DossierRead: Sendable {
+        let me: Me
+        let household: Household
+        let facts: HouseholdFacts
+        let moves: [TimelineEntry]
+        let notes: [NoteRecord]
+        /// More notes the reader may read than the page shows.
+        let olderNotes: Bool
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let flash = request.uri.queryParameters["note"] == "enregistree" ? "Votre note est enregistrée." : nil
+        return try await dossier(of: id, flash: flash, context: context)
+    }
+
+    func dossier(
+        of id: UUID, flash: String? = nil, noteError: String? = nil, noteDraft: String? = nil,
+        draftLevel: Level = .secret, status: HTTPResponse.Status = .ok, context: AuthenticatedContext
+    ) async throws -> Response {
+        let read = try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
+            let (household, householdLevels) = try await HouseholdsController.read(
+                id, reader: actor, facts: facts, on: connection, context: context)
+            let (notes, olderNotes) = try await Self.readableNotes(
+                of: id, actor: actor, facts: facts, context: context, on: connection)
+            let read = DossierRead(
+                me: try await Me.load(actor, on: connection, logger: context.logger), household: household,
+                facts: facts, moves: try await TimelineStore.moves(of: id, on: connection, logger: context.logger),
+                notes: notes, olderNotes: olderNotes)
+            return (read, .disclosed(householdLevels.union(notes.compactMap { Level(rawValue: $0.level) })))
+        }
+        var view = Self.view(of: read, actor: context.actor, csrf: context.csrfToken ?? "", draftLevel: draftLevel)
+        view.flash = flash
+        view.noteError = noteError
+        view.noteDraft = noteDraft
+        return pages.page("household", view, status: status)
+    }
+
+    /// The notes the reader may read, newest first: up to `notesShown`, read 100 at a time
+    /// past those of other organisations they may not read, and whether more remain.
+    static func readableNotes(
+        of id: UUID, actor: Actor, facts: HouseholdFacts, context: AuthenticatedContext,
+        on connection: PostgresConnection
+    ) async throws -> ([NoteRecord], Bool) {
+        var readable: [NoteRecord] = []
+        var after: (Int64, UUID)?
+        repeat {
+            let page = try await HouseholdStore.notes(
+                of: id, after: after, limit: 100, on: connection, logger: context.logger)
+            readable += page.filter { $0.isReadable(by: actor, facts) }
+            after = page.count == 100 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
+        } while after != nil && readable.count <= notesShown
+        return (Array(readable.prefix(notesShown)), readable.count > notesShown)
+    }
+
+    /// The note form: written through the API's own `writeNote` (its checks, the level's
+    /// included), then back to the dossier (post-redirect-get). A refused note shows the
+    /// dossier again with the text kept.
+    @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        var request = request
+        let form = try await ConsoleForm.read(&request, context: context)
+        let text = form["body"] ?? ""
+        do {
+            _ = try await households.writeNote(text, level: form["level"], household: id, context: context)
+        } catch let problem as Problem where problem.status == .unprocessableContent {
+            return try await dossier(
+                of: id, noteError: problem.detail, noteDraft: text,
+                draftLevel: form["level"].flatMap(Level.init(rawValue:)) ?? .secret, status: .unprocessableContent,
+                context: context)
+        }
+        return ConsolePages.redirect(to: "/menages/\(id.lowercased)?note=enregistree#notes")
+    }
+
+    static func view(of read: DossierRead, actor: Actor, csrf: String, draftLevel: Level) -> DossierView {
+        let household = read.household
+        return DossierView(
+            shell: Shell(read.me, actor: actor, csrf: csrf),
+            header: HouseholdHeader(household, actor: actor, facts: read.facts, current: .dossier), csrf: csrf,
+            id: household.id.lowercased,
+            statusLabel: (PathState(rawValue: household.status)?.label ?? household.status).capitalisedFirstLetter,
+            orientedOn: FrenchText.day(household.orientedOn), orientedBy: household.orientedBy.name,
+            leadName: household.leadOrganisation.name, referentName: household.referentName ?? "pas encore désigné·e",
+            publicLabel: HouseholdVocabulary.publics[household.public].capitalisedFirstLetter,
+            situationLabel: HouseholdVocabulary.situations[household.currentSituation].capitalisedFirstLetter
+                + (household.situationSince.map { " depuis le \(FrenchText.day($0))" } ?? ""),
+            resourcesLabel: HouseholdVocabulary.resources[household.resourcesCategory].capitalisedFirstLetter,
+            daloText: household.dalo.map {
+                "reconnu prioritaire le \(FrenchText.day($0.recognisedOn)) (département \($0.departement))"
+            } ?? "non", declineReason: household.declineReason,
+            compositionText: Self.composition(adults: household.adults, children: household.children)
+                + (household.singleParent ? ", famille monoparentale" : ""),
+            persons: household.persons.map {
+                .init(
+                    firstName: $0.firstName, lastName: $0.lastName, birthDate: FrenchText.day($0.birthDate),
+                    relation: HouseholdVocabulary.relations[$0.relation])
+            },
+            stages: read.moves.map(TimelineRow.init), hasStages: !read.moves.isEmpty,
+            diagnostic: household.currentDiagnostic.map(DiagnosticView.init),
+            notes: read.notes.map {
+                .init(
+                    level: $0.level, levelLabel: Level(rawValue: $0.level)?.label ?? $0.level,
+                    authorName: $0.authorName, authorOrganisation: $0.authorOrganisation.name,
+                    writtenAt: FrenchText.moment($0.writtenAt), body: $0.body)
+            },
+            olderNotes: read.olderNotes, mayExport: AccessRules.mayReadAccessLog(actor, read.facts),
+            levels: Level.allCases.map {
+                .init(
+                    code: $0.rawValue, label: $0.label.capitalisedFirstLetter, meaning: FrenchText.meaning($0),
+                    selected: $0 == draftLevel)
+            })
+    }
+
+    static func composition(adults: Int, children: Int) -> String {
+        let adultsText = adults == 1 ? "1 adulte" : "\(adults) adultes"
+        switch children {
+        case 0: return adultsText
+        case 1: return "\(adultsText), 1 enfant"
+        default: return "\(adultsText), \(children) enfants"
+        }
+    }
+}
+
+/// The top of each of a household's pages: its name and reference, and its tabs, each shown
+/// only to a reader it serves.
+struct HouseholdHeader {
+    enum Tab: CaseIterable {
+        case dossier, path, sharing, accessLog
+    }
+    struct Link {
+        let href: String
+        let label: String
+        let current: Bool
+    }
+
+    let heading: String
+    let reference: String
+    let tabs: [Link]
+
+    init(_ household: Household, actor: Actor, facts: HouseholdFacts, current: Tab) {
+        reference = household.reference
+        heading =
+            household.persons.first.map { "Ménage \($0.lastName.uppercased()) (\(household.reference))" }
+            ?? "Ménage \(household.reference)"
+        let base = "/menages/\(household.id.lowercased)"
+        tabs = Tab.allCases.compactMap { tab in
+            switch tab {
+            case .dossier: Link(href: base, label: "Dossier", current: current == tab)
+            case .path: Link(href: "\(base)/parcours", label: "Parcours", current: current == tab)
+            case .sharing:
+                AccessRules.isLead(actor, facts)
+                    ? Link(href: "\(base)/partage", label: "Équipe et consentements", current: current == tab) : nil
+            case .accessLog:
+                AccessRules.mayReadAccessLog(actor, facts)
+                    ? Link(href: "\(base)/consultations", label: "Qui a consulté le dossier", current: current == tab)
+                    : nil
+            }
+        }
+    }
+}
+
+/// An event of the path in a sentence, on its day.
+struct TimelineRow {
+    let day: String
+    let text: String
+
+    init(_ entry: TimelineEntry) {
+        day = FrenchText.day(entry.on)
+        text = FrenchText.timeline(entry)
+    }
+}
+struct DiagnosticView {
+    struct Piece {
+        let value: String
+        let level: String
+        let levelLabel: String
+
+        init?(_ levelled: Levelled?, value: (String) -> String = { $0 }) {
+            guard let levelled else { return nil }
+            self.value = value(levelled.value)
+            level = levelled.level
+            levelLabel = Level(rawValue: levelled.level)?.label ?? levelled.level
+        }
+    }
+    struct Item {
+        let label: String
+        let assessment: Piece?
+        let comment: Piece?
+    }
+    struct Section {
+        let code: String
+        let title: String
+        let view: Piece?
+        let items: [Item]
+        let hasItems: Bool
+    }
+
+    let version: Int
+    let validatedOn: String
+    let authorName: String
+    let referentName: String
+    let sections: [Section]
+    let preconisations: Piece?
+
+    init(_ diagnostic: Diagnostic) {
+        version = diagnostic.version
+        validatedOn = diagnostic.validatedOn.map(FrenchText.day) ?? "—"
+        authorName = diagnostic.authorOrganisation.name
+        referentName = diagnostic.referentName
+        sections = diagnostic.sections.map { section in
+            let items = section.items.compactMap { item -> Item? in
+                let assessment = Piece(item.assessment) { Assessment(rawValue: $0)?.label ?? $0 }
+                let comment = Piece(item.comment)
+                guard assessment != nil || comment != nil else { return nil }
+                return Item(label: item.label, assessment: assessment, comment: comment)
+            }
+            return Section(
+                code: section.code, title: section.title, view: Piece(section.view), items: items,
+                hasItems: !items.isEmpty)
+        }
+        preconisations = Piece(diagnostic.preconisations)
+    }
+}
