@@ -202,11 +202,23 @@ import Testing
                 uri: "/v1/households/\(world.household)/notes", method: .get, headers: world.headers(.leadBound))
             #expect(!String(buffer: notes.body).contains("forgée"))
 
+            // What a person writes is text on the page, never markup.
+            let markup = "<script>alert('x')</script> & \"co\""
+            _ = try await client.execute(
+                uri: uri, method: .post, headers: Self.post(cookie),
+                body: Self.form(["body": markup, "level": "partners", "csrf": csrf]))
+            let shown = String(
+                buffer: try await client.execute(
+                    uri: "/menages/\(world.household)/notes", method: .get, headers: Self.session(token)
+                ).body)
+            #expect(shown.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;co&quot;"))
+            #expect(!shown.contains("<script>"))
+
             let written = try await client.execute(
                 uri: uri, method: .post, headers: Self.post(cookie),
                 body: Self.form(["body": "Écrite depuis la page", "level": "secret", "csrf": csrf]))
             #expect(written.status == .seeOther)
-            #expect(written.headers[.location]?.hasSuffix("?note=enregistree#notes") == true)
+            #expect(written.headers[.location]?.hasSuffix("/notes?note=enregistree#notes") == true)
             let after = try await client.execute(
                 uri: "/v1/households/\(world.household)/notes", method: .get, headers: world.headers(.leadBound))
             let note = try #require(after.items.first { $0["body"] as? String == "Écrite depuis la page" })
@@ -246,7 +258,7 @@ import Testing
                 let page = try await client.execute(
                     uri: "/menages/\(id)", method: .get, headers: Self.session(token))
                 var tabs: [String: TestResponse] = [:]
-                for tab in ["parcours", "partage", "consultations"] {
+                for tab in ["notes", "parcours", "partage", "consultations"] {
                     tabs[tab] = try await client.execute(
                         uri: "/menages/\(id)/\(tab)", method: .get, headers: Self.session(token))
                 }
@@ -270,8 +282,10 @@ import Testing
                 #expect(tabs["consultations"]?.status == log.status, "\(seat)")
                 let notes = try await client.execute(
                     uri: "/v1/households/\(id)/notes", method: .get, headers: bearer(token))
+                #expect(tabs["notes"]?.status == notes.status, "\(seat)")
                 let readable = String(buffer: api.body) + String(buffer: notes.body)
-                let html = String(buffer: page.body).replacingOccurrences(of: "&#39;", with: "'")
+                let html = (String(buffer: page.body) + String(buffer: tabs["notes"]!.body))
+                    .replacingOccurrences(of: "&#39;", with: "'")
                     .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
                     .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
                 for piece in pieces {

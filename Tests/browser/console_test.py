@@ -181,7 +181,7 @@ class Console:
                     raise
 
     def write_note(self, household, text, level):
-        self.driver.get(f"{self.base}/menages/{household}")
+        self.driver.get(f"{self.base}/menages/{household}/notes")
         self.driver.find_element(By.ID, "note-body").send_keys(text)
         self.driver.find_element(By.CSS_SELECTOR, f"input[name=level][value={level}]").click()
         self.submit(self.driver.find_element(By.CSS_SELECTOR, "form[action$='/notes'] button[type=submit]"))
@@ -238,7 +238,8 @@ def run(console):
     for (organisation, level), text in MARKERS.items():
         if organisation == "ALFI":
             console.write_note(household, text, level)
-    console.page_checks("Le ménage (référente)")
+    console.page_checks("Les notes (référente)")
+    console.visit(f"/menages/{household}", "Le dossier (référente)")
     console.visit(f"/menages/{household}/parcours", "Le parcours")
     console.visit(f"/menages/{household}/partage", "Équipe et consentements")
     console.check("Antin Résidences" in console.main_text(), "l'équipe de suivi ne nomme pas Antin Résidences")
@@ -247,7 +248,7 @@ def run(console):
                   "le journal des accès ne montre pas les notes de Claire Martin")
 
     # A refused note keeps its text and says why, in French.
-    console.driver.get(f"{base}/menages/{household}")
+    console.driver.get(f"{base}/menages/{household}/notes")
     console.driver.find_element(By.ID, "note-body").send_keys("   ")
     console.driver.execute_script("document.getElementById('note-body').removeAttribute('required')")
     console.submit(console.driver.find_element(By.CSS_SELECTOR, "form[action$='/notes'] button[type=submit]"))
@@ -275,7 +276,7 @@ def run(console):
         urllib.parse.urlencode({"body": f"JETON-OK-{RUN}", "level": "partners", "csrf": csrf}),
         {"Content-Type": form, "Origin": base})
     console.check(status == 303, f"formulaire complet hors navigateur : {status}")
-    console.driver.get(f"{base}/menages/{household}")
+    console.driver.get(f"{base}/menages/{household}/notes")
     console.check(forged not in console.main_text(), "une note forgée a été enregistrée")
 
     # Sign-out, then the old cookie again: a French page each time.
@@ -324,14 +325,16 @@ def run(console):
         console.driver.get(f"{base}/menages/{household}")
         text = console.main_text()
         if seen is None:
-            for page in ("", "/parcours", "/partage", "/consultations"):
+            for page in ("", "/notes", "/parcours", "/partage", "/consultations"):
                 console.driver.get(f"{base}/menages/{household}{page}")
                 console.check(re.sub(r"identifiant de la requête : \w+", "", console.main_text()) == not_found,
                               f"{who} : {page or 'le dossier'} du ménage caché n'est pas la page d'un ménage inexistant")
         else:
             console.check("M-DEMO00001" in text and "Diallo" in text, f"{who} ne lit pas le ménage")
+            console.driver.get(f"{base}/menages/{household}/notes")
+            notes = console.main_text()
             for key, marker in MARKERS.items():
-                console.check((marker in text) == (key in seen),
+                console.check((marker in notes) == (key in seen),
                               f"{who} : {marker} {'absent' if key in seen else 'visible'}")
             lead = email.endswith("@alfi.demo")
             bound_lead = lead and email != "lucas.petit@alfi.demo"
@@ -345,7 +348,7 @@ def run(console):
             console.driver.get(f"{base}/menages/{household}/parcours")
             console.check("Étape du parcours : accepté" in console.main_text(), f"{who} : page du parcours")
         if email in ("julie.moreau@antin.demo", "lucas.petit@alfi.demo"):
-            console.page_checks(f"Le ménage ({email.split('@')[0]})")
+            console.page_checks(f"Les notes ({email.split('@')[0]})")
         if email == "paul.lambert@drihl.demo":
             console.visit("/", "Accueil (évaluateur)")
             console.check("indicateurs agrégés" in console.main_text(), "accueil de l'évaluateur")

@@ -4,9 +4,9 @@
 # GET /menages/{id} with the session cookie, against its route GET /v1/households/{id} with
 # the same session, both through the hub, for the same reader and the same random generated
 # households (bench/household.lua). Issue 20: the page costs at most 1.3 times its route. The
-# page reads more than the route (its notes, its path's first 200 events, the care team and
-# consents for the lead, the reader's name) and renders HTML, in one transaction and one
-# audit record as the route.
+# page (the household's dossier) reads more than the route (the path's stages, the notes the
+# reader may read, the reader's name) and renders HTML, in one transaction and one audit
+# record as the route; the whole path, the sharing and the access log are tabs of their own.
 
 page_check() {
     sign_in_household_reader
@@ -14,7 +14,7 @@ page_check() {
     status=$(curl -s -o "$OUT/page.html" -w '%{http_code}' -H "Accept: text/html" \
         -H "Cookie: __Host-hub_session=$HH_TOKEN" "$URL/menages/$HH_FIRST")
     [[ $status == 200 ]] || { head -c 2000 "$OUT/page.html" >&2; die "GET /menages/$HH_FIRST answered $status, not 200"; }
-    for text in "Diagnostic social partagé" "Parcours" "Équipe de suivi" 'class="fr-badge fr-badge--secret"'; do
+    for text in "Diagnostic social partagé" "Étapes du parcours" "Étape du parcours :" 'class="fr-badge fr-badge--secret"'; do
         grep -q "$text" "$OUT/page.html" || die "GET /menages/$HH_FIRST: the page has no « $text »"
     done
     after=$(audit_rows)

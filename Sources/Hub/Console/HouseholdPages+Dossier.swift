@@ -3,12 +3,12 @@ import Hummingbird
 import PostgresNIO
 import Tenancy
 
-/// A household's dossier: identity, composition, the stages of its path, the current
-/// diagnostic on the grid and the notes with their form. It reads what `GET
-/// /v1/households/{id}` reads (`HouseholdsController.read`), plus the path's moves and the
-/// notes, in the same gate and one `household.read` record naming every level it shows. The
-/// rest of the household's pages are tabs (`HouseholdPages+Tabs.swift`): each costs its own
-/// reads only when opened.
+/// A household's dossier: identity, composition, the stages of its path and the current
+/// diagnostic on the grid. It reads what `GET /v1/households/{id}` reads
+/// (`HouseholdsController.read`), plus the path's moves, in the same gate and one
+/// `household.read` record naming every level it shows. The household's notes and their form
+/// (below), its whole path, its sharing and its access log are tabs: each costs its own reads
+/// only when opened.
 extension HouseholdPages {
     struct DossierView {
         let shell: Shell
@@ -30,6 +30,20 @@ extension HouseholdPages {
         let stages: [TimelineRow]
         let hasStages: Bool
         let diagnostic: DiagnosticView?
+
+        struct PersonRow {
+            let firstName: String
+            let lastName: String
+            let birthDate: String
+            let relation: String
+        }
+    }
+
+    struct NotesView {
+        let shell: Shell
+        let header: HouseholdHeader
+        let csrf: String
+        let id: String
         let notes: [NoteRow]
         let olderNotes: Bool
         let notesShown = HouseholdPages.notesShown
@@ -40,12 +54,6 @@ extension HouseholdPages {
         var noteError: String?
         var noteDraft: String?
 
-        struct PersonRow {
-            let firstName: String
-            let lastName: String
-            let birthDate: String
-            let relation: String
-        }
         struct NoteRow {
             let level: String
             let levelLabel: String
@@ -68,37 +76,69 @@ extension HouseholdPages {
         let household: Household
         let facts: HouseholdFacts
         let moves: [TimelineEntry]
-        let notes: [NoteRecord]
-        /// More notes the reader may read than the page shows.
-        let olderNotes: Bool
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
-        let flash = request.uri.queryParameters["note"] == "enregistree" ? "Votre note est enregistrée." : nil
-        return try await dossier(of: id, flash: flash, context: context)
+        let read = try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
+            let (household, levels) = try await HouseholdsController.read(
+                id, reader: actor, facts: facts, on: connection, context: context)
+            let read = DossierRead(
+                me: try await Me.load(actor, on: connection, logger: context.logger), household: household,
+                facts: facts, moves: try await TimelineStore.moves(of: id, on: connection, logger: context.logger))
+            return (read, .disclosed(levels))
+        }
+        return pages.page("household", Self.view(of: read, actor: context.actor, csrf: context.csrfToken ?? ""))
     }
 
-    func dossier(
+    // MARK: Notes
+
+    @Sendable func notes(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let id = try context.parameters.uuid("householdId")
+        let flash = request.uri.queryParameters["note"] == "enregistree" ? "Votre note est enregistrée." : nil
+        return try await notesPage(of: id, flash: flash, context: context)
+    }
+
+    /// The notes the reader may read, as the API's `…/notes` reads them (its store, its rule
+    /// and its `note.read` record), and the form to write one.
+    func notesPage(
         of id: UUID, flash: String? = nil, noteError: String? = nil, noteDraft: String? = nil,
         draftLevel: Level = .secret, status: HTTPResponse.Status = .ok, context: AuthenticatedContext
     ) async throws -> Response {
-        let read = try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
-            let (household, householdLevels) = try await HouseholdsController.read(
-                id, reader: actor, facts: facts, on: connection, context: context)
+        let (me, household, facts, notes, olderNotes) = try await gate.run(
+            id, action: "note.read", context: context
+        ) { connection, actor, facts in
+            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.notFound
+            }
             let (notes, olderNotes) = try await Self.readableNotes(
                 of: id, actor: actor, facts: facts, context: context, on: connection)
-            let read = DossierRead(
-                me: try await Me.load(actor, on: connection, logger: context.logger), household: household,
-                facts: facts, moves: try await TimelineStore.moves(of: id, on: connection, logger: context.logger),
-                notes: notes, olderNotes: olderNotes)
-            return (read, .disclosed(householdLevels.union(notes.compactMap { Level(rawValue: $0.level) })))
+            return (
+                (
+                    try await Me.load(actor, on: connection, logger: context.logger), household, facts, notes,
+                    olderNotes
+                ), .disclosed(Set(notes.compactMap { Level(rawValue: $0.level) }).union([.partners]))
+            )
         }
-        var view = Self.view(of: read, actor: context.actor, csrf: context.csrfToken ?? "", draftLevel: draftLevel)
-        view.flash = flash
-        view.noteError = noteError
-        view.noteDraft = noteDraft
-        return pages.page("household", view, status: status)
+        let actor = context.actor
+        let csrf = context.csrfToken ?? ""
+        let view = NotesView(
+            shell: Shell(me, actor: actor, csrf: csrf),
+            header: HouseholdHeader(household, actor: actor, facts: facts, current: .notes), csrf: csrf,
+            id: id.lowercased,
+            notes: notes.map {
+                .init(
+                    level: $0.level, levelLabel: Level(rawValue: $0.level)?.label ?? $0.level,
+                    authorName: $0.authorName, authorOrganisation: $0.authorOrganisation.name,
+                    writtenAt: FrenchText.moment($0.writtenAt), body: $0.body)
+            },
+            olderNotes: olderNotes, mayExport: AccessRules.mayReadAccessLog(actor, facts),
+            levels: Level.allCases.map {
+                .init(
+                    code: $0.rawValue, label: $0.label.capitalisedFirstLetter, meaning: FrenchText.meaning($0),
+                    selected: $0 == draftLevel)
+            }, flash: flash, noteError: noteError, noteDraft: noteDraft)
+        return pages.page("household-notes", view, status: status)
     }
 
     /// The notes the reader may read, newest first: up to `notesShown`, read 100 at a time
@@ -119,8 +159,8 @@ extension HouseholdPages {
     }
 
     /// The note form: written through the API's own `writeNote` (its checks, the level's
-    /// included), then back to the dossier (post-redirect-get). A refused note shows the
-    /// dossier again with the text kept.
+    /// included), then back to the notes (post-redirect-get). A refused note shows them again
+    /// with the text kept.
     @Sendable func addNote(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         var request = request
@@ -129,15 +169,15 @@ extension HouseholdPages {
         do {
             _ = try await households.writeNote(text, level: form["level"], household: id, context: context)
         } catch let problem as Problem where problem.status == .unprocessableContent {
-            return try await dossier(
+            return try await notesPage(
                 of: id, noteError: problem.detail, noteDraft: text,
                 draftLevel: form["level"].flatMap(Level.init(rawValue:)) ?? .secret, status: .unprocessableContent,
                 context: context)
         }
-        return ConsolePages.redirect(to: "/menages/\(id.lowercased)?note=enregistree#notes")
+        return ConsolePages.redirect(to: "/menages/\(id.lowercased)/notes?note=enregistree#notes")
     }
 
-    static func view(of read: DossierRead, actor: Actor, csrf: String, draftLevel: Level) -> DossierView {
+    static func view(of read: DossierRead, actor: Actor, csrf: String) -> DossierView {
         let household = read.household
         return DossierView(
             shell: Shell(read.me, actor: actor, csrf: csrf),
@@ -161,19 +201,7 @@ extension HouseholdPages {
                     relation: HouseholdVocabulary.relations[$0.relation])
             },
             stages: read.moves.map(TimelineRow.init), hasStages: !read.moves.isEmpty,
-            diagnostic: household.currentDiagnostic.map(DiagnosticView.init),
-            notes: read.notes.map {
-                .init(
-                    level: $0.level, levelLabel: Level(rawValue: $0.level)?.label ?? $0.level,
-                    authorName: $0.authorName, authorOrganisation: $0.authorOrganisation.name,
-                    writtenAt: FrenchText.moment($0.writtenAt), body: $0.body)
-            },
-            olderNotes: read.olderNotes, mayExport: AccessRules.mayReadAccessLog(actor, read.facts),
-            levels: Level.allCases.map {
-                .init(
-                    code: $0.rawValue, label: $0.label.capitalisedFirstLetter, meaning: FrenchText.meaning($0),
-                    selected: $0 == draftLevel)
-            })
+            diagnostic: household.currentDiagnostic.map(DiagnosticView.init))
     }
 
     static func composition(adults: Int, children: Int) -> String {
@@ -190,7 +218,7 @@ extension HouseholdPages {
 /// only to a reader it serves.
 struct HouseholdHeader {
     enum Tab: CaseIterable {
-        case dossier, path, sharing, accessLog
+        case dossier, notes, path, sharing, accessLog
     }
     struct Link {
         let href: String
@@ -211,6 +239,7 @@ struct HouseholdHeader {
         tabs = Tab.allCases.compactMap { tab in
             switch tab {
             case .dossier: Link(href: base, label: "Dossier", current: current == tab)
+            case .notes: Link(href: "\(base)/notes", label: "Notes", current: current == tab)
             case .path: Link(href: "\(base)/parcours", label: "Parcours", current: current == tab)
             case .sharing:
                 AccessRules.isLead(actor, facts)
