@@ -447,6 +447,12 @@ import Testing
 
     @Test func browsersGetFrenchErrorPagesAndClientsProblems() async throws {
         try await withConsole { client in
+            // A sign-in cookie that is not one of ours is replaced, never echoed.
+            let odd = try await client.execute(
+                uri: "/connexion", method: .get,
+                headers: [.accept: "text/html", .cookie: "__Host-hub_sign_in=a\"b<c"])
+            #expect(odd.status == .ok)
+            #expect(Self.value(of: "__Host-hub_sign_in", in: odd)?.count == 43)
             let page = try await client.execute(uri: "/nulle-part", method: .get, headers: [.accept: "text/html"])
             #expect(page.status == .notFound)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")

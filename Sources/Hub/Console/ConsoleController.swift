@@ -69,7 +69,13 @@ struct ConsoleController: Sendable {
         _ request: Request, email: String, error: String?, notice: String? = nil, status: HTTPResponse.Status
     ) -> Response {
         let name = security.signInCookieName
-        let token = request.cookies[name]?.value.nilIfEmpty ?? Credentials.newToken()
+        // The browser's token again if it is one of ours (43 base64url characters), a new one
+        // otherwise: a cookie's value is whatever the client sent.
+        let sent = request.cookies[name]?.value ?? ""
+        let ours =
+            sent.utf8.count == 43
+            && sent.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        let token = ours ? sent : Credentials.newToken()
         var response = pages.page(
             "sign-in", SignInView(csrf: token, email: email, error: error, notice: notice), status: status)
         response.setCookie(security.cookie(name, token))
@@ -253,5 +259,12 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
         context.logger[metadataKey: "user_id"] = "\(actor.userID)"
         context.logger[metadataKey: "org_id"] = "\(actor.organisationID)"
         return try await next(request, context)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }
