@@ -34,6 +34,7 @@ cat <<BANNER
 ==================================================================
  hub (demo mode)
    URL:      http://127.0.0.1:${HUB_PORT:-8080}
+   Console:  http://127.0.0.1:${HUB_PORT:-8080}/connexion (in a browser)
    OpenAPI:  http://127.0.0.1:${HUB_PORT:-8080}/openapi.json
    Database: postgres://hub_app@127.0.0.1:${HUB_DB_PORT}/hub (credentials in .hub/pg/env)
    Access-log checkpoints: $HUB_AUDIT_CHECKPOINT_DIR (hourly; now: hub audit checkpoint)
