@@ -145,14 +145,7 @@ struct AccessLogController {
                 notes += page.filter { $0.isReadable(by: actor, facts) }
                 after = page.count == 500 ? page.last.map { TimeCursor.key($0.writtenAt, $0.id) } : nil
             } while after != nil
-            var path: [TimelineEntry] = []
-            var cursor: (Day, Int64, String, UUID)?
-            repeat {
-                let page = try await TimelineStore.page(
-                    of: id, after: cursor, limit: 1000, on: connection, logger: context.logger)
-                path += page
-                cursor = try page.count == 1000 ? page.last.map { try TimelineEntry.decode(cursor: $0.cursor) } : nil
-            } while cursor != nil
+            let path = try await TimelineStore.all(of: id, on: connection, logger: context.logger)
             let meetings = try await MeetingStore.list(of: id, on: connection, logger: context.logger)
             let aids = try await AidStore.list(of: id, on: connection, logger: context.logger)
             var log: [Access] = []

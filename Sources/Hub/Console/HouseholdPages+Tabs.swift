@@ -44,19 +44,11 @@ extension HouseholdPages {
         return pages.page("household-path", view)
     }
 
-    /// The path's latest `timelineShown` events, oldest first (the store reads it from the
-    /// start, a thousand at a time: a path is rarely longer than one read).
+    /// The path's latest `timelineShown` events, oldest first.
     static func latestEvents(of id: UUID, on connection: PostgresConnection, context: AuthenticatedContext)
         async throws -> (events: [TimelineEntry], earlier: Bool)
     {
-        var events: [TimelineEntry] = []
-        var cursor: (Day, Int64, String, UUID)?
-        repeat {
-            let page = try await TimelineStore.page(
-                of: id, after: cursor, limit: 1000, on: connection, logger: context.logger)
-            events += page
-            cursor = try page.count == 1000 ? page.last.map { try TimelineEntry.decode(cursor: $0.cursor) } : nil
-        } while cursor != nil
+        let events = try await TimelineStore.all(of: id, on: connection, logger: context.logger)
         return (Array(events.suffix(timelineShown)), events.count > timelineShown)
     }
 

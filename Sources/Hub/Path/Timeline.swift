@@ -110,6 +110,21 @@ enum TimelineStore {
             FROM outcomes o WHERE o.household_id = $1
             """
 
+    /// The whole path the reader may see, a thousand events at a time: the export, and the
+    /// console's path tab (a path is rarely longer than one read).
+    static func all(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [TimelineEntry]
+    {
+        var events: [TimelineEntry] = []
+        var cursor: (Day, Int64, String, UUID)?
+        repeat {
+            let page = try await Self.page(of: household, after: cursor, limit: 1000, on: connection, logger: logger)
+            events += page
+            cursor = try page.count == 1000 ? page.last.map { try TimelineEntry.decode(cursor: $0.cursor) } : nil
+        } while cursor != nil
+        return events
+    }
+
     /// The moves alone, in the timeline's order: one table instead of fourteen.
     static func moves(of household: UUID, on connection: PostgresConnection, logger: Logger) async throws
         -> [TimelineEntry]
