@@ -14,7 +14,6 @@ extension HouseholdPages {
     struct DossierView {
         let shell: Shell
         let header: HouseholdHeader
-        let csrf: String
         let id: String
         let statusLabel: String
         let orientedOn: String
@@ -43,7 +42,6 @@ extension HouseholdPages {
     struct NotesView {
         let shell: Shell
         let header: HouseholdHeader
-        let csrf: String
         let id: String
         let notes: [NoteRow]
         let olderNotes: Bool
@@ -106,34 +104,23 @@ extension HouseholdPages {
         of id: UUID, flash: String? = nil, noteError: String? = nil, noteDraft: String? = nil,
         draftLevel: Level = .secret, status: HTTPResponse.Status = .ok, context: AuthenticatedContext
     ) async throws -> Response {
-        let (me, household, facts, notes, olderNotes) = try await gate.run(
-            id, action: "note.read", context: context
-        ) { connection, actor, facts in
-            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
+        let (frame, (notes, olderNotes)) = try await tab(id, action: "note.read", context: context) {
+            connection, actor, facts in
             let (notes, olderNotes) = try await Self.readableNotes(
                 of: id, actor: actor, facts: facts, context: context, on: connection)
             return (
-                (
-                    try await Me.load(actor, on: connection, logger: context.logger), household, facts, notes,
-                    olderNotes
-                ), .disclosed(Set(notes.compactMap { Level(rawValue: $0.level) }).union([.partners]))
+                (notes, olderNotes), .disclosed(Set(notes.compactMap { Level(rawValue: $0.level) }).union([.partners]))
             )
         }
-        let actor = context.actor
-        let csrf = context.csrfToken ?? ""
         let view = NotesView(
-            shell: Shell(me, actor: actor, csrf: csrf),
-            header: HouseholdHeader(household, actor: actor, facts: facts, current: .notes), csrf: csrf,
-            id: id.lowercased,
+            shell: frame.shell(context), header: frame.header(.notes, context), id: id.lowercased,
             notes: notes.map {
                 .init(
                     level: $0.level, levelLabel: Level(rawValue: $0.level)?.label ?? $0.level,
                     authorName: $0.authorName, authorOrganisation: $0.authorOrganisation.name,
                     writtenAt: FrenchText.moment($0.writtenAt), body: $0.body)
             },
-            olderNotes: olderNotes, mayExport: AccessRules.mayReadAccessLog(actor, facts),
+            olderNotes: olderNotes, mayExport: AccessRules.mayReadAccessLog(context.actor, frame.facts),
             levels: Level.allCases.map {
                 .init(
                     code: $0.rawValue, label: $0.label.capitalisedFirstLetter, meaning: FrenchText.meaning($0),
@@ -182,7 +169,7 @@ extension HouseholdPages {
         let household = read.household
         return DossierView(
             shell: Shell(read.me, actor: actor, csrf: csrf),
-            header: HouseholdHeader(household, actor: actor, facts: read.facts, current: .dossier), csrf: csrf,
+            header: HouseholdHeader(household, actor: actor, facts: read.facts, current: .dossier),
             id: household.id.lowercased,
             statusLabel: (PathState(rawValue: household.status)?.label ?? household.status).capitalisedFirstLetter,
             orientedOn: FrenchText.day(household.orientedOn), orientedBy: household.orientedBy.name,
@@ -325,7 +312,6 @@ extension HouseholdPages.DossierView: MustacheParent {
         switch name {
         case "shell": shell
         case "header": header
-        case "csrf": csrf
         case "id": id
         case "statusLabel": statusLabel
         case "orientedOn": orientedOn

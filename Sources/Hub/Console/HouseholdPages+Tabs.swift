@@ -7,6 +7,41 @@ import Tenancy
 /// lead organisation), and « qui a consulté mon dossier » to print for the household (for the
 /// lead's bound professionals). Each through the gate, with its own audit record.
 extension HouseholdPages {
+    /// What every tab reads beside its own: the household, for its header, and the reader's
+    /// name, for the layout.
+    struct TabFrame: Sendable {
+        let me: Me
+        let household: Household
+        let facts: HouseholdFacts
+
+        func shell(_ context: AuthenticatedContext) -> Shell {
+            Shell(me, actor: context.actor, csrf: context.csrfToken ?? "")
+        }
+
+        func header(_ current: HouseholdHeader.Tab, _ context: AuthenticatedContext) -> HouseholdHeader {
+            HouseholdHeader(household, actor: context.actor, facts: facts, current: current)
+        }
+    }
+
+    /// A tab's read: through the gate as its API route's `action` (one transaction, one audit
+    /// record of what `body` disclosed), then its frame. `body` runs first, so that a tab's own
+    /// refusal comes before any other read.
+    func tab<Result: Sendable>(
+        _ id: UUID, action: String, context: AuthenticatedContext,
+        _ body: @Sendable @escaping (PostgresConnection, Actor, HouseholdFacts) async throws -> (Result, Disclosure)
+    ) async throws -> (TabFrame, Result) {
+        try await gate.run(id, action: action, context: context) { connection, actor, facts in
+            let (result, disclosure) = try await body(connection, actor, facts)
+            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
+                throw Problem.notFound
+            }
+            let frame = TabFrame(
+                me: try await Me.load(actor, on: connection, logger: context.logger), household: household,
+                facts: facts)
+            return ((frame, result), disclosure)
+        }
+    }
+
     // MARK: The path
 
     struct PathView {
@@ -23,24 +58,14 @@ extension HouseholdPages {
     /// store and its `timeline.read` record): the latest `timelineShown`, oldest first.
     @Sendable func path(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
-        let (me, household, facts, events) = try await gate.run(id, action: "timeline.read", context: context) {
-            connection, actor, facts in
-            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
+        let (frame, events) = try await tab(id, action: "timeline.read", context: context) { connection, _, _ in
             let events = try await Self.latestEvents(of: id, on: connection, context: context)
-            let levels = Set(events.events.compactMap { Level(rawValue: $0.level) }).union([.partners])
-            return (
-                (try await Me.load(actor, on: connection, logger: context.logger), household, facts, events),
-                .disclosed(levels)
-            )
+            return (events, .disclosed(Set(events.events.compactMap { Level(rawValue: $0.level) }).union([.partners])))
         }
         let view = PathView(
-            shell: Shell(me, actor: context.actor, csrf: context.csrfToken ?? ""),
-            header: HouseholdHeader(household, actor: context.actor, facts: facts, current: .path),
+            shell: frame.shell(context), header: frame.header(.path, context),
             events: events.events.map(TimelineRow.init), hasEvents: !events.events.isEmpty,
-            earlierEvents: events.earlier,
-            mayExport: AccessRules.mayReadAccessLog(context.actor, facts))
+            earlierEvents: events.earlier, mayExport: AccessRules.mayReadAccessLog(context.actor, frame.facts))
         return pages.page("household-path", view)
     }
 
@@ -80,27 +105,21 @@ extension HouseholdPages {
     /// (which records them: R5), through the API's stores, in one `household.sharing` record.
     @Sendable func sharing(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
-        let (me, household, facts, team, consents) = try await gate.run(
-            id, action: "household.sharing", context: context
-        ) { connection, actor, facts in
+        let (frame, (team, consents)) = try await tab(id, action: "household.sharing", context: context) {
+            connection, actor, facts in
             guard AccessRules.isLead(actor, facts) else {
                 throw Problem.forbidden(
                     "L'équipe de suivi et les consentements du ménage sont tenus par son organisation référente.")
             }
-            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
             return (
                 (
-                    try await Me.load(actor, on: connection, logger: context.logger), household, facts,
                     try await HouseholdStore.careTeam(of: id, on: connection, logger: context.logger),
                     try await HouseholdStore.consents(of: id, on: connection, logger: context.logger)
                 ), .disclosed([.partners])
             )
         }
         let view = SharingView(
-            shell: Shell(me, actor: context.actor, csrf: context.csrfToken ?? ""),
-            header: HouseholdHeader(household, actor: context.actor, facts: facts, current: .sharing),
+            shell: frame.shell(context), header: frame.header(.sharing, context),
             careTeam: team.map {
                 .init(
                     name: $0.organisation.name, addedOn: FrenchText.day($0.addedOn),
@@ -145,27 +164,20 @@ extension HouseholdPages {
     @Sendable func accessLog(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("householdId")
         let limit = 200
-        let (me, household, facts, entries) = try await gate.run(id, action: "accessLog.read", context: context) {
+        let (frame, entries) = try await tab(id, action: "accessLog.read", context: context) {
             connection, actor, facts in
             guard AccessRules.mayReadAccessLog(actor, facts) else {
                 throw Problem.forbidden(
                     "Le journal d'accès est consultable par les professionnels tenus au secret de l'organisation référente."
                 )
             }
-            guard let household = try await HouseholdStore.find(id, on: connection, logger: context.logger) else {
-                throw Problem.notFound
-            }
             let entries = try await AccessLogController.entries(
                 of: id, before: nil, limit: limit + 1, on: connection, context: context)
-            return (
-                (try await Me.load(actor, on: connection, logger: context.logger), household, facts, entries),
-                .disclosed([.partners])
-            )
+            return (entries, .disclosed([.partners]))
         }
         let view = AccessLogView(
-            shell: Shell(me, actor: context.actor, csrf: context.csrfToken ?? ""),
-            header: HouseholdHeader(household, actor: context.actor, facts: facts, current: .accessLog),
-            reference: household.reference, leadName: household.leadOrganisation.name,
+            shell: frame.shell(context), header: frame.header(.accessLog, context),
+            reference: frame.household.reference, leadName: frame.household.leadOrganisation.name,
             generatedOn: FrenchText.day(Day.today()),
             caption: entries.count == 1
                 ? "Le seul accès" : "Les \(min(entries.count, limit)) derniers accès, du plus récent au plus ancien",

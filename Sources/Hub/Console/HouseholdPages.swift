@@ -33,7 +33,6 @@ struct HouseholdPages: Sendable {
 
     struct ListView {
         let shell: Shell
-        let csrf: String
         let search: String?
         let resultText: String
         let rows: [Row]
@@ -129,8 +128,7 @@ struct HouseholdPages: Sendable {
                 try await Programmes.list(on: connection, after: nil, limit: 100, logger: context.logger)
             )
         }
-        let csrf = context.csrfToken ?? ""
-        var shell = Shell(me, actor: actor, csrf: csrf)
+        var shell = Shell(me, actor: actor, csrf: context.csrfToken ?? "")
         shell.onHouseholds = true
         let count = items.count
         let more = nextLink != nil || nextCursor != nil
@@ -150,7 +148,7 @@ struct HouseholdPages: Sendable {
                 leadName: item.leadOrganisation.name, referentName: item.referentName ?? "—")
         }
         let view = ListView(
-            shell: shell, csrf: csrf, search: search, resultText: resultText, rows: rows, hasRows: !rows.isEmpty,
+            shell: shell, search: search, resultText: resultText, rows: rows, hasRows: !rows.isEmpty,
             programmes: programmes.map {
                 .init(value: $0.id.lowercased, label: $0.name, selected: $0.id == filter.programmeID)
             },
