@@ -103,8 +103,7 @@ struct HouseholdPages: Sendable {
     @Sendable func search(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
         let form = try await ConsoleForm.read(&request, context: context)
-        let term = (form["q"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(term.count) else {
+        guard let term = HouseholdStore.ListFilter.searchTerm(form["q"] ?? "") else {
             throw Problem.badRequest(
                 "La recherche porte sur une référence ou un nom : de 1 à 100 caractères.", field: "q")
         }

@@ -107,8 +107,7 @@ struct HouseholdsController {
             filter.status = String(raw)
         }
         if let raw = query["q"] {
-            let term = String(raw).trimmingCharacters(in: .whitespaces)
-            guard (1...100).contains(term.length) else {
+            guard let term = HouseholdStore.ListFilter.searchTerm(String(raw)) else {
                 throw Problem.badRequest(
                     "Le paramètre « q » cherche une référence ou un nom : de 1 à 100 caractères.", field: "q")
             }
