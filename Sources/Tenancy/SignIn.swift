@@ -43,7 +43,7 @@ public struct MembershipChoice: Sendable {
 }
 
 public enum ConsoleSignInOutcome: Sendable {
-    case signedIn(token: String, actor: Actor)
+    case signedIn(token: String)
     /// The password is right and the person has several memberships: the ticket, a secret
     /// to hand back with the chosen organisation (`SignIn.choose`).
     case chooseOrganisation(ticket: String, memberships: [MembershipChoice])
@@ -102,7 +102,7 @@ public struct SignIn: Sendable {
                     userID: userID, organisationID: memberships[0].organisationID,
                     clientDescription: clientDescription, logger: logger)
                 {
-                    outcome = .signedIn(token: opened.token, actor: opened.actor)
+                    outcome = .signedIn(token: opened.token)
                 }
             } else if memberships.count > 1 {
                 let ticket = Credentials.newToken()

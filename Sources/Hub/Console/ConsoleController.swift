@@ -117,7 +117,7 @@ struct ConsoleController: Sendable {
                     memberships: memberships.map {
                         .init(organisationID: $0.organisationID.lowercased, organisationName: $0.organisationName)
                     }))
-        case .signedIn(let token, _):
+        case .signedIn(let token):
             return try await signedIn(request, token: token, logger: context.logger)
         }
     }

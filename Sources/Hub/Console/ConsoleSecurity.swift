@@ -15,10 +15,9 @@ import Tenancy
 /// by the browser tests) keeps them on plain HTTP to loopback (127.0.0.1, localhost). A hub
 /// whose public address is plain HTTP elsewhere gives cookies without Secure and prefix.
 struct ConsoleSecurity: Sendable {
-    /// The hub's address as people reach it (`HUB_PUBLIC_URL`), e.g. `https://hub.example.fr`.
-    let publicOrigin: String
-    /// The origins whose forms are the hub's own: the public one, and on loopback the same
-    /// port under loopback's other names (a demo opened at localhost rather than 127.0.0.1).
+    /// The origins whose forms are the hub's own: the origin of its address as people reach
+    /// it (`HUB_PUBLIC_URL`, e.g. `https://hub.example.fr`), and on loopback the same port
+    /// under loopback's other names (a demo opened at localhost rather than 127.0.0.1).
     let ownOrigins: Set<String>
     /// Secure and `__Host-` cookies: over HTTPS, or on loopback. Decided from the public
     /// address alone, never from a request's Host header, which a proxy may rewrite.
@@ -29,7 +28,7 @@ struct ConsoleSecurity: Sendable {
         let scheme = url?.scheme?.lowercased() ?? "http"
         let host = url?.host?.lowercased() ?? "127.0.0.1"
         let port = url?.port.map { ":\($0)" } ?? ""
-        publicOrigin = "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(port)"
+        let publicOrigin = "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(port)"
         let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"]
         if loopback.contains(host) {
             ownOrigins = Set(["127.0.0.1", "localhost", "[::1]"].map { "\(scheme)://\($0)\(port)" })
