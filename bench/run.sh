@@ -4,7 +4,7 @@
 # The ratio is the cost of everything that is not the database: HTTP, routing, JSON, the
 # connection pool, the hub's own Swift work. See bench/README.md for how to read it.
 #
-#   bash bench/run.sh [--routes me,household,timeline,page,agenda,minutes,notify]
+#   bash bench/run.sh [--routes me,household,timeline,page,agenda,agendapage,minutes,notify]
 #
 # Sections, in this order, one script each in bench/sections/ (what they share: bench/lib.sh):
 #   me         GET /v1/me as admin@alfi.demo, against bench/me.pgbench
@@ -18,6 +18,8 @@
 #              karim.haddad@alfi.demo, on BENCH_COMITES fresh planned comités of a cell following
 #              BENCH_SITUATIONS situations: latency per operation, against
 #              bench/agenda-build.pgbench and bench/agenda-publish.pgbench
+#   agendapage GET /comites/{id}, the console's agenda page of the cell's first comité, against its
+#              route GET /v1/comites/{id}, both through the hub (wrk), as the cell's facilitator
 #   minutes    GET /v1/comites/{id}/minutes of the cell's first comité as thomas.leroy@essonne.demo,
 #              against bench/minutes.pgbench
 #   notify     webhook deliveries of the outbox's dispatcher to a local sink: deliveries/s and the
@@ -27,7 +29,7 @@
 # and `--bench cell`, once, and reused while the same generator made as many.
 #
 # Settings (environment):
-#   BENCH_ROUTES (me,household,timeline,page,agenda,minutes,notify)  the sections to run; --routes on
+#   BENCH_ROUTES (me,household,timeline,page,agenda,agendapage,minutes,notify)  the sections to run; --routes on
 #                           the command line wins
 #   BENCH_CONNECTIONS (16)  wrk connections = pgbench clients
 #   BENCH_THREADS (2)       wrk threads = pgbench -j
@@ -56,8 +58,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-SECTIONS=(me household timeline page agenda minutes notify)
-ROUTES=${BENCH_ROUTES:-me,household,timeline,page,agenda,minutes,notify}
+SECTIONS=(me household timeline page agenda agendapage minutes notify)
+ROUTES=${BENCH_ROUTES:-me,household,timeline,page,agenda,agendapage,minutes,notify}
 usage_error() {
     echo "bench: FAIL: $* (usage: bash bench/run.sh [--routes $(IFS=,; echo "${SECTIONS[*]}")])" >&2
     exit 1
@@ -71,7 +73,7 @@ while (($# > 0)); do
         *) usage_error "unknown argument '$1'" ;;
     esac
 done
-RUN_ME=0 RUN_HOUSEHOLD=0 RUN_TIMELINE=0 RUN_PAGE=0 RUN_AGENDA=0 RUN_MINUTES=0 RUN_NOTIFY=0
+RUN_ME=0 RUN_HOUSEHOLD=0 RUN_TIMELINE=0 RUN_PAGE=0 RUN_AGENDA=0 RUN_AGENDAPAGE=0 RUN_MINUTES=0 RUN_NOTIFY=0
 IFS=, read -ra route_list <<<"$ROUTES"
 for route in "${route_list[@]}"; do
     # shellcheck disable=SC2034  # RUN_ME is read through ${!flag} below
@@ -81,6 +83,7 @@ for route in "${route_list[@]}"; do
         timeline) RUN_TIMELINE=1 ;;
         page) RUN_PAGE=1 ;;
         agenda) RUN_AGENDA=1 ;;
+        agendapage) RUN_AGENDAPAGE=1 ;;
         minutes) RUN_MINUTES=1 ;;
         notify) RUN_NOTIFY=1 ;;
         "") ;;
@@ -95,7 +98,7 @@ for section in "${SECTIONS[@]}"; do
 done
 ((${#selected[@]} > 0)) || usage_error "no route selected by '$ROUTES'"
 # Both household routes read the generated households; the comités' cell follows some of them.
-NEED_COMITES=$((RUN_AGENDA | RUN_MINUTES))
+NEED_COMITES=$((RUN_AGENDA | RUN_AGENDAPAGE | RUN_MINUTES))
 NEED_HOUSEHOLDS=$((RUN_HOUSEHOLD | RUN_TIMELINE | RUN_PAGE | NEED_COMITES))
 
 # shellcheck source=bench/lib.sh

@@ -360,6 +360,10 @@ def run(console):
     console.visit("/nulle-part", "Adresse inconnue")
     console.check("Page introuvable" in console.main_text(), "adresse inconnue : pas de page en français")
 
+    # The comité in the room (issue 21): its own module, on this harness.
+    import comite_pages
+    comite_pages.run(console)
+
     print(f"console_test: {console.pages_checked} pages checked by axe-core {console.axe_version} and "
           f"saved at two sizes in {console.shots}, {len(console.failures)} failure(s), "
           f"{time.monotonic() - started:.0f} s", flush=True)

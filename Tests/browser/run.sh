@@ -36,6 +36,7 @@ if ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt" 2>/dev/null; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet "$(grep -E '^selenium==' "$REQUIREMENTS")"
     "$VENV/bin/pip" install --quiet --no-deps "$(grep -E '^axe-playwright-python==' "$REQUIREMENTS")"
+    "$VENV/bin/pip" install --quiet "$(grep -E '^pypdf==' "$REQUIREMENTS")" "$(grep -E '^icalendar==' "$REQUIREMENTS")"
     cp "$REQUIREMENTS" "$VENV/requirements.txt"
 fi
 

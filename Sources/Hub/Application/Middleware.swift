@@ -22,11 +22,20 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logger.info(
             "request",
             metadata: [
-                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+                "method": "\(request.method.rawValue)", "path": "\(Self.loggedPath(request.uri.path))",
                 "status": "\(response.status.code)",
                 "ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
             ])
         return response
+    }
+
+    /// The path, its secret segment hidden where an address is itself the credential (a
+    /// calendar's feed, an invitation's enrolment): a log must not open what it records.
+    static func loggedPath(_ path: String) -> String {
+        for prefix in ["/calendrier/", "/v1/enrolments/"] where path.hasPrefix(prefix) {
+            return prefix + ":secret"
+        }
+        return path
     }
 }
 

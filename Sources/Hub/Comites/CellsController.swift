@@ -137,20 +137,28 @@ struct CellsController {
 
     /// The situations the reader may see; the page's households are recorded as disclosed.
     @Sendable func situations(_ request: Request, context: AuthenticatedContext) async throws -> Page<CellSituation> {
-        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let page = try PageRequest(request)
-        let after = try page.after.map(TimeCursor.decode)
-        let situations = try await client.withActor(actor, logger: context.logger) { connection in
+        let situations = try await listSituations(
+            of: id, after: try page.after.map(TimeCursor.decode), limit: page.limit, context: context)
+        return page.page(situations) { TimeCursor.encode($0.addedAt, $0.id) }
+    }
+
+    /// Up to `limit` situations, and one more if there are (for the page's next cursor); the
+    /// `limit` shown are recorded as disclosed.
+    func listSituations(of id: UUID, after: (Int64, UUID)?, limit: Int, context: AuthenticatedContext) async throws
+        -> [CellSituation]
+    {
+        let actor = context.actor
+        return try await client.withActor(actor, logger: context.logger) { connection in
             _ = try await cell(id, on: connection, context: context)
             let situations = try await CellStore.situations(
-                of: id, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
+                of: id, after: after, limit: limit + 1, on: connection, logger: context.logger)
             try await connection.append(
-                "cell.situations", .disclosed(situations.prefix(page.limit).map(\.householdId)), actor: actor,
+                "cell.situations", .disclosed(situations.prefix(limit).map(\.householdId)), actor: actor,
                 requestID: context.id, logger: context.logger)
             return situations
         }
-        return page.page(situations) { TimeCursor.encode($0.addedAt, $0.id) }
     }
 
     @Sendable func follow(_ request: Request, context: AuthenticatedContext) async throws
@@ -216,10 +224,17 @@ struct CellsController {
 
     /// An extraordinary session, or a veille's emergency, requested by a member with a reason.
     @Sendable func requestComite(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let actor = context.actor
         let id = try context.parameters.uuid("cellId")
         let body = try await request.decodeJSON(as: NewComiteRequest.self, context: context)
-        let comite = try await client.withActor(actor, logger: context.logger) { connection in
+        let comite = try await requestComite(in: id, body, context: context)
+        var response = try EditedResponse(status: .created, response: comite).response(from: request, context: context)
+        response.headers[.location] = "/v1/comites/\(comite.id)"
+        return response
+    }
+
+    func requestComite(in id: UUID, _ body: NewComiteRequest, context: AuthenticatedContext) async throws -> Comite {
+        let actor = context.actor
+        return try await client.withActor(actor, logger: context.logger) { connection in
             let cell = try await cell(id, on: connection, context: context)
             let reason = try body.validated(
                 veille: cell.isVeille,
@@ -233,9 +248,6 @@ struct CellsController {
             }
             return shown
         }
-        var response = try EditedResponse(status: .created, response: comite).response(from: request, context: context)
-        response.headers[.location] = "/v1/comites/\(comite.id)"
-        return response
     }
 }
 

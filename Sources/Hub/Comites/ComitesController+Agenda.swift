@@ -10,8 +10,11 @@ extension ComitesController {
     /// Places the rules' items (AgendaRules on every followed situation's dates), replacing
     /// the previous rule items and keeping the facilitator's own.
     @Sendable func build(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
-        let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.agenda.build", facilitatorOnly: true, context: context) {
+        try await buildAgenda(of: try context.parameters.uuid("comiteId"), context: context)
+    }
+
+    func buildAgenda(of id: UUID, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.agenda.build", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.planned, to: "composer l'ordre du jour")
             let window = ComiteWindow(
@@ -48,7 +51,11 @@ extension ComitesController {
     @Sendable func order(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: AgendaOrderRequest.self, context: context)
-        return try await gate.run(id, action: "comite.agenda.order", facilitatorOnly: true, context: context) {
+        return try await orderAgenda(of: id, body, context: context)
+    }
+
+    func orderAgenda(of id: UUID, _ body: AgendaOrderRequest, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.agenda.order", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.planned, to: "composer l'ordre du jour")
             let visible = try await AgendaStore.items(of: id, on: connection, logger: context.logger).map(\.id)
@@ -64,10 +71,14 @@ extension ComitesController {
     @Sendable func addItem(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Comite> {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: NewAgendaItemRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await addItem(to: id, body, context: context))
+    }
+
+    func addItem(to id: UUID, _ body: NewAgendaItemRequest, context: AuthenticatedContext) async throws -> Comite {
         guard let reason = try optionalText(body.reason, field: "reason") else {
             throw Problem.unprocessable("Le point ajouté à l'ordre du jour est motivé.", field: "reason")
         }
-        let comite = try await gate.run(id, action: "comite.agenda.add", facilitatorOnly: true, context: context) {
+        return try await gate.run(id, action: "comite.agenda.add", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.planned, to: "composer l'ordre du jour")
             guard
@@ -83,12 +94,15 @@ extension ComitesController {
             let (shown, _) = try await withAgenda(comite, on: connection, context: context)
             return (shown, .changed([body.householdId]))
         }
-        return EditedResponse(status: .created, response: comite)
     }
 
     @Sendable func removeItem(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let id = try context.parameters.uuid("comiteId")
-        let itemID = try context.parameters.uuid("itemId")
+        try await removeItem(
+            try context.parameters.uuid("itemId"), from: try context.parameters.uuid("comiteId"), context: context)
+        return Response(status: .noContent)
+    }
+
+    func removeItem(_ itemID: UUID, from id: UUID, context: AuthenticatedContext) async throws {
         try await gate.run(id, action: "comite.agenda.remove", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
@@ -98,13 +112,15 @@ extension ComitesController {
             }
             return ((), .changed([item.householdId]))
         }
-        return Response(status: .noContent)
     }
 
     /// Freezes every item's summary sheet and tells the cell's people.
     @Sendable func publish(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
-        let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.publish", facilitatorOnly: true, context: context) {
+        try await publish(try context.parameters.uuid("comiteId"), context: context)
+    }
+
+    func publish(_ id: UUID, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.publish", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.planned, to: "publier l'ordre du jour")
             guard try await AgendaStore.publish(id, on: connection, logger: context.logger) != nil else {
@@ -125,17 +141,47 @@ extension ComitesController {
     @Sendable func sheet(_ request: Request, context: AuthenticatedContext) async throws -> SummarySheet {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
-        return try await gate.run(id, action: "comite.sheet.read", context: context) { connection, _, comite, _ in
-            let item = try await item(itemID, of: comite, on: connection, context: context)
-            guard let publishedAt = comite.publishedAt else {
-                throw Problem.conflict("La fiche de synthèse est établie à la publication de l'ordre du jour.")
-            }
-            let entries = try await AgendaStore.sheet(of: itemID, on: connection, logger: context.logger)
-            let sheet = SummarySheet(
-                itemId: itemID, householdId: item.householdId, reference: item.reference,
-                householdName: item.householdName, publishedAt: publishedAt,
-                entries: entries)
-            return (sheet, .disclosed([item.householdId], Set(entries.map(\.level)).union([.partners])))
+        guard let sheet = try await sheets(of: id, only: itemID, context: context).sheets.first else {
+            throw Problem.notFound
         }
+        return sheet
+    }
+
+    /// The frozen summary sheets of the items the reader sees (one item's, or all of them for
+    /// the console's meeting and print pack), with the comité and its agenda, in one
+    /// `comite.sheet.read` record naming the households and levels shown.
+    func sheets(of id: UUID, only itemID: UUID? = nil, context: AuthenticatedContext) async throws
+        -> (comite: Comite, cell: CoordinationCell, sheets: [SummarySheet])
+    {
+        try await gate.run(id, action: "comite.sheet.read", context: context) { connection, _, comite, cell in
+            let (shown, sheets, disclosure) = try await loadSheets(
+                of: comite, only: itemID, on: connection, context: context)
+            return ((shown, cell, sheets), disclosure)
+        }
+    }
+
+    /// The sheets of a published comité's items the reader sees, read in the caller's
+    /// transaction; the comité comes back with that agenda.
+    func loadSheets(
+        of comite: Comite, only itemID: UUID? = nil, on connection: PostgresConnection, context: AuthenticatedContext
+    ) async throws -> (Comite, [SummarySheet], Disclosure) {
+        let items = try await AgendaStore.items(of: comite.id, only: itemID, on: connection, logger: context.logger)
+        if itemID != nil, items.isEmpty { throw Problem.notFound }
+        guard let publishedAt = comite.publishedAt else {
+            throw Problem.conflict("La fiche de synthèse est établie à la publication de l'ordre du jour.")
+        }
+        var sheets: [SummarySheet] = []
+        var levels: Set<Level> = [.partners]
+        for item in items {
+            let entries = try await AgendaStore.sheet(of: item.id, on: connection, logger: context.logger)
+            levels.formUnion(entries.map(\.level))
+            sheets.append(
+                SummarySheet(
+                    itemId: item.id, householdId: item.householdId, reference: item.reference,
+                    householdName: item.householdName, publishedAt: publishedAt, entries: entries))
+        }
+        var shown = comite
+        shown.agenda = items
+        return (shown, sheets, .disclosed(items.map(\.householdId), levels))
     }
 }

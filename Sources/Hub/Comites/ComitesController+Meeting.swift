@@ -11,7 +11,11 @@ extension ComitesController {
     @Sendable func hold(_ request: Request, context: AuthenticatedContext) async throws -> Minutes {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
-        return try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
+        return try await hold(id, body, context: context)
+    }
+
+    func hold(_ id: UUID, _ body: HoldRequest, context: AuthenticatedContext) async throws -> Minutes {
+        try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.agendaPublished, to: "tenir le comité")
             guard comite.heldOn <= Day.today() else {
@@ -47,7 +51,13 @@ extension ComitesController {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         let body = try await request.decodeJSON(as: ComiteDecisionRequest.self, context: context)
-        let decision = try await gate.run(id, action: "comite.decision", facilitatorOnly: true, context: context) {
+        return EditedResponse(status: .created, response: try await decide(itemID, of: id, body, context: context))
+    }
+
+    func decide(_ itemID: UUID, of id: UUID, _ body: ComiteDecisionRequest, context: AuthenticatedContext)
+        async throws -> ItemDecision
+    {
+        try await gate.run(id, action: "comite.decision", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
             try comite.require(.held, to: "enregistrer une décision")
@@ -113,7 +123,6 @@ extension ComitesController {
             else { throw Problem.internal }
             return (shown, .changed([item.householdId], [checked.discussion?.level ?? .partners]))
         }
-        return EditedResponse(status: .created, response: decision)
     }
 
     @Sendable func addAction(_ request: Request, context: AuthenticatedContext) async throws
@@ -122,7 +131,14 @@ extension ComitesController {
         let id = try context.parameters.uuid("comiteId")
         let itemID = try context.parameters.uuid("itemId")
         let body = try await request.decodeJSON(as: NewActionRequest.self, context: context)
-        let action = try await gate.run(id, action: "comite.action.add", facilitatorOnly: true, context: context) {
+        return EditedResponse(
+            status: .created, response: try await addAction(to: itemID, of: id, body, context: context))
+    }
+
+    func addAction(to itemID: UUID, of id: UUID, _ body: NewActionRequest, context: AuthenticatedContext)
+        async throws -> ComiteAction
+    {
+        try await gate.run(id, action: "comite.action.add", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             let item = try await item(itemID, of: comite, on: connection, context: context)
             try comite.require(.held, to: "décider une action")
@@ -153,7 +169,6 @@ extension ComitesController {
             else { throw Problem.internal }
             return (shown, .changed([item.householdId], [level]))
         }
-        return EditedResponse(status: .created, response: action)
     }
 
     @Sendable func actions(_ request: Request, context: AuthenticatedContext) async throws -> ItemList<ComiteAction> {

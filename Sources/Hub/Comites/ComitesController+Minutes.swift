@@ -48,17 +48,7 @@ extension ComitesController {
             }
             return Int(number)
         }
-        let minutes = try await gate.run(id, action: "comite.minutes.read", context: context) {
-            connection, _, comite, cell in
-            guard [.held, .minutesValidated, .minutesDiffused].contains(comite.stage) else {
-                throw Problem.conflict("Le compte-rendu est rédigé une fois le comité tenu.")
-            }
-            if let version, version > comite.minutesVersion {
-                throw Problem.notFound
-            }
-            let minutes = try await loadMinutes(id, cell: cell, version: version, on: connection, context: context)
-            return (minutes, .disclosed(minutes.items.map(\.householdId), minutes.levels))
-        }
+        let minutes = try await readMinutes(id, version: version, context: context)
         let name = "compte-rendu-\(minutes.comite.reference)-v\(minutes.version)"
         switch format {
         case "markdown":
@@ -80,9 +70,26 @@ extension ComitesController {
         }
     }
 
+    /// The minutes as the reader may read them, in one `comite.minutes.read` record.
+    func readMinutes(_ id: UUID, version: Int? = nil, context: AuthenticatedContext) async throws -> Minutes {
+        try await gate.run(id, action: "comite.minutes.read", context: context) { connection, _, comite, cell in
+            guard [.held, .minutesValidated, .minutesDiffused].contains(comite.stage) else {
+                throw Problem.conflict("Le compte-rendu est rédigé une fois le comité tenu.")
+            }
+            if let version, version > comite.minutesVersion {
+                throw Problem.notFound
+            }
+            let minutes = try await loadMinutes(id, cell: cell, version: version, on: connection, context: context)
+            return (minutes, .disclosed(minutes.items.map(\.householdId), minutes.levels))
+        }
+    }
+
     @Sendable func validate(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
-        let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.minutes.validate", facilitatorOnly: true, context: context) {
+        try await validate(try context.parameters.uuid("comiteId"), context: context)
+    }
+
+    func validate(_ id: UUID, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.minutes.validate", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.held, to: "valider le compte-rendu")
             try await ComiteStore.advance(comite, on: connection, logger: context.logger)
@@ -94,8 +101,11 @@ extension ComitesController {
     }
 
     @Sendable func diffuse(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
-        let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.minutes.diffuse", facilitatorOnly: true, context: context) {
+        try await diffuse(try context.parameters.uuid("comiteId"), context: context)
+    }
+
+    func diffuse(_ id: UUID, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.minutes.diffuse", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.minutesValidated, to: "diffuser le compte-rendu")
             try await ComiteStore.advance(comite, on: connection, logger: context.logger)
@@ -115,10 +125,14 @@ extension ComitesController {
     {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: NewErratumRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await addErratum(to: id, body, context: context))
+    }
+
+    func addErratum(to id: UUID, _ body: NewErratumRequest, context: AuthenticatedContext) async throws -> Erratum {
         guard let text = try optionalText(body.body, limit: 20000, field: "body") else {
             throw Problem.unprocessable("L'erratum dit ce qu'il corrige.", field: "body")
         }
-        let erratum = try await gate.run(id, action: "comite.erratum", facilitatorOnly: true, context: context) {
+        return try await gate.run(id, action: "comite.erratum", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.minutesDiffused, to: "corriger le compte-rendu par un erratum")
             let chosen = try level(body.level, default: .partners, field: "level")
@@ -144,6 +158,5 @@ extension ComitesController {
             else { throw Problem.internal }
             return (shown, .changed(item.map { [$0.householdId] } ?? [], [chosen]))
         }
-        return EditedResponse(status: .created, response: erratum)
     }
 }

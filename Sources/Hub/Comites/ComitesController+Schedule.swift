@@ -13,7 +13,11 @@ extension ComitesController {
     @Sendable func reschedule(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: RescheduleComiteRequest.self, context: context)
-        return try await gate.run(id, action: "comite.reschedule", facilitatorOnly: true, context: context) {
+        return try await reschedule(id, body, context: context)
+    }
+
+    func reschedule(_ id: UUID, _ body: RescheduleComiteRequest, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.reschedule", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.requireAhead(to: "le reporter")
             let (day, reason) = try body.validated(
@@ -44,7 +48,11 @@ extension ComitesController {
     @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: CancelComiteRequest.self, context: context)
-        return try await gate.run(id, action: "comite.cancel", facilitatorOnly: true, context: context) {
+        return try await cancel(id, body, context: context)
+    }
+
+    func cancel(_ id: UUID, _ body: CancelComiteRequest, context: AuthenticatedContext) async throws -> Comite {
+        try await gate.run(id, action: "comite.cancel", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.requireAhead(to: "l'annuler")
             let reason = try body.validated()

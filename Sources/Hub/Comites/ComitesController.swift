@@ -56,9 +56,15 @@ struct ComitesController {
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Comite {
-        let id = try context.parameters.uuid("comiteId")
-        return try await gate.run(id, action: "comite.read", context: context) { connection, _, comite, _ in
-            try await withAgenda(comite, on: connection, context: context)
+        try await comite(try context.parameters.uuid("comiteId"), context: context).comite
+    }
+
+    /// The comité with its agenda as the reader may see it, and its cell: the API's route and
+    /// the console's pages, in one `comite.read` record.
+    func comite(_ id: UUID, context: AuthenticatedContext) async throws -> (comite: Comite, cell: CoordinationCell) {
+        try await gate.run(id, action: "comite.read", context: context) { connection, _, comite, cell in
+            let (shown, disclosure) = try await withAgenda(comite, on: connection, context: context)
+            return ((shown, cell), disclosure)
         }
     }
 
@@ -71,8 +77,14 @@ struct ComitesController {
     {
         let id = try context.parameters.uuid("householdId")
         let body = try await request.decodeJSON(as: NewComiteRequestRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await requestReview(of: id, body, context: context))
+    }
+
+    func requestReview(of id: UUID, _ body: NewComiteRequestRequest, context: AuthenticatedContext) async throws
+        -> ComiteRequestRecord
+    {
         let reason = try body.validated()
-        let recorded = try await HouseholdGate(client: client).run(id, action: "comite.request", context: context) {
+        return try await HouseholdGate(client: client).run(id, action: "comite.request", context: context) {
             connection, actor, facts in
             if body.kind == "endProposal" {
                 guard AccessRules.mayRecordPath(actor, facts) else {
@@ -84,7 +96,6 @@ struct ComitesController {
                 body, reason: reason, household: id, by: actor, on: connection, logger: context.logger)
             return (recorded, .changed())
         }
-        return EditedResponse(status: .created, response: recorded)
     }
 }
 

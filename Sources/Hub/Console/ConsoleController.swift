@@ -20,12 +20,16 @@ struct ConsoleController: Sendable {
         router.post("connexion", use: signInSubmit)
         router.post("connexion/organisation", use: chooseOrganisation)
         router.get("deconnexion", use: signedOut)
+        let cells = CellPages(client: client, pages: pages, publicURL: security.publicURL)
+        cells.addFeedRoute(to: router)
         let signedIn = router.group()
             .add(middleware: ConsoleSessionMiddleware(signIn: signIn, security: security, pages: pages))
             .group(context: AuthenticatedContext.self)
         signedIn.get("/", use: home)
         signedIn.post("deconnexion", use: signOut)
         HouseholdPages(client: client, pages: pages).addRoutes(to: signedIn)
+        cells.addRoutes(to: signedIn)
+        ComitePages(client: client, pages: pages).addRoutes(to: signedIn)
     }
 
     /// The same for everyone: cached for an hour.

@@ -193,6 +193,7 @@ struct Shell: Sendable {
     let csrf: String
     let worksOnHouseholds: Bool
     var onHouseholds = false
+    var onCells = false
 
     init(_ me: Me, actor: Actor, csrf: String) {
         userName = me.user.displayName

@@ -22,8 +22,12 @@ struct ConsoleSecurity: Sendable {
     /// Secure and `__Host-` cookies: over HTTPS, or on loopback. Decided from the public
     /// address alone, never from a request's Host header, which a proxy may rewrite.
     let secure: Bool
+    /// The hub's address as people reach it, without a trailing slash: the links a page
+    /// gives to be used elsewhere (a calendar's address).
+    let publicURL: String
 
     init(publicURL: String) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         let url = URL(string: publicURL)
         let scheme = url?.scheme?.lowercased() ?? "http"
         let host = url?.host?.lowercased() ?? "127.0.0.1"
