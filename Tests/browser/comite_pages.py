@@ -152,10 +152,21 @@ def run(console):
     Select(console.driver.find_element(By.ID, "householdId")).select_by_visible_text(f"Ménage {second['reference']}")
     console.driver.find_element(By.ID, "item-reason").send_keys("Point sur la fin de l'accompagnement")
     console.submit(button(console, "Inscrire"))
+
+    def agenda():
+        return [li.text for li in console.driver.find_elements(By.CSS_SELECTOR, "ol.fr-agenda > li")]
+
+    def first_is(reference, step):
+        items = agenda()
+        console.check(len(items) == 2 and items[0].startswith("1. ") and reference in items[0]
+                      and items[1].startswith("2. "), f"ordre du jour {step} : {items}")
+
+    # The facilitator's own item goes first; moved down, then up again.
+    first_is(second["reference"], "après l'ajout")
+    console.submit(button(console, "Descendre"))
+    first_is("M-DEMO00001", "après « Descendre »")
     console.submit(button(console, "Monter"))
-    items = [li.text for li in console.driver.find_elements(By.CSS_SELECTOR, "ol.fr-agenda > li")]
-    console.check(len(items) == 2 and items[0].startswith("1. ") and second["reference"] in items[0]
-                  and "M-DEMO00001" in items[1], f"ordre du jour après déplacement : {items}")
+    first_is(second["reference"], "après « Monter »")
     console.page_checks("Ordre du jour en préparation")
     console.submit(button(console, "Publier l'ordre du jour"))
     console.check("L'ordre du jour est publié" in console.main_text(), "publication non confirmée")
