@@ -210,11 +210,25 @@ import Testing
     @Test func theCellPageShowsWaitingRequestsAndItsCalendarFeedWithoutHouseholds() async throws {
         try await withConsole { client in
             let w = try await ComiteTests.cellWorld(client)
+            // A partner asks from the household's page, through the API's rules: a reason is
+            // required, and only the référent's organisation proposes to end the accompaniment.
             let reason = "Impayés depuis deux mois, à voir en comité"
-            let asked = try await w.call(
-                .post, "/v1/households/\(w.world.household)/comite-requests", .partnerSecret,
-                ["kind": "review", "reason": reason])
-            #expect(asked.status == .created)
+            let partner = try #require(w.world.token(.partnerSecret))
+            let dossier = "/menages/\(w.world.household.uuidString.lowercased())"
+            #expect(!Self.text(try await Self.page(client, dossier, partner)).contains("Proposition de fin"))
+            let lead = try #require(w.world.token(.leadBound))
+            #expect(Self.text(try await Self.page(client, dossier, lead)).contains("Proposition de fin"))
+            let unmotivated = try await Self.submit(
+                client, "\(dossier)/examen-en-comite", partner, ["kind": "review", "reason": " "])
+            #expect(unmotivated.status == .unprocessableContent)
+            #expect(Self.text(unmotivated).contains("La demande d'examen en comité est motivée."))
+            let ending = try await Self.submit(
+                client, "\(dossier)/examen-en-comite", partner, ["kind": "endProposal", "reason": "Fin"])
+            #expect(ending.status == .forbidden)
+            let asked = try await Self.submit(
+                client, "\(dossier)/examen-en-comite", partner, ["kind": "review", "reason": reason])
+            #expect(asked.status == .seeOther)
+            #expect(asked.headers[.location] == "\(dossier)?avis=examen-demande")
             let page = Self.text(try await Self.page(client, "/cellules/\(w.cell)", w.facilitator))
             #expect(page.contains(reason))
             #expect(page.contains(w.world.organisations["ref"]!.name))

@@ -1,9 +1,9 @@
 """The comité in the room (issue 21), in a real Chromium, with console_test.py's harness.
 
 The partners' own tools prepare it through the API: the Croix-Rouge orients a second
-household that ALFI accepts and puts before the cell, ALFI holds that household's bilan de
-fin, and the Croix-Rouge asks for the demo household M-DEMO00001 to be reviewed. Then the
-facilitator, Karim Haddad, does everything else in the browser: he finds the request on his
+household that ALFI accepts and puts before the cell, and ALFI holds that household's bilan
+de fin. The Croix-Rouge's social worker asks, from the demo household's page, for M-DEMO00001
+to be reviewed. Then the facilitator, Karim Haddad, does everything else in the browser: he finds the request on his
 cell's page, programs a session today, composes the agenda by the rules, adds the second
 household, moves it first and publishes; he holds the meeting, ends the second household's
 accompaniment (with a secret discussion), sees the end of the demo household's refused (no
@@ -119,8 +119,14 @@ def prepare(console, run):
     claire.call("POST", f"/v1/cells/{cell['id']}/situations", {"householdId": second["id"]})
     claire.call("POST", f"/v1/households/{second['id']}/meetings",
                 {"kind": "endReview", "status": "held", "startsAt": f"{today(-5)}T10:00:00Z", "durationMinutes": 60})
+    # The Croix-Rouge's social worker asks for the review from the household's page.
     request = f"Relogement proposé par Antin, à examiner ({run})"
-    nadia.call("POST", f"/v1/households/{demo['id']}/comite-requests", {"kind": "review", "reason": request})
+    console.sign_in("nadia.benali@croix-rouge.demo")
+    console.driver.get(f"{console.base}/menages/{demo['id'].lower()}")
+    console.driver.find_element(By.ID, "request-reason").send_keys(request)
+    console.submit(button(console, "Demander l'examen"))
+    console.check("Votre demande d'examen est transmise" in console.main_text(), "demande d'examen non confirmée")
+    console.page_checks("Demande d'examen transmise")
     return demo, second, cell, request
 
 

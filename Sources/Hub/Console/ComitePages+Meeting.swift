@@ -79,10 +79,10 @@ extension ComitePages {
             for entry in entries {
                 let shown = Entry(
                     label: entry.label, text: entry.text, levelLabel: entry.level.label, level: entry.level.rawValue)
-                if let last = sections.last, last.label == entry.sectionLabel.capitalizedFirst {
+                if let last = sections.last, last.label == entry.sectionLabel.capitalisedFirstLetter {
                     sections[sections.count - 1] = SheetSection(label: last.label, entries: last.entries + [shown])
                 } else {
-                    sections.append(SheetSection(label: entry.sectionLabel.capitalizedFirst, entries: [shown]))
+                    sections.append(SheetSection(label: entry.sectionLabel.capitalisedFirstLetter, entries: [shown]))
                 }
             }
             return sections
@@ -99,7 +99,7 @@ extension ComitePages {
         let objections: [String]
 
         init(_ decision: ItemDecision) {
-            label = MinutesDocument.decisionLabel(decision).capitalizedFirst
+            label = MinutesDocument.decisionLabel(decision).capitalisedFirstLetter
             adopted = decision.adopted
             detail = decision.detail
             discussion = decision.discussion?.body
@@ -186,10 +186,10 @@ extension ComitePages {
                 mayDecide: mayRun && held && comite.stage == .held && decision == nil,
                 mayAddAction: mayRun && held && comite.stage == .held,
                 decisions: ComiteDecisionKind.allCases.filter { !frame.cell.isVeille || $0 != .endAccompaniment }.map {
-                    Choice(value: $0.rawValue, label: $0.label.capitalizedFirst, selected: $0 == .continue)
+                    Choice(value: $0.rawValue, label: $0.label.capitalisedFirstLetter, selected: $0 == .continue)
                 },
                 outcomes: HouseholdVocabulary.outcomes.codes.sorted().map {
-                    Choice(value: $0, label: HouseholdVocabulary.outcomes[$0].capitalizedFirst)
+                    Choice(value: $0, label: HouseholdVocabulary.outcomes[$0].capitalisedFirstLetter)
                 },
                 objectors: frame.cell.organisationIds.filter(present.contains).compactMap { organisation in
                     organisations[organisation].map { Choice(value: organisation.lowercased, label: $0) }

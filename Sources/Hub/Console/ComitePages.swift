@@ -265,7 +265,7 @@ struct ComitePages: Sendable {
     /// « Demande d'un partenaire — … (Croix-Rouge française) ».
     static func reason(_ reason: AgendaItem.Reason, _ frame: Frame) -> String {
         let asked = frame.organisation(reason.organisationId).map { " (\($0))" } ?? ""
-        return "\(ComiteVocabulary.agendaReasons[reason.kind].capitalizedFirst) — \(reason.detail)\(asked)"
+        return "\(ComiteVocabulary.agendaReasons[reason.kind].capitalisedFirstLetter) — \(reason.detail)\(asked)"
     }
 
     // MARK: Composing the agenda
@@ -364,9 +364,4 @@ enum OrganisationNames {
         for try await (id, name) in rows.decode((UUID, String).self) { names[id] = name }
         return names
     }
-}
-
-extension String {
-    /// « Point d'étape semestriel » from « point d'étape semestriel ».
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -30,6 +30,12 @@ extension HouseholdPages {
         let stages: [TimelineRow]
         let hasStages: Bool
         let diagnostic: DiagnosticView?
+        /// Asking for the situation to be reviewed in comité: the kinds this reader may ask for,
+        /// and the form's outcome.
+        let requestKinds: [HouseholdPages.ListView.Choice]
+        var notice: String? = nil
+        var requestError: String? = nil
+        var requestDraft: String? = nil
 
         struct PersonRow {
             let firstName: String
@@ -78,7 +84,16 @@ extension HouseholdPages {
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let id = try context.parameters.uuid("householdId")
+        let notice =
+            request.uri.queryParameters["avis"] == "examen-demande"
+            ? "Votre demande d'examen est transmise : le prochain ordre du jour de la cellule la reprendra." : nil
+        return try await dossier(try context.parameters.uuid("householdId"), notice: notice, context: context)
+    }
+
+    func dossier(
+        _ id: UUID, notice: String? = nil, requestError: String? = nil, requestDraft: String? = nil,
+        status: HTTPResponse.Status = .ok, context: AuthenticatedContext
+    ) async throws -> Response {
         let read = try await gate.run(id, action: "household.read", context: context) { connection, actor, facts in
             let (household, levels) = try await HouseholdsController.read(
                 id, reader: actor, facts: facts, on: connection, context: context)
@@ -87,7 +102,28 @@ extension HouseholdPages {
                 facts: facts, moves: try await TimelineStore.moves(of: id, on: connection, logger: context.logger))
             return (read, .disclosed(levels))
         }
-        return pages.page("household", Self.view(of: read, actor: context.actor, csrf: context.csrfToken ?? ""))
+        var view = Self.view(of: read, actor: context.actor, csrf: context.csrfToken ?? "")
+        view.notice = notice
+        view.requestError = requestError
+        view.requestDraft = requestDraft
+        return pages.page("household", view, status: status)
+    }
+
+    /// A review in comité asked from the dossier, through the API's
+    /// `POST /v1/households/{id}/comite-requests`.
+    @Sendable func requestReview(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        var request = request
+        let id = try context.parameters.uuid("householdId")
+        let form = try await ConsoleForm.read(&request, context: context)
+        let reason = form["reason"] ?? ""
+        do {
+            _ = try await ComitesController(client: client).requestReview(
+                of: id, NewComiteRequestRequest(kind: form["kind"] ?? "", reason: reason), context: context)
+        } catch let problem as Problem where problem.isCorrectable {
+            return try await dossier(
+                id, requestError: problem.detail, requestDraft: reason, status: problem.status, context: context)
+        }
+        return ConsolePages.redirect(to: "/menages/\(id.lowercased)?avis=examen-demande")
     }
 
     // MARK: Notes
@@ -189,7 +225,15 @@ extension HouseholdPages {
                     relation: HouseholdVocabulary.relations[$0.relation])
             },
             stages: read.moves.map(TimelineRow.init), hasStages: !read.moves.isEmpty,
-            diagnostic: household.currentDiagnostic.map(DiagnosticView.init))
+            diagnostic: household.currentDiagnostic.map(DiagnosticView.init),
+            requestKinds: ComiteVocabulary.requestKinds.codes.sorted().reversed().compactMap { kind in
+                // Ending the accompaniment is proposed by the référent's organisation (the API's rule).
+                kind == "endProposal" && !AccessRules.mayRecordPath(actor, read.facts)
+                    ? nil
+                    : .init(
+                        value: kind, label: ComiteVocabulary.requestKinds[kind].capitalisedFirstLetter,
+                        selected: kind == "review")
+            })
     }
 
     static func composition(adults: Int, children: Int) -> String {
@@ -328,6 +372,10 @@ extension HouseholdPages.DossierView: MustacheParent {
         case "stages": stages
         case "hasStages": hasStages
         case "diagnostic": diagnostic
+        case "requestKinds": requestKinds
+        case "notice": notice
+        case "requestError": requestError
+        case "requestDraft": requestDraft
         default: nil
         }
     }
@@ -353,6 +401,7 @@ extension Shell: MustacheParent {
         case "csrf": csrf
         case "worksOnHouseholds": worksOnHouseholds
         case "onHouseholds": onHouseholds
+        case "onCells": onCells
         default: nil
         }
     }

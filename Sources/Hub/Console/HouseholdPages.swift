@@ -22,6 +22,7 @@ struct HouseholdPages: Sendable {
         group.get("menages", use: list)
         group.post("menages/recherche", use: search)
         group.get("menages/:householdId", use: show)
+        group.post("menages/:householdId/examen-en-comite", use: requestReview)
         group.get("menages/:householdId/notes", use: notes)
         group.post("menages/:householdId/notes", use: addNote)
         group.get("menages/:householdId/parcours", use: path)
