@@ -172,7 +172,7 @@ public enum AuditActionLabels {
         "path.withdraw": "interruption à la demande du ménage", "path.reopen": "réouverture de l'accompagnement",
         "cell.follow": "suivi par une cellule", "cell.unfollow": "fin du suivi par une cellule",
         "cell.situations": "liste des situations d'une cellule",
-        "cell.requests": "liste des demandes d'examen en attente d'une cellule", "comite.read": "lecture d'un comité",
+        "cell.requests": "liste des demandes d'examen en attente d'une cellule", "calendar.open": "création d'une adresse de calendrier", "calendar.revoke": "révocation d'une adresse de calendrier", "comite.read": "lecture d'un comité",
         "comite.meeting.read": "lecture de la séance d'un comité",
         "comite.request": "demande d'examen en comité", "comite.agenda.add": "inscription à l'ordre du jour",
         "comite.agenda.remove": "retrait de l'ordre du jour", "comite.agenda.build": "composition de l'ordre du jour",

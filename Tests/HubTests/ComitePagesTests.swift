@@ -33,6 +33,25 @@ import Testing
             body: ConsoleTests.form(fields))
     }
 
+    /// The audit actions recorded for `user` since `after` (an audit row id), oldest first.
+    static func recorded(by user: UUID, after: Int64) async throws -> [String] {
+        try await withOwner { owner in
+            let rows = try await owner.query(
+                "SELECT action || ':' || outcome FROM audit_log WHERE user_id = \(user) AND id > \(after) ORDER BY id",
+                logger: TestDatabase.logger)
+            var actions: [String] = []
+            for try await action in rows.decode(String.self) { actions.append(action) }
+            return actions
+        }
+    }
+
+    static func lastAuditRow() async throws -> Int64 {
+        try await withOwner { owner in
+            try await owner.query("SELECT coalesce(max(id), 0) FROM audit_log", logger: TestDatabase.logger)
+                .decode(Int64.self).first { _ in true } ?? 0
+        }
+    }
+
     /// A page's text as a reader sees it: entities decoded.
     static func text(_ response: TestResponse) -> String {
         String(buffer: response.body).replacingOccurrences(of: "&#39;", with: "'")
@@ -81,7 +100,9 @@ import Testing
                 for page in [agenda, pack, minutes, meeting] {
                     #expect(String(buffer: page.body).contains("/menages/\(household)") == shown, "\(seat)")
                 }
-                if shown { #expect(Self.text(agenda).contains("1. "), "\(seat)") }
+                if shown {
+                    #expect(Self.text(agenda).contains(#"<strong>1. <a href="/menages/\#(household)">"#), "\(seat)")
+                }
                 // Each sheet text and the secret discussion, exactly when the API gives them.
                 for text in sheetTexts {
                     let readable = sheet.status == .ok && String(buffer: sheet.body).contains(text)
@@ -128,7 +149,19 @@ import Testing
                 try await Self.submit(
                     client, "\(base)/points", w.facilitator, ["householdId": household, "reason": "Point logement"]),
                 "\(base)?avis=point-ajoute", "add")
+            // The facilitator's agenda page, with its form of the cell's situations: one record.
+            var mark = try await Self.lastAuditRow()
             let agenda = Self.text(try await Self.page(client, base, w.facilitator))
+            #expect(try await Self.recorded(by: w.facilitatorID, after: mark) == ["comite.read:disclosed"])
+            // Moving the only item: nothing moves, one record of the order's form, no notice.
+            let item0 = try #require(
+                (try await w.call(.get, w.comite()).object["agenda"] as? [[String: Any]])?.first?["id"] as? String)
+            mark = try await Self.lastAuditRow()
+            expectRedirect(
+                try await Self.submit(
+                    client, "\(base)/points/\(item0)/deplacement", w.facilitator, ["direction": "up"]),
+                base, "move")
+            #expect(try await Self.recorded(by: w.facilitatorID, after: mark) == ["comite.agenda.order:changed"])
             #expect(agenda.contains("Ajout de l'animateur — Point logement"))
             #expect(agenda.contains("Publier l'ordre du jour"))
             expectRedirect(
@@ -139,11 +172,13 @@ import Testing
 
             // The meeting: attendance, then a refused end (no bilan de fin), then a decision.
             let people = [Seat.leadBound, .partnerSecret].map { w.world.people[$0]!.user.id.uuidString.lowercased() }
+            mark = try await Self.lastAuditRow()
             expectRedirect(
                 try await Self.submit(
                     client, "\(base)/seance", w.facilitator,
                     Dictionary(uniqueKeysWithValues: people.map { ("present-\($0)", "1") })),
                 "\(base)/seance?avis=seance-ouverte", "hold")
+            #expect(try await Self.recorded(by: w.facilitatorID, after: mark) == ["comite.hold:changed"])
             let attendance = try await w.call(.get, "\(w.comite())/minutes")
             let present = (attendance.object["attendance"] as? [[String: Any]] ?? []).filter {
                 $0["present"] as? Bool == true
@@ -232,11 +267,18 @@ import Testing
             let page = Self.text(try await Self.page(client, "/cellules/\(w.cell)", w.facilitator))
             #expect(page.contains(reason))
             #expect(page.contains(w.world.organisations["ref"]!.name))
-            // A member whose consent was withdrawn does not pass the household's door: no request.
-            let withdrawn = Self.text(
-                try await Self.page(client, "/cellules/\(w.cell)", try #require(w.world.token(.partnerWithdrawn))))
-            #expect(withdrawn.contains("Aucune demande en attente."))
-            #expect(!withdrawn.contains(reason))
+            // The waiting requests are the facilitator's: a member reads the cell without them.
+            for seat in [Seat.partnerWithdrawn, .partnerSecret, .leadBound] {
+                let member = Self.text(
+                    try await Self.page(client, "/cellules/\(w.cell)", try #require(w.world.token(seat))))
+                #expect(member.contains("Comités à venir") && !member.contains(reason), "\(seat)")
+            }
+            // Those who work on no household have no cell, as the API says.
+            for seat in [Seat.orgAdmin, .evaluator] {
+                let page = try await Self.page(client, "/cellules/\(w.cell)", try #require(w.world.token(seat)))
+                let api = try await w.call(.get, "/v1/cells/\(w.cell)", seat)
+                #expect(page.status == api.status, "\(seat)")
+            }
             // Not a member: the page of a cell that does not exist.
             let outsider = try await Self.page(
                 client, "/cellules/\(w.cell)", try #require(w.world.token(.otherProgramme)))
@@ -272,6 +314,20 @@ import Testing
                 Self.text(replaced).firstMatch(of: /value="https:\/\/hub\.example\.fr(\/calendrier\/[^"]+)"/)
                     .map { String($0.1) })
             #expect(try await client.execute(uri: current, method: .get).status == .ok)
+            // A member's address stops answering when their membership is disabled.
+            let housing = try #require(w.world.token(.housingOfficer))
+            let theirs = try await Self.submit(client, "/cellules/\(w.cell)/calendrier", housing)
+            let theirPath = try #require(
+                Self.text(theirs).firstMatch(of: /value="https:\/\/hub\.example\.fr(\/calendrier\/[^"]+)"/)
+                    .map { String($0.1) })
+            #expect(try await client.execute(uri: theirPath, method: .get).status == .ok)
+            let landlord = w.world.people[.housingOfficer]!.user.id
+            try await withOwner { owner in
+                try await owner.query(
+                    "UPDATE memberships SET disabled_at = now() WHERE user_id = \(landlord)",
+                    logger: TestDatabase.logger)
+            }
+            #expect(try await client.execute(uri: theirPath, method: .get).status == .notFound)
             let revoked = try await Self.submit(client, "/cellules/\(w.cell)/calendrier/revocation", w.facilitator)
             #expect(revoked.status == .seeOther)
             #expect(try await client.execute(uri: current, method: .get).status == .notFound)

@@ -125,7 +125,7 @@ def prepare(console, run):
     console.driver.get(f"{console.base}/menages/{demo['id'].lower()}")
     console.driver.find_element(By.ID, "request-reason").send_keys(request)
     console.submit(button(console, "Demander l'examen"))
-    console.check("Votre demande d'examen est transmise" in console.main_text(), "demande d'examen non confirmée")
+    console.check("Votre demande d'examen est enregistrée" in console.main_text(), "demande d'examen non confirmée")
     console.page_checks("Demande d'examen transmise")
     return demo, second, cell, request
 

@@ -238,7 +238,7 @@ struct CellsController {
             let cell = try await cell(id, on: connection, context: context)
             let reason = try body.validated(
                 veille: cell.isVeille,
-                byFacilitator: cell.facilitator.userId == actor.userID && cell.organisationId == actor.organisationID,
+                byFacilitator: cell.isFacilitator(actor),
                 programme: try await cell.programmePeriod(on: connection, logger: context.logger))
             let comite = try await ComiteStore.request(
                 body, reason: reason, cell: cell, by: actor, on: connection,

@@ -43,9 +43,14 @@ extension CoordinationCell {
         return try await HouseholdStore.period(ofProgramme: programmeId, on: connection, logger: logger)
     }
 
+    /// The cell's assigned facilitator, acting for the cell's organisation.
+    func isFacilitator(_ actor: Actor) -> Bool {
+        facilitator.userId == actor.userID && organisationId == actor.organisationID
+    }
+
     /// Only the cell's assigned facilitator runs its comités.
     func requireFacilitator(_ actor: Actor) throws {
-        guard facilitator.userId == actor.userID, organisationId == actor.organisationID else {
+        guard isFacilitator(actor) else {
             throw Problem.forbidden("Seul l'animateur de la cellule prépare, tient et diffuse ses comités.")
         }
     }

@@ -68,6 +68,24 @@ extension ComitesController {
         }
     }
 
+    /// The console's « Monter » / « Descendre »: one place, computed from the agenda the
+    /// facilitator sees under the same lock as `PUT …/agenda/order`, recorded as it is. False
+    /// when the item is already first (up) or last (down).
+    func moveItem(_ itemID: UUID, up: Bool, of id: UUID, context: AuthenticatedContext) async throws -> Bool {
+        try await gate.run(id, action: "comite.agenda.order", facilitatorOnly: true, context: context) {
+            connection, actor, comite, cell in
+            try comite.require(.planned, to: "composer l'ordre du jour")
+            var order = try await AgendaStore.items(of: id, on: connection, logger: context.logger).map(\.id)
+            guard let index = order.firstIndex(of: itemID) else { throw Problem.notFound }
+            let target = up ? index - 1 : index + 1
+            guard order.indices.contains(target) else { return (false, .changed()) }
+            order.swapAt(index, target)
+            try await AgendaStore.order(order, in: id, on: connection, logger: context.logger)
+            let (_, touched) = try await withAgenda(comite, on: connection, context: context)
+            return (true, .changed(touched.households))
+        }
+    }
+
     @Sendable func addItem(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Comite> {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: NewAgendaItemRequest.self, context: context)

@@ -11,10 +11,14 @@ extension ComitesController {
     @Sendable func hold(_ request: Request, context: AuthenticatedContext) async throws -> Minutes {
         let id = try context.parameters.uuid("comiteId")
         let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
-        return try await hold(id, body, context: context)
+        return try await hold(id, context: context) { _ in body.attendance }
     }
 
-    func hold(_ id: UUID, _ body: HoldRequest, context: AuthenticatedContext) async throws -> Minutes {
+    /// `attendance` from the cell as the request loaded it (the console ticks its people).
+    func hold(
+        _ id: UUID, context: AuthenticatedContext,
+        attendance: @escaping @Sendable (CoordinationCell) -> [HoldRequest.Presence]
+    ) async throws -> Minutes {
         try await gate.run(id, action: "comite.hold", facilitatorOnly: true, context: context) {
             connection, actor, comite, cell in
             try comite.require(.agendaPublished, to: "tenir le comité")
@@ -24,7 +28,7 @@ extension ComitesController {
             }
             let invited = Set(cell.people.map(\.userId))
             var presence: [UUID: Bool] = [:]
-            for (index, entry) in body.attendance.enumerated() {
+            for (index, entry) in attendance(cell).enumerated() {
                 try check(
                     invited.contains(entry.userId) && presence[entry.userId] == nil,
                     field: "attendance[\(index)].userId",

@@ -15,6 +15,10 @@ enum CalendarFeedStore {
     static func open(cell: UUID, by actor: Actor, on connection: PostgresConnection, logger: Logger) async throws
         -> String
     {
+        // Two clicks at once: the second waits for the first, then revokes its address.
+        try await connection.perform(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(cell.uuidString + actor.userID.uuidString), 0))",
+            logger: logger)
         try await revoke(cell: cell, by: actor, on: connection, logger: logger)
         let token = Credentials.newToken()
         try await connection.perform(

@@ -87,6 +87,7 @@ struct CellPages: Sendable {
         let hasComing: Bool
         let hasPast: Bool
         let hasRequests: Bool
+        let isFacilitator: Bool
         let isVeille: Bool
         let emergencies: [Choice]
         let feedSince: String?
@@ -130,20 +131,28 @@ struct CellPages: Sendable {
         let feedSince: Date?
     }
 
-    /// The cell, its comités, its waiting requests (audited: they name households) and the
-    /// reader's calendar address, in one transaction. Not a member: 404, as the API.
+    /// The cell, its comités and the reader's calendar address, in one transaction; for its
+    /// facilitator, the waiting requests too, recorded as `cell.requests` (they name
+    /// households), as `GET /v1/cells/{id}/situations` records its page. Not a member: 404, as
+    /// the API.
     func read(_ id: UUID, context: AuthenticatedContext) async throws -> Read {
-        try await client.audited(action: "cell.requests", denying: [], context: context) { connection, actor in
+        try await client.withActor(context.actor, logger: context.logger) { connection in
+            let actor = context.actor
             let cell = try await cells.cell(id, on: connection, context: context)
-            let comites = try await ComiteStore.list(
-                of: id, after: nil, limit: Self.comitesShown, on: connection, logger: context.logger)
-            let requests = try await ComiteRequestStore.pending(in: id, on: connection, logger: context.logger)
-            let read = Read(
-                me: try await Me.load(actor, on: connection, logger: context.logger), cell: cell, comites: comites,
+            var requests: [PendingComiteRequest] = []
+            if cell.isFacilitator(actor) {
+                requests = try await ComiteRequestStore.pending(in: id, on: connection, logger: context.logger)
+                try await connection.append(
+                    "cell.requests", .disclosed(Array(Set(requests.map(\.householdId)))), actor: actor,
+                    requestID: context.id, logger: context.logger)
+            }
+            return Read(
+                me: try await Me.load(actor, on: connection, logger: context.logger), cell: cell,
+                comites: try await ComiteStore.list(
+                    of: id, after: nil, limit: Self.comitesShown, on: connection, logger: context.logger),
                 requests: requests,
                 feedSince: try await CalendarFeedStore.live(cell: id, by: actor, on: connection, logger: context.logger)
             )
-            return (read, .disclosed(Array(Set(requests.map(\.householdId)))))
         }
     }
 
@@ -183,6 +192,7 @@ struct CellPages: Sendable {
                         requestedAt: FrenchText.moment($0.requestedAt))
                 },
                 hasComing: !coming.isEmpty, hasPast: !past.isEmpty, hasRequests: !read.requests.isEmpty,
+                isFacilitator: cell.isFacilitator(context.actor),
                 isVeille: cell.isVeille,
                 emergencies: VeilleEmergency.allCases.map {
                     .init(code: $0.rawValue, label: $0.label)
@@ -230,9 +240,13 @@ struct CellPages: Sendable {
     /// log or a history); the previous one stops answering.
     @Sendable func openFeed(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("cellId")
-        let token = try await client.withActor(context.actor, logger: context.logger) { connection in
+        let token = try await client.audited(action: "calendar.open", denying: [], context: context) {
+            connection, actor in
             _ = try await cells.cell(id, on: connection, context: context)
-            return try await CalendarFeedStore.open(cell: id, by: context.actor, on: connection, logger: context.logger)
+            return (
+                try await CalendarFeedStore.open(cell: id, by: actor, on: connection, logger: context.logger),
+                .changed()
+            )
         }
         return render(
             try await read(id, context: context), context: context,
@@ -243,9 +257,10 @@ struct CellPages: Sendable {
 
     @Sendable func revokeFeed(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.uuid("cellId")
-        try await client.withActor(context.actor, logger: context.logger) { connection in
+        try await client.audited(action: "calendar.revoke", denying: [], context: context) { connection, actor in
             _ = try await cells.cell(id, on: connection, context: context)
-            try await CalendarFeedStore.revoke(cell: id, by: context.actor, on: connection, logger: context.logger)
+            try await CalendarFeedStore.revoke(cell: id, by: actor, on: connection, logger: context.logger)
+            return ((), .changed())
         }
         return ConsolePages.redirect(to: "/cellules/\(id.lowercased)?avis=calendrier-revoque")
     }

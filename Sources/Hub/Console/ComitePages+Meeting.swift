@@ -262,12 +262,9 @@ extension ComitePages {
             next: "/comites/\(id.lowercased)/seance", notice: "seance-ouverte",
             again: againMeeting(id, point: 1, context)
         ) {
-            let cell = try await comites.comite(id, context: context).cell
-            _ = try await comites.hold(
-                id,
-                HoldRequest(
-                    attendance: cell.people.map { .init(userId: $0.userId, present: present.contains($0.userId)) }),
-                context: context)
+            _ = try await comites.hold(id, context: context) { cell in
+                cell.people.map { .init(userId: $0.userId, present: present.contains($0.userId)) }
+            }
         }
     }
 
@@ -283,15 +280,15 @@ extension ComitePages {
         }
         let decision = form["decision"] ?? ""
         let discussion = text("discussion")
+        // One objection per form: the room records them one at a time.
         var objections: [ComiteDecisionRequest.Objection] = []
-        for index in 1...2 {
-            guard let organisation = text("objection\(index)Organisation") else { continue }
+        if let organisation = text("objectionOrganisation") {
             guard let organisationID = UUID(uuidString: organisation) else {
                 return try await meetingPage(
                     id, point: point, context: context, error: "Choisissez l'organisation qui objecte.",
                     status: .unprocessableContent)
             }
-            objections.append(.init(organisationId: organisationID, reason: form["objection\(index)Reason"] ?? ""))
+            objections.append(.init(organisationId: organisationID, reason: form["objectionReason"] ?? ""))
         }
         let body = ComiteDecisionRequest(
             decision: decision, detail: text("detail"), discussion: discussion,

@@ -55,6 +55,9 @@ extension ComitePages {
         }
         let mayRun = frame.isFacilitator(context.actor)
         let stage = frame.comite.stage
+        // Versions numbered among the errata this reader may read (R7): « version 3 » would
+        // tell a partner of a correction they may not read.
+        let errata = minutes.errata.sorted { $0.version < $1.version }
         let organisations = frame.organisations
         return pages.page(
             "comite-minutes",
@@ -63,7 +66,7 @@ extension ComitePages {
                 cellName: minutes.cellName,
                 versionText: minutes.draft
                     ? "Projet de compte-rendu, non validé."
-                    : "Version \(minutes.version), \(stage.label).",
+                    : "Version \(1 + errata.count), \(stage.label).",
                 attendance: minutes.attendance.map {
                     "\($0.name) (\(organisations[$0.organisationId] ?? "organisation membre")) : \($0.present ? "présent·e" : "absent·e")"
                 },
@@ -75,9 +78,9 @@ extension ComitePages {
                         decision: item.decision.map(DecisionText.init),
                         actions: item.actions.map(ActionText.init))
                 },
-                errata: minutes.errata.map { erratum in
+                errata: errata.enumerated().map { index, erratum in
                     let item = minutes.items.first { $0.id == erratum.itemId }
-                    return "Version \(erratum.version)\(item.map { ", point \($0.position)" } ?? "") : \(erratum.body)"
+                    return "Version \(index + 2)\(item.map { ", point \($0.position)" } ?? "") : \(erratum.body)"
                 },
                 hasErrata: !minutes.errata.isEmpty, mayValidate: mayRun && stage == .held,
                 mayDiffuse: mayRun && stage == .minutesValidated,

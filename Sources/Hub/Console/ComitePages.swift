@@ -55,9 +55,7 @@ struct ComitePages: Sendable {
             return shell
         }
 
-        func isFacilitator(_ actor: Actor) -> Bool {
-            cell.facilitator.userId == actor.userID && cell.organisationId == actor.organisationID
-        }
+        func isFacilitator(_ actor: Actor) -> Bool { cell.isFacilitator(actor) }
 
         func organisation(_ id: UUID?) -> String? { id.flatMap { organisations[$0] } }
     }
@@ -130,7 +128,7 @@ struct ComitePages: Sendable {
     /// What a form's success says on the page it leads back to (`?avis=`): fixed sentences,
     /// so that no text of a request is ever echoed from an address.
     static let notices = [
-        "seance-programmee": "La séance est programmée ; les membres de la cellule sont prévenus.",
+        "seance-programmee": "La séance est enregistrée ; les membres de la cellule sont prévenus.",
         "odj-construit": "L'ordre du jour est composé selon les règles du comité.",
         "point-ajoute": "La situation est inscrite à l'ordre du jour.",
         "point-retire": "La situation est retirée de l'ordre du jour.",
@@ -216,21 +214,22 @@ struct ComitePages: Sendable {
         _ id: UUID, context: AuthenticatedContext, error: String? = nil, notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let (frame, shown) = try await frame(id, action: "comite.read", context: context) {
-            connection, _, comite, _ in
-            try await comites.withAgenda(comite, on: connection, context: context)
+        // For the facilitator of a planned comité, the cell's situations not yet on the agenda,
+        // read as the API's `GET …/situations` reads them, in the same transaction and record.
+        let (frame, (shown, addable)) = try await frame(id, action: "comite.read", context: context) {
+            connection, actor, comite, cell in
+            let (shown, disclosure) = try await comites.withAgenda(comite, on: connection, context: context)
+            guard cell.isFacilitator(actor), comite.stage == .planned else {
+                return ((shown, [CellSituation]()), disclosure)
+            }
+            let onAgenda = Set((shown.agenda ?? []).map(\.householdId))
+            let addable = try await CellStore.situations(
+                of: cell.id, after: nil, limit: Self.situationsOffered, on: connection, logger: context.logger
+            ).filter { !onAgenda.contains($0.householdId) }
+            return ((shown, addable), .disclosed(disclosure.households + addable.map(\.householdId)))
         }
         let isFacilitator = frame.isFacilitator(context.actor)
         let mayCompose = isFacilitator && frame.comite.stage == .planned
-        // The situations the facilitator may add: read as the API's `GET …/situations`, with its
-        // own record, only when the form is shown.
-        var addable: [CellSituation] = []
-        if mayCompose {
-            let listed = try await CellsController(client: client).listSituations(
-                of: frame.cell.id, after: nil, limit: Self.situationsOffered, context: context)
-            let onAgenda = Set((shown.agenda ?? []).map(\.householdId))
-            addable = listed.prefix(Self.situationsOffered).filter { !onAgenda.contains($0.householdId) }
-        }
         let items = shown.agenda ?? []
         let reschedules = (shown.reschedules ?? []).map {
             "Reporté du \(FrenchText.day($0.fromOn)) au \(FrenchText.day($0.toOn)) : \($0.reason)"
@@ -308,21 +307,20 @@ struct ComitePages: Sendable {
         }
     }
 
-    /// One place up or down, as the API's `PUT …/agenda/order` with the whole order the
-    /// facilitator sees: its check refuses an order read before someone else changed it.
+    /// One place up or down (`ComitesController.moveItem`, recorded as `comite.agenda.order`).
     @Sendable func moveItem(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
         let id = try comiteID(context)
         let item = try context.parameters.uuid("itemId")
         let form = try await ConsoleForm.read(&request, context: context)
-        return try await submit(next: "/comites/\(id.lowercased)", notice: "point-deplace", again: again(id, context)) {
-            var order = (try await comites.comite(id, context: context).comite.agenda ?? []).map(\.id)
-            guard let index = order.firstIndex(of: item) else { throw Problem.notFound }
-            let target = form["direction"] == "up" ? index - 1 : index + 1
-            guard order.indices.contains(target) else { return }
-            order.swapAt(index, target)
-            _ = try await comites.orderAgenda(of: id, AgendaOrderRequest(itemIds: order), context: context)
+        var moved = false
+        let response = try await submit(
+            next: "/comites/\(id.lowercased)", notice: "point-deplace", again: again(id, context)
+        ) {
+            moved = try await comites.moveItem(item, up: form["direction"] == "up", of: id, context: context)
         }
+        // Already first or last: nothing moved, and no notice says it did.
+        return moved || response.status != .seeOther ? response : ConsolePages.redirect(to: "/comites/\(id.lowercased)")
     }
 
     @Sendable func publish(_ request: Request, context: AuthenticatedContext) async throws -> Response {

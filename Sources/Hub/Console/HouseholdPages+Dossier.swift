@@ -86,7 +86,8 @@ extension HouseholdPages {
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let notice =
             request.uri.queryParameters["avis"] == "examen-demande"
-            ? "Votre demande d'examen est transmise : le prochain ordre du jour de la cellule la reprendra." : nil
+            ? "Votre demande d'examen est enregistrée : le prochain ordre du jour d'une cellule qui suit le ménage la reprendra."
+            : nil
         return try await dossier(try context.parameters.uuid("householdId"), notice: notice, context: context)
     }
 
