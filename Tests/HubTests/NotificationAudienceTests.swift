@@ -22,7 +22,8 @@ import Testing
             let (programme, orienting, head, accepting, referent) = try await withOwner { owner in
                 let op = try await Fixtures.organisation(.supportOperator, on: owner)
                 let ref = try await Fixtures.organisation(.shelterProvider, on: owner)
-                let programme = try await Fixtures.programme(partners: [(op, .holder), (op, .operator), (ref, .referrer)], on: owner)
+                let programme = try await Fixtures.programme(
+                    partners: [(op, .holder), (op, .operator), (ref, .referrer)], on: owner)
                 func member(_ org: Fixtures.Org, _ roles: Set<Role>) async throws -> NotifyTests.Member {
                     let user = try await Fixtures.user(in: org, roles: roles, bound: true, on: owner)
                     return NotifyTests.Member(user: user, token: try await Fixtures.token(for: user, on: owner))
@@ -45,7 +46,8 @@ import Testing
             try await withRuntime { runtime in
                 try await NotifyTests.drainUntil(NotifyTests.dispatcher(runtime, smtp: smtp.port)) {
                     let mails = (try? smtp.messages()) ?? []
-                    return mails.contains { $0.to == referent.user.email } && mails.contains { $0.to == head.user.email }
+                    return mails.contains { $0.to == referent.user.email }
+                        && mails.contains { $0.to == head.user.email }
                 }
             }
 
@@ -57,7 +59,9 @@ import Testing
             }
             let toReferent = try await accepted(referent)
             let toOrienting = try await accepted(head)
-            #expect(toReferent["title"] as? String == "Vous êtes désormais référent·e d'un ménage accepté par votre organisation")
+            #expect(
+                toReferent["title"] as? String
+                    == "Vous êtes désormais référent·e d'un ménage accepté par votre organisation")
             #expect(toReferent["audience"] as? String == "referent")
             #expect(toOrienting["title"] as? String == "Un ménage orienté par votre organisation a été accepté")
             #expect(toOrienting["audience"] as? String == "orientingOrganisation")
@@ -74,8 +78,11 @@ import Testing
             let headMail = try #require(mails.first { $0.to == head.user.email && $0.subject.contains("accepté") })
             #expect(
                 referentMail.subject
-                    == "[Hub partenaires] Vous êtes désormais référent·e d'un ménage accepté par votre organisation — \(reference)")
-            #expect(headMail.subject == "[Hub partenaires] Un ménage orienté par votre organisation a été accepté — \(reference)")
+                    == "[Hub partenaires] Vous êtes désormais référent·e d'un ménage accepté par votre organisation — \(reference)"
+            )
+            #expect(
+                headMail.subject
+                    == "[Hub partenaires] Un ménage orienté par votre organisation a été accepté — \(reference)")
             for mail in [referentMail, headMail] {
                 #expect(!mail.raw.contains("vous avez orienté"))
                 #expect(mail.body.contains("Référence : \(reference)"))

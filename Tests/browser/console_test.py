@@ -33,6 +33,8 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+import inbox_admin_pages
+
 PASSWORD = "demo-hub-2025!"
 DESKTOP = (1366, 900)
 PROJECTOR = (1920, 1080)
@@ -359,6 +361,8 @@ def run(console):
     console.check(console.driver.current_url.endswith("/connexion"), "sans session, pas de renvoi à la connexion")
     console.visit("/nulle-part", "Adresse inconnue")
     console.check("Page introuvable" in console.main_text(), "adresse inconnue : pas de page en français")
+
+    inbox_admin_pages.run(console)
 
     print(f"console_test: {console.pages_checked} pages checked by axe-core {console.axe_version} and "
           f"saved at two sizes in {console.shots}, {len(console.failures)} failure(s), "
