@@ -11,13 +11,14 @@ import Testing
 /// Issue 21, items 7 and 8 in the console: « Messages » (the inbox, each message a link to its
 /// page), and the organisation administrator's pages (members, invitations, webhooks), each for
 /// every seat that matters: the admin of the organisation, the admin of another one, a social
-/// worker, the evaluator. Serialized: the inbox test drains the outbox.
-@Suite(.serialized) struct ConsoleAdminTests {
+/// worker, the evaluator. The inbox's tests drain the outbox: they belong to NotifyTests'
+/// serialized suite (below), whose other tests count what each drain delivers.
+@Suite struct ConsoleAdminTests {
     static let origin = ConsoleTests.origin
 
     /// The console as served over HTTPS, with an SMTP relay configured (invitations leave by
     /// e-mail; the tests' dispatcher is off, so nothing is sent) and webhooks allowed to loopback.
-    func withConsole(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func withConsole(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await withApp(
             configure: {
                 $0.notify.publicURL = Self.origin
@@ -66,113 +67,10 @@ import Testing
         #expect(html(response).contains(heading), sourceLocation: sourceLocation)
     }
 
-    // MARK: Messages
-
-    @Test func theInboxPageListsTheReadersMessagesEachALinkToItsPage() async throws {
-        try await withConsole { client in
-            let (programme, op, ref, state) = try await withOwner { owner in
-                let op = try await Fixtures.organisation(.supportOperator, on: owner)
-                let ref = try await Fixtures.organisation(.shelterProvider, on: owner)
-                let state = try await Fixtures.organisation(.state, on: owner)
-                let programme = try await Fixtures.programme(
-                    partners: [(op, .holder), (op, .operator), (ref, .referrer), (state, .evaluator)], on: owner)
-                return (programme, op, ref, state)
-            }
-            let orienting = try await Self.seat(ref, [.socialWorker], bound: true)
-            let head = try await Self.seat(ref, [.serviceHead], bound: true)
-            let accepting = try await Self.seat(op, [.socialWorker], bound: true)
-            let referent = try await Self.seat(op, [.socialWorker], bound: true)
-            let evaluator = try await Self.seat(state, [.evaluator])
-            let oriented = try await client.execute(
-                uri: "/v1/households", method: .post, headers: bearer(orienting.token),
-                body: json(HouseholdWorld.orientation(programme: programme)))
-            let household = try #require(oriented.object["id"] as? String).lowercased()
-            let reference = try #require(oriented.object["reference"] as? String)
-            #expect(
-                try await client.execute(
-                    uri: "/v1/households/\(household)/accept", method: .post, headers: bearer(accepting.token),
-                    body: json(["referentUserId": referent.user.id.uuidString, "occurredOn": HouseholdWorld.orientedOn])
-                ).status == .ok)
-            try await withRuntime { try await NotifyTests.dispatcher($0).drain() }
-
-            // The référente's inbox: her sentence, unread, a link to the household's page.
-            let page = try await Self.get(client, "/messages", as: referent)
-            #expect(page.status == .ok)
-            var html = Self.html(page)
-            #expect(html.contains("Vous êtes désormais référent·e d&#39;un ménage accepté par votre organisation"))
-            #expect(!html.contains("vous avez orienté"))
-            #expect(html.contains(#"<a href="/menages/\#(household)">"#))
-            #expect(!html.contains("/v1/"))
-            #expect(html.contains("Référence \(reference)") && html.contains("fr-message--unread"))
-            #expect(html.contains(#"<a href="/messages" aria-current="page">Messages</a>"#))
-            let opened = try await Self.get(client, "/menages/\(household)", as: referent)
-            #expect(opened.status == .ok)
-            // The orienting organisation's head: its own sentence.
-            let headPage = Self.html(try await Self.get(client, "/messages", as: head))
-            #expect(headPage.contains("Un ménage orienté par votre organisation a été accepté"))
-
-            // « Marquer comme lu »: a form with its token, then back to the list.
-            let messageID = try #require(
-                html.range(of: #"action="/messages/"#).map { String(html[$0.upperBound...].prefix(36)) })
-            Self.expectRefused(
-                try await Self.post(client, "/messages/\(messageID)/lu", as: referent, csrf: false), .forbidden)
-            let read = try await Self.post(client, "/messages/\(messageID)/lu", as: referent, ["nonlus": "oui"])
-            #expect(read.status == .seeOther)
-            #expect(read.headers[.location] == "/messages?nonlus=oui")
-            html = Self.html(try await Self.get(client, "/messages", as: referent))
-            #expect(!html.contains("fr-message--unread") && html.contains("/menages/\(household)"))
-            let unread = Self.html(try await Self.get(client, "/messages?nonlus=oui", as: referent))
-            #expect(unread.contains("Aucun message non lu"))
-            // Someone else's message answers as one that does not exist.
-            Self.expectRefused(try await Self.post(client, "/messages/\(messageID)/lu", as: head), .notFound)
-            // The evaluator reads aggregates only: the API's refusal, as a French page.
-            let refused = try await Self.get(client, "/messages", as: evaluator)
-            Self.expectRefused(refused, .forbidden)
-            #expect(Self.html(refused).contains("Un évaluateur lit les indicateurs agrégés"))
-        }
-    }
-
-    @Test func theInboxPagesOnWithOlderMessages() async throws {
-        try await withConsole { client in
-            let org = try await withOwner { try await Fixtures.organisation(on: $0) }
-            let reader = try await Self.seat(org, [.serviceHead])
-            try await withOwner { owner in
-                try await owner.query(
-                    """
-                    INSERT INTO notify_events (id, topic, organisation_id, reference, link_path, page_path, user_ids,
-                                               created_at)
-                    SELECT gen_random_uuid(), 'comiteScheduled', \(org.id), 'C-PAGE-' || lpad(n::text, 2, '0'),
-                           '/v1/comites/' || gen_random_uuid(), '/comites/c' || n, ARRAY[\(reader.user.id)]::uuid[],
-                           now() - n * interval '1 minute'
-                    FROM generate_series(1, 25) AS n
-                    """)
-            }
-            try await withRuntime { try await NotifyTests.dispatcher($0).drain() }
-            // Fanned out together, the messages share their arrival time: pages hold 20, then 5,
-            // each message once.
-            func references(_ html: String) -> Set<String> {
-                Set(html.matches(of: /C-PAGE-[0-9]{2}/).map { String($0.output) })
-            }
-            let first = Self.html(try await Self.get(client, "/messages", as: reader))
-            #expect(first.contains("Les 20 premiers messages"))
-            #expect(references(first).count == 20)
-            #expect(first.contains(#"Comité de suivi programmé</a>"#) && first.contains(#"<a href="/comites/c"#))
-            #expect(first.contains("Messages plus anciens"))
-            let next = try #require(
-                first.range(of: #"href="/messages?cursor="#).map {
-                    "/messages?cursor=" + String(first[$0.upperBound...].prefix { $0 != "\"" })
-                })
-            let second = Self.html(try await Self.get(client, next, as: reader))
-            #expect(second.contains("5 messages de plus"))
-            #expect(references(second).count == 5 && references(first).isDisjoint(with: references(second)))
-            #expect(!second.contains("Messages plus anciens"))
-        }
-    }
-
     // MARK: The organisation's administrator
 
     @Test func theMembersPageIsTheAdminsOwnOrganisationsOnly() async throws {
-        try await withConsole { client in
+        try await Self.withConsole { client in
             let (own, other) = try await withOwner {
                 (try await Fixtures.organisation(on: $0), try await Fixtures.organisation(on: $0))
             }
@@ -250,7 +148,7 @@ import Testing
     }
 
     @Test func theInvitationsPageInvitesAndWithdrawsThroughTheAPIsCode() async throws {
-        try await withConsole { client in
+        try await Self.withConsole { client in
             let (own, other) = try await withOwner {
                 (try await Fixtures.organisation(on: $0), try await Fixtures.organisation(on: $0))
             }
@@ -305,7 +203,7 @@ import Testing
     }
 
     @Test func theWebhooksPageShowsASecretOnceAndReplaysADeadLetter() async throws {
-        try await withConsole { client in
+        try await Self.withConsole { client in
             let (own, other) = try await withOwner {
                 (try await Fixtures.organisation(on: $0), try await Fixtures.organisation(on: $0))
             }
@@ -378,6 +276,115 @@ import Testing
             #expect(disabled.status == .seeOther)
             html = Self.html(try await Self.get(client, "/organisation/webhooks?fait=webhook-desactive", as: admin))
             #expect(html.contains("Le webhook est désactivé") && html.contains("Désactivé le"))
+        }
+    }
+}
+
+extension NotifyTests {
+    // MARK: Messages
+
+    @Test func theInboxPageListsTheReadersMessagesEachALinkToItsPage() async throws {
+        try await ConsoleAdminTests.withConsole { client in
+            let (programme, op, ref, state) = try await withOwner { owner in
+                let op = try await Fixtures.organisation(.supportOperator, on: owner)
+                let ref = try await Fixtures.organisation(.shelterProvider, on: owner)
+                let state = try await Fixtures.organisation(.state, on: owner)
+                let programme = try await Fixtures.programme(
+                    partners: [(op, .holder), (op, .operator), (ref, .referrer), (state, .evaluator)], on: owner)
+                return (programme, op, ref, state)
+            }
+            let orienting = try await ConsoleAdminTests.seat(ref, [.socialWorker], bound: true)
+            let head = try await ConsoleAdminTests.seat(ref, [.serviceHead], bound: true)
+            let accepting = try await ConsoleAdminTests.seat(op, [.socialWorker], bound: true)
+            let referent = try await ConsoleAdminTests.seat(op, [.socialWorker], bound: true)
+            let evaluator = try await ConsoleAdminTests.seat(state, [.evaluator])
+            let oriented = try await client.execute(
+                uri: "/v1/households", method: .post, headers: bearer(orienting.token),
+                body: json(HouseholdWorld.orientation(programme: programme)))
+            let household = try #require(oriented.object["id"] as? String).lowercased()
+            let reference = try #require(oriented.object["reference"] as? String)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/households/\(household)/accept", method: .post, headers: bearer(accepting.token),
+                    body: json(["referentUserId": referent.user.id.uuidString, "occurredOn": HouseholdWorld.orientedOn])
+                ).status == .ok)
+            try await withRuntime { try await NotifyTests.dispatcher($0).drain() }
+
+            // The référente's inbox: her sentence, unread, a link to the household's page.
+            let page = try await ConsoleAdminTests.get(client, "/messages", as: referent)
+            #expect(page.status == .ok)
+            var html = ConsoleAdminTests.html(page)
+            #expect(html.contains("Vous êtes désormais référent·e d&#39;un ménage accepté par votre organisation"))
+            #expect(!html.contains("vous avez orienté"))
+            #expect(html.contains(#"<a href="/menages/\#(household)">"#))
+            #expect(!html.contains("/v1/"))
+            #expect(html.contains("Référence \(reference)") && html.contains("fr-message--unread"))
+            #expect(html.contains(#"<a href="/messages" aria-current="page">Messages</a>"#))
+            let opened = try await ConsoleAdminTests.get(client, "/menages/\(household)", as: referent)
+            #expect(opened.status == .ok)
+            // The orienting organisation's head: its own sentence.
+            let headPage = ConsoleAdminTests.html(try await ConsoleAdminTests.get(client, "/messages", as: head))
+            #expect(headPage.contains("Un ménage orienté par votre organisation a été accepté"))
+
+            // « Marquer comme lu »: a form with its token, then back to the list.
+            let messageID = try #require(
+                html.range(of: #"action="/messages/"#).map { String(html[$0.upperBound...].prefix(36)) })
+            ConsoleAdminTests.expectRefused(
+                try await ConsoleAdminTests.post(client, "/messages/\(messageID)/lu", as: referent, csrf: false),
+                .forbidden)
+            let read = try await ConsoleAdminTests.post(
+                client, "/messages/\(messageID)/lu", as: referent, ["nonlus": "oui"])
+            #expect(read.status == .seeOther)
+            #expect(read.headers[.location] == "/messages?nonlus=oui")
+            html = ConsoleAdminTests.html(try await ConsoleAdminTests.get(client, "/messages", as: referent))
+            #expect(!html.contains("fr-message--unread") && html.contains("/menages/\(household)"))
+            let unread = ConsoleAdminTests.html(
+                try await ConsoleAdminTests.get(client, "/messages?nonlus=oui", as: referent))
+            #expect(unread.contains("Aucun message non lu"))
+            // Someone else's message answers as one that does not exist.
+            ConsoleAdminTests.expectRefused(
+                try await ConsoleAdminTests.post(client, "/messages/\(messageID)/lu", as: head), .notFound)
+            // The evaluator reads aggregates only: the API's refusal, as a French page.
+            let refused = try await ConsoleAdminTests.get(client, "/messages", as: evaluator)
+            ConsoleAdminTests.expectRefused(refused, .forbidden)
+            #expect(ConsoleAdminTests.html(refused).contains("Un évaluateur lit les indicateurs agrégés"))
+        }
+    }
+
+    @Test func theInboxPagesOnWithOlderMessages() async throws {
+        try await ConsoleAdminTests.withConsole { client in
+            let org = try await withOwner { try await Fixtures.organisation(on: $0) }
+            let reader = try await ConsoleAdminTests.seat(org, [.serviceHead])
+            try await withOwner { owner in
+                try await owner.query(
+                    """
+                    INSERT INTO notify_events (id, topic, organisation_id, reference, link_path, page_path, user_ids,
+                                               created_at)
+                    SELECT gen_random_uuid(), 'comiteScheduled', \(org.id), 'C-PAGE-' || lpad(n::text, 2, '0'),
+                           '/v1/comites/' || gen_random_uuid(), '/comites/c' || n, ARRAY[\(reader.user.id)]::uuid[],
+                           now() - n * interval '1 minute'
+                    FROM generate_series(1, 25) AS n
+                    """)
+            }
+            try await withRuntime { try await NotifyTests.dispatcher($0).drain() }
+            // Fanned out together, the messages share their arrival time: pages hold 20, then 5,
+            // each message once.
+            func references(_ html: String) -> Set<String> {
+                Set(html.matches(of: /C-PAGE-[0-9]{2}/).map { String($0.output) })
+            }
+            let first = ConsoleAdminTests.html(try await ConsoleAdminTests.get(client, "/messages", as: reader))
+            #expect(first.contains("Les 20 premiers messages"))
+            #expect(references(first).count == 20)
+            #expect(first.contains(#"Comité de suivi programmé</a>"#) && first.contains(#"<a href="/comites/c"#))
+            #expect(first.contains("Messages plus anciens"))
+            let next = try #require(
+                first.range(of: #"href="/messages?cursor="#).map {
+                    "/messages?cursor=" + String(first[$0.upperBound...].prefix { $0 != "\"" })
+                })
+            let second = ConsoleAdminTests.html(try await ConsoleAdminTests.get(client, next, as: reader))
+            #expect(second.contains("5 messages de plus"))
+            #expect(references(second).count == 5 && references(first).isDisjoint(with: references(second)))
+            #expect(!second.contains("Messages plus anciens"))
         }
     }
 }

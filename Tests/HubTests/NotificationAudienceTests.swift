@@ -14,25 +14,25 @@ import Testing
 /// oriented was accepted; the new référente, who oriented nothing, hears that she now follows
 /// a household of her organisation. Inbox, e-mail subject and body alike; the e-mail names
 /// nobody and links to the console's page, not to the API.
-@Suite(.serialized) struct NotificationAudienceTests {
+///
+/// In NotifyTests' serialized suite: its drains fan out every pending event of the database,
+/// and must not run beside the other tests that count what arrives.
+extension NotifyTests {
     @Test func theReferentIsNotToldSheOrientedTheHousehold() async throws {
         let smtp = try await LocalSMTPServer.start()
         defer { smtp.stop() }
         try await withApp { client in
-            let (programme, orienting, head, accepting, referent) = try await withOwner { owner in
+            let (programme, op, ref) = try await withOwner { owner in
                 let op = try await Fixtures.organisation(.supportOperator, on: owner)
                 let ref = try await Fixtures.organisation(.shelterProvider, on: owner)
                 let programme = try await Fixtures.programme(
                     partners: [(op, .holder), (op, .operator), (ref, .referrer)], on: owner)
-                func member(_ org: Fixtures.Org, _ roles: Set<Role>) async throws -> NotifyTests.Member {
-                    let user = try await Fixtures.user(in: org, roles: roles, bound: true, on: owner)
-                    return NotifyTests.Member(user: user, token: try await Fixtures.token(for: user, on: owner))
-                }
-                return (
-                    programme, try await member(ref, [.socialWorker]), try await member(ref, [.serviceHead]),
-                    try await member(op, [.socialWorker]), try await member(op, [.socialWorker])
-                )
+                return (programme, op, ref)
             }
+            let orienting = try await NotifyTests.member(ref, [.socialWorker], bound: true)
+            let head = try await NotifyTests.member(ref, [.serviceHead], bound: true)
+            let accepting = try await NotifyTests.member(op, [.socialWorker], bound: true)
+            let referent = try await NotifyTests.member(op, [.socialWorker], bound: true)
             let oriented = try await client.execute(
                 uri: "/v1/households", method: .post, headers: bearer(orienting.token),
                 body: json(HouseholdWorld.orientation(programme: programme)))
@@ -51,14 +51,14 @@ import Testing
                 }
             }
 
-            func accepted(_ member: NotifyTests.Member) async throws -> [String: Any] {
+            func acceptance(_ member: NotifyTests.Member) async throws -> [String: Any] {
                 try #require(
                     try await NotifyTests.inbox(client, member.token).first {
                         $0["topic"] as? String == "householdAccepted"
                     })
             }
-            let toReferent = try await accepted(referent)
-            let toOrienting = try await accepted(head)
+            let toReferent = try await acceptance(referent)
+            let toOrienting = try await acceptance(head)
             #expect(
                 toReferent["title"] as? String
                     == "Vous êtes désormais référent·e d'un ménage accepté par votre organisation")
