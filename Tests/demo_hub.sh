@@ -31,7 +31,9 @@ trap cleanup EXIT
 
 PGPASSWORD=$HUB_DB_OWNER_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" \
     -U "$HUB_DB_OWNER_USER" -d postgres -c "CREATE DATABASE $DB" >/dev/null
-export HUB_DB_NAME=$DB HUB_MODE=demo HUB_LOG_LEVEL=warning HUB_NOTIFY_DISPATCHER=off
+# The dispatcher runs, as in `deploy/run.sh`: the browser tests open the demo's notifications
+# from the inboxes it fills (Tests/browser/inbox_admin_pages.py). No SMTP relay: no e-mail.
+export HUB_DB_NAME=$DB HUB_MODE=demo HUB_LOG_LEVEL=warning HUB_NOTIFY_DISPATCHER=on
 "$BIN" migrate >/dev/null
 "$BIN" seed-demo >/dev/null
 PORT=$(pg_free_port)

@@ -177,24 +177,26 @@ public struct Dispatcher: Service {
             let rows = try await connection.query(
                 """
                 SELECT delivery_id, attempt, channel, event_id, topic, reference, link_path, occurred_at, url, secret,
-                       previous_secret, email, payload
+                       previous_secret, email, payload, page_path, audience
                 FROM notify_claim(\(configuration.batchSize)::integer, \(lease)::interval)
                 """, logger: logger)
             var claims: [Claim] = []
             for try await (
                 id, attempt, channel, eventID, topic, reference, linkPath, occurredAt, url, secret, previous, email,
-                payload
+                payload, pagePath, audience
             )
                 in rows.decode(
                     (
                         UUID, Int, String, UUID, String, String, String, Date, String?, ByteBuffer?, ByteBuffer?,
-                        String?, String?
+                        String?, String?, String, String?
                     ).self)
             {
                 guard let topic = Topic(rawValue: topic) else { continue }
                 let notice = Notice(
                     eventID: eventID, topic: topic, reference: reference, occurredAt: occurredAt,
                     link: configuration.publicURL + linkPath,
+                    page: pagePath.isEmpty ? nil : configuration.publicURL + pagePath,
+                    audience: audience.flatMap(Audience.init(rawValue:)),
                     checkpoint: payload.flatMap { try? JSONDecoder().decode(AuditTreeHead.self, from: Data($0.utf8)) })
                 claims.append(
                     Claim(

@@ -8,22 +8,32 @@ public struct Notice: Sendable, Equatable {
     public let topic: Topic
     public let reference: String
     public let occurredAt: Date
-    /// Absolute: the deployment's public address and the event's path.
+    /// Absolute: the deployment's public address and the event's API path (the webhook's link).
     public let link: String
+    /// Absolute: the console's page of the event, where a person follows an e-mail's link.
+    /// The invitation's is its link (the enrolment), as are events recorded without a page.
+    public var page: String
+    /// Why the recipient of an e-mail is told; nil for a webhook (an organisation's system).
+    public var audience: Audience?
     /// The signed tree head an `auditCheckpoint` carries (no chain's name, no household).
     public var checkpoint: AuditTreeHead? = nil
 
     public init(
-        eventID: UUID, topic: Topic, reference: String, occurredAt: Date, link: String,
-        checkpoint: AuditTreeHead? = nil
+        eventID: UUID, topic: Topic, reference: String, occurredAt: Date, link: String, page: String? = nil,
+        audience: Audience? = nil, checkpoint: AuditTreeHead? = nil
     ) {
         self.eventID = eventID
         self.topic = topic
         self.reference = reference
         self.occurredAt = occurredAt
         self.link = link
+        self.page = page ?? link
+        self.audience = audience
         self.checkpoint = checkpoint
     }
+
+    /// The message's sentence for its recipient.
+    public var title: String { topic.title(for: audience) }
 
     /// The e-mail's subject and plain-text body, in French.
     public var email: (subject: String, body: String) {
@@ -44,14 +54,14 @@ public struct Notice: Sendable, Equatable {
                 """
             return ("[Hub partenaires] \(topic.title)", body)
         }
-        let subject = "[Hub partenaires] \(topic.title) — \(reference)"
+        let subject = "[Hub partenaires] \(title) — \(reference)"
         let body = """
             Bonjour,
 
-            \(topic.title).
+            \(title).
             Référence : \(reference)
 
-            Pour en savoir plus, connectez-vous au hub : \(link)
+            Pour en savoir plus, connectez-vous au hub : \(page)
 
             Ce message ne contient volontairement aucune information nominative : les informations \
             sur le ménage se consultent dans le hub, selon vos droits d'accès.

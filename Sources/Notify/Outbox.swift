@@ -14,8 +14,11 @@ public struct Event: Sendable {
     public let householdID: UUID?
     /// The household's (or comité's) opaque reference, the only thing a message may show.
     public let reference: String
-    /// The API path the message links to.
+    /// The API path of what the event is about (the webhook's `link`, the inbox's `link`).
     public let linkPath: String
+    /// The console's page of it, where a person follows the message (the inbox page's and the
+    /// e-mail's link, the inbox's `page`).
+    public let pagePath: String
     /// Recipients besides the topic's audience: organisations (their service heads and
     /// webhooks) and users (a comité's invitees).
     public let organisationIDs: [UUID]
@@ -23,7 +26,7 @@ public struct Event: Sendable {
 
     public init(
         topic: Topic, organisationID: UUID, actorUserID: UUID?, householdID: UUID?, reference: String,
-        linkPath: String, organisationIDs: [UUID] = [], userIDs: [UUID] = []
+        linkPath: String, pagePath: String, organisationIDs: [UUID] = [], userIDs: [UUID] = []
     ) {
         self.topic = topic
         self.organisationID = organisationID
@@ -31,6 +34,7 @@ public struct Event: Sendable {
         self.householdID = householdID
         self.reference = reference
         self.linkPath = linkPath
+        self.pagePath = pagePath
         self.organisationIDs = organisationIDs
         self.userIDs = userIDs
     }
@@ -39,10 +43,40 @@ public struct Event: Sendable {
     public static func household(
         _ topic: Topic, _ householdID: UUID, reference: String, by actor: Actor, to organisations: [UUID] = []
     ) -> Event {
-        Event(
+        let id = householdID.uuidString.lowercased()
+        return Event(
             topic: topic, organisationID: actor.organisationID, actorUserID: actor.userID, householdID: householdID,
-            reference: reference, linkPath: "/v1/households/\(householdID.uuidString.lowercased())",
+            reference: reference, linkPath: "/v1/households/\(id)", pagePath: Pages.household(householdID, topic),
             organisationIDs: organisations)
+    }
+
+    /// An event about a comité, caused by `actor`, for the users it names (the cell's people).
+    public static func comite(
+        _ topic: Topic, _ comiteID: UUID, reference: String, by actor: Actor, to users: [UUID]
+    ) -> Event {
+        Event(
+            topic: topic, organisationID: actor.organisationID, actorUserID: actor.userID, householdID: nil,
+            reference: reference, linkPath: "/v1/comites/\(comiteID.uuidString.lowercased())",
+            pagePath: Pages.comite(comiteID, topic), userIDs: users)
+    }
+
+    /// The console's pages a message links to (the same addresses as the console's routes).
+    public enum Pages {
+        /// A household's dossier; for the organisation that lost its consent, its own list (the
+        /// household is no longer theirs to open).
+        public static func household(_ id: UUID, _ topic: Topic) -> String {
+            switch topic {
+            case .consentWithdrawn: "/menages"
+            case .consentExpiring: "/menages/\(id.uuidString.lowercased())/partage"
+            default: "/menages/\(id.uuidString.lowercased())"
+            }
+        }
+
+        /// A comité's agenda page, or its minutes once diffused.
+        public static func comite(_ id: UUID, _ topic: Topic) -> String {
+            topic == .minutesDiffused
+                ? "/comites/\(id.uuidString.lowercased())/compte-rendu" : "/comites/\(id.uuidString.lowercased())"
+        }
     }
 }
 
@@ -59,9 +93,9 @@ public enum Outbox {
         try await connection.perform(
             """
             INSERT INTO notify_events (id, topic, organisation_id, actor_user_id, household_id, reference, link_path,
-                                       audience, organisation_ids, user_ids)
+                                       page_path, audience, organisation_ids, user_ids)
             VALUES (\(UUID()), \(event.topic.rawValue), \(event.organisationID), \(event.actorUserID),
-                    \(event.householdID), \(event.reference), \(event.linkPath), \(audience),
+                    \(event.householdID), \(event.reference), \(event.linkPath), \(event.pagePath), \(audience),
                     \(event.organisationIDs), \(event.userIDs))
             """, logger: logger)
     }

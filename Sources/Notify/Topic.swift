@@ -37,35 +37,78 @@ public enum Topic: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    public var title: String {
-        switch self {
-        case .householdOriented: "Un ménage a été orienté vers votre organisation"
-        case .householdAccepted: "Un ménage que vous avez orienté a été accepté"
-        case .householdDeclined: "Un ménage que vous avez orienté n'a pas été accepté"
-        case .breakGlassUsed: "Accès d'urgence au secret partagé d'un ménage"
-        case .consentExpiring: "Un consentement arrive à échéance dans moins de 30 jours"
-        case .consentWithdrawn: "Un consentement qui vous donnait accès à un ménage a été retiré"
-        case .alertReported: "Nouvelle alerte du bailleur"
-        case .calDecisionRecorded: "Décision de la commission d'attribution enregistrée"
-        case .reviewDue: "Point d'étape à prévoir (6 mois d'accompagnement)"
-        case .comiteScheduled: "Comité de suivi programmé"
-        case .comiteRescheduled: "Comité de suivi reporté à un autre jour"
-        case .comiteCancelled: "Comité de suivi annulé"
-        case .agendaPublished: "Ordre du jour du comité publié"
-        case .minutesDiffused: "Compte-rendu du comité diffusé"
-        case .actionDue: "Action de suivi arrivée à échéance"
-        case .auditCheckpoint: "Point de contrôle signé du journal d'accès"
-        case .invitation: "Invitation à rejoindre le hub des partenaires"
+    /// The neutral title: true for whoever reads it, whatever brought them the message (the
+    /// OpenAPI document's list, and a message whose recipient's reason is unknown).
+    public var title: String { title(for: nil) }
+
+    /// What a message says to a recipient told for `audience`: each sentence true for that
+    /// reader (issue 21). A référente who oriented nothing is never told she oriented a household.
+    public func title(for audience: Audience?) -> String {
+        switch (self, audience) {
+        case (.householdOriented, .namedOrganisation?): "Un ménage a été orienté vers votre organisation"
+        case (.householdOriented, _): "Un ménage a été orienté vers un programme"
+        case (.householdAccepted, .referent?):
+            "Vous êtes désormais référent·e d'un ménage accepté par votre organisation"
+        case (.householdAccepted, .leadOrganisation?): "Un ménage est désormais accompagné par votre organisation"
+        case (.householdAccepted, .orientingOrganisation?): "Un ménage orienté par votre organisation a été accepté"
+        case (.householdAccepted, _): "Un ménage orienté a été accepté"
+        case (.householdDeclined, .orientingOrganisation?):
+            "Un ménage orienté par votre organisation n'a pas été accepté"
+        case (.householdDeclined, _): "Un ménage orienté n'a pas été accepté"
+        case (.breakGlassUsed, .referent?): "Accès d'urgence au secret partagé d'un ménage dont vous êtes référent·e"
+        case (.breakGlassUsed, .leadOrganisation?):
+            "Accès d'urgence au secret partagé d'un ménage accompagné par votre organisation"
+        case (.breakGlassUsed, _): "Accès d'urgence au secret partagé d'un ménage"
+        case (.consentExpiring, .referent?):
+            "Un consentement d'un ménage dont vous êtes référent·e arrive à échéance dans moins de 30 jours"
+        case (.consentExpiring, .leadOrganisation?):
+            "Un consentement d'un ménage accompagné par votre organisation arrive à échéance dans moins de 30 jours"
+        case (.consentExpiring, _): "Un consentement arrive à échéance dans moins de 30 jours"
+        case (.consentWithdrawn, .namedOrganisation?):
+            "Un consentement qui donnait à votre organisation accès à un ménage a été retiré"
+        case (.consentWithdrawn, _): "Un consentement a été retiré"
+        case (.alertReported, .referent?): "Nouvelle alerte du bailleur pour un ménage dont vous êtes référent·e"
+        case (.alertReported, .leadOrganisation?):
+            "Nouvelle alerte du bailleur pour un ménage accompagné par votre organisation"
+        case (.alertReported, _): "Nouvelle alerte du bailleur"
+        case (.calDecisionRecorded, .referent?):
+            "Décision de la commission d'attribution pour un ménage dont vous êtes référent·e"
+        case (.calDecisionRecorded, .leadOrganisation?):
+            "Décision de la commission d'attribution pour un ménage accompagné par votre organisation"
+        case (.calDecisionRecorded, _): "Décision de la commission d'attribution enregistrée"
+        case (.reviewDue, .referent?):
+            "Point d'étape à prévoir pour un ménage dont vous êtes référent·e (6 mois d'accompagnement)"
+        case (.reviewDue, .leadOrganisation?):
+            "Point d'étape à prévoir pour un ménage accompagné par votre organisation (6 mois d'accompagnement)"
+        case (.reviewDue, _): "Point d'étape à prévoir (6 mois d'accompagnement)"
+        // A comité's invitees and the organisations it names: the same fact for each of them.
+        case (.comiteScheduled, _): "Comité de suivi programmé"
+        case (.comiteRescheduled, _): "Comité de suivi reporté à un autre jour"
+        case (.comiteCancelled, _): "Comité de suivi annulé"
+        case (.agendaPublished, _): "Ordre du jour du comité publié"
+        case (.minutesDiffused, _): "Compte-rendu du comité diffusé"
+        case (.actionDue, .namedUser?): "Une action de suivi qui vous est confiée arrive à échéance"
+        case (.actionDue, .namedOrganisation?): "Une action de suivi confiée à votre organisation arrive à échéance"
+        case (.actionDue, _): "Action de suivi arrivée à échéance"
+        case (.auditCheckpoint, _): "Point de contrôle signé du journal d'accès"
+        case (.invitation, _): "Invitation à rejoindre le hub des partenaires"
         }
     }
 }
 
-/// The recipients a topic reaches, relative to its household.
-public enum Audience: String, Sendable {
+/// Why a recipient is told: the topic's audience relative to its household, or because the
+/// event names them. Stored with each inbox message and e-mail (sql/0022), so that each is
+/// worded for its reader.
+public enum Audience: String, Sendable, CaseIterable, Codable {
     /// The household's référent.
     case referent
     /// The lead organisation: its service heads and its webhooks.
     case leadOrganisation
     /// The organisation that oriented the household: its service heads and its webhooks.
     case orientingOrganisation
+    /// An organisation the event names (the opérateur of an orientation, the organisation
+    /// losing a consent, the owner organisation of an action): its service heads and webhooks.
+    case namedOrganisation
+    /// A user the event names (a comité's invitee, the owner of an action).
+    case namedUser
 }

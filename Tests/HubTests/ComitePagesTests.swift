@@ -252,7 +252,11 @@ import Testing
             let dossier = "/menages/\(w.world.household.uuidString.lowercased())"
             #expect(!Self.text(try await Self.page(client, dossier, partner)).contains("Proposition de fin"))
             let lead = try #require(w.world.token(.leadBound))
-            #expect(Self.text(try await Self.page(client, dossier, lead)).contains("Proposition de fin"))
+            let leadDossier = Self.text(try await Self.page(client, dossier, lead))
+            #expect(leadDossier.contains("Proposition de fin"))
+            // The dossier's shell names its own fields (MustacheParent): the menu is there too.
+            #expect(leadDossier.contains(#"<a href="/cellules">Cellules et comités</a>"#))
+            #expect(leadDossier.contains(#"<a href="/messages">Messages</a>"#))
             let unmotivated = try await Self.submit(
                 client, "\(dossier)/examen-en-comite", partner, ["kind": "review", "reason": " "])
             #expect(unmotivated.status == .unprocessableContent)

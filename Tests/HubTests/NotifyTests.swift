@@ -163,7 +163,9 @@ import Testing
             #expect(mails.contains { $0.to == world.people[.leadBound]!.user.email })
             let declinedMail = try #require(mailed(to: heads["ref"]!).first { $0.subject.contains("pas été accepté") })
             #expect(declinedMail.body.contains("Référence : M-"))
-            #expect(declinedMail.body.contains("https://hub.example.org/v1/households/\(secondID.lowercased())"))
+            // A person follows the console's page, not the API's path (issue 21).
+            #expect(declinedMail.body.contains("https://hub.example.org/menages/\(secondID.lowercased())"))
+            #expect(declinedMail.subject.hasPrefix("[Hub partenaires] Un ménage orienté par votre organisation"))
 
             // R13: nothing that names a person or holds classified content, anywhere.
             var outputs = received.map { String(decoding: $0.body, as: UTF8.self) }
@@ -642,9 +644,10 @@ extension NotifyTests {
             #expect(mails.count == 1)
             let mail = try #require(mails.first)
             #expect(mail.subject == "[Hub partenaires] Invitation à rejoindre le hub des partenaires")
-            let link = try #require(mail.body.components(separatedBy: .whitespacesAndNewlines).first {
-                $0.hasPrefix("https://hub.example.org/v1/enrolments/")
-            })
+            let link = try #require(
+                mail.body.components(separatedBy: .whitespacesAndNewlines).first {
+                    $0.hasPrefix("https://hub.example.org/v1/enrolments/")
+                })
             let adminName = try await withOwner { owner in
                 try await owner.query("SELECT display_name FROM users WHERE id = \(adminUser.id)")
                     .decode(String.self).first { _ in true }

@@ -33,6 +33,9 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+import comite_pages
+import inbox_admin_pages
+
 PASSWORD = "demo-hub-2025!"
 DESKTOP = (1366, 900)
 PROJECTOR = (1920, 1080)
@@ -361,8 +364,10 @@ def run(console):
     console.check("Page introuvable" in console.main_text(), "adresse inconnue : pas de page en français")
 
     # The comité in the room (issue 21): its own module, on this harness.
-    import comite_pages
     comite_pages.run(console)
+
+    # The inbox and the organisation's administrator (issue 21).
+    inbox_admin_pages.run(console)
 
     print(f"console_test: {console.pages_checked} pages checked by axe-core {console.axe_version} and "
           f"saved at two sizes in {console.shots}, {len(console.failures)} failure(s), "

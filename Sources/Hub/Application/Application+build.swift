@@ -68,7 +68,8 @@ func buildRouter(
     if let pages = ConsolePages.shared {
         ConsoleController(
             client: client, signIn: SignIn(client: client, policy: session),
-            security: ConsoleSecurity(publicURL: publicURL), pages: pages
+            security: ConsoleSecurity(publicURL: publicURL), pages: pages, emailConfigured: emailConfigured,
+            destinations: destinations
         ).addRoutes(to: router)
     }
     addMethodNotAllowed(to: router)

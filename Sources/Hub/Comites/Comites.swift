@@ -254,10 +254,7 @@ enum ComiteStore {
     ) async throws {
         let people = cell.people.map(\.userId)
         try await Outbox.record(
-            Event(
-                topic: topic, organisationID: actor.organisationID, actorUserID: actor.userID, householdID: nil,
-                reference: reference, linkPath: "/v1/comites/\(comite.uuidString.lowercased())", userIDs: people),
-            on: connection, logger: logger)
+            .comite(topic, comite, reference: reference, by: actor, to: people), on: connection, logger: logger)
     }
 
     /// Moves the comité one stage forward, stamping when.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Notify
 import PostgresNIO
 import Tenancy
 
@@ -13,6 +14,9 @@ struct ConsoleController: Sendable {
     let signIn: SignIn
     let security: ConsoleSecurity
     let pages: ConsolePages
+    /// What the organisation's pages pass to the API's controllers they act through.
+    var emailConfigured = false
+    var destinations = DestinationPolicy()
 
     func addRoutes(to router: Router<HubRequestContext>) {
         router.get("console.css", use: stylesheet)
@@ -30,6 +34,10 @@ struct ConsoleController: Sendable {
         HouseholdPages(client: client, pages: pages).addRoutes(to: signedIn)
         cells.addRoutes(to: signedIn)
         ComitePages(client: client, pages: pages).addRoutes(to: signedIn)
+        InboxPages(client: client, pages: pages).addRoutes(to: signedIn)
+        OrganisationPages(
+            client: client, pages: pages, emailConfigured: emailConfigured, destinations: destinations
+        ).addRoutes(to: signedIn)
     }
 
     /// The same for everyone: cached for an hour.

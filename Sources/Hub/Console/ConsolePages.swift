@@ -185,20 +185,30 @@ extension Optional: OptionalField {
     var wrapped: Any? { self.map { $0 as Any } }
 }
 
-/// What the layout shows of the signed-in person, and the CSRF token its sign-out form
-/// carries.
+/// What the layout shows of the signed-in person, the CSRF token its sign-out form carries,
+/// and the menu's entries this person may follow (each page refuses the others anyway).
 struct Shell: Sendable {
     let userName: String
     let organisationName: String
     let csrf: String
     let worksOnHouseholds: Bool
+    /// Everybody but an aggregate-only reader (the evaluator) has an inbox.
+    let readsMessages: Bool
+    let managesMembers: Bool
+    /// Whether the layout shows a menu at all (stored: the templates read stored fields only).
+    let hasMenu: Bool
     var onHouseholds = false
     var onCells = false
+    var onMessages = false
+    var onOrganisation = false
 
     init(_ me: Me, actor: Actor, csrf: String) {
         userName = me.user.displayName
         organisationName = me.organisation.name
         self.csrf = csrf
         worksOnHouseholds = AccessRules.worksOnHouseholds(actor)
+        readsMessages = !AccessRules.readsAggregatesOnly(actor)
+        managesMembers = AccessRules.mayManageMembers(actor)
+        hasMenu = worksOnHouseholds || readsMessages || managesMembers
     }
 }

@@ -401,8 +401,13 @@ extension Shell: MustacheParent {
         case "organisationName": organisationName
         case "csrf": csrf
         case "worksOnHouseholds": worksOnHouseholds
+        case "readsMessages": readsMessages
+        case "managesMembers": managesMembers
+        case "hasMenu": hasMenu
         case "onHouseholds": onHouseholds
         case "onCells": onCells
+        case "onMessages": onMessages
+        case "onOrganisation": onOrganisation
         default: nil
         }
     }

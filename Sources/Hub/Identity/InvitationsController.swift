@@ -68,8 +68,14 @@ struct InvitationsController {
     /// 202: the invitation is recorded and its e-mail is on its way — known address or not.
     @Sendable func invite(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<Invitation>
     {
-        let actor = try admin(context)
+        _ = try admin(context)
         let body = try await request.decodeJSON(as: NewInvitationRequest.self, context: context)
+        return EditedResponse(status: .accepted, response: try await invite(body, context: context))
+    }
+
+    /// Checks and records an invitation, with its audit record: the route's and the console's.
+    func invite(_ body: NewInvitationRequest, context: AuthenticatedContext) async throws -> Invitation {
+        let actor = try admin(context)
         let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.length <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
@@ -87,7 +93,7 @@ struct InvitationsController {
                 "Les invitations partent par e-mail : le hub n'a pas de relais SMTP (HUB_SMTP_HOST).")
         }
         let id = UUID()
-        let invitation = try await client.withActor(actor, logger: context.logger) { connection in
+        return try await client.withActor(actor, logger: context.logger) { connection in
             let outcome = try await InvitationStore.invite(
                 id: id, email: email, displayName: name, roles: Set(body.roles).sorted(),
                 boundProposed: body.boundBySecret ?? false, token: Credentials.newToken(), on: connection,
@@ -106,12 +112,16 @@ struct InvitationsController {
             }
             return invitation
         }
-        return EditedResponse(status: .accepted, response: invitation)
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Invitation> {
+        _ = try admin(context)
+        return try await invitations(page: try PageRequest(request), context: context)
+    }
+
+    /// One page of the organisation's invitations: the route's and the console's.
+    func invitations(page: PageRequest, context: AuthenticatedContext) async throws -> Page<Invitation> {
         let actor = try admin(context)
-        let page = try PageRequest(request)
         let invitations = try await client.withActor(actor, logger: context.logger) { connection in
             try await InvitationStore.list(
                 after: page.after, limit: page.fetchLimit, on: connection, logger: context.logger)
@@ -122,8 +132,13 @@ struct InvitationsController {
     /// The link no longer opens. An invitation already accepted or withdrawn is a 409;
     /// another organisation's a 404.
     @Sendable func withdraw(_ request: Request, context: AuthenticatedContext) async throws -> Invitation {
+        _ = try admin(context)
+        return try await withdraw(try context.parameters.uuid("invitationId"), context: context)
+    }
+
+    /// The route's and the console's, with its audit record.
+    func withdraw(_ id: UUID, context: AuthenticatedContext) async throws -> Invitation {
         let actor = try admin(context)
-        let id = try context.parameters.uuid("invitationId")
         return try await client.withActor(actor, logger: context.logger) { connection in
             guard try await InvitationStore.find(id, on: connection, logger: context.logger) != nil else {
                 throw Problem.notFound

@@ -31,8 +31,13 @@ struct MembersController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<Member> {
+        _ = try admin(context)
+        return try await members(page: try PageRequest(request), context: context)
+    }
+
+    /// One page of the organisation's members, by e-mail: the route's and the console's.
+    func members(page: PageRequest, context: AuthenticatedContext) async throws -> Page<Member> {
         let actor = try admin(context)
-        let page = try PageRequest(request)
         let members = try await client.withActor(actor, logger: context.logger) { connection in
             try await Members.list(
                 on: connection, organisationID: actor.organisationID, after: page.after, limit: page.fetchLimit,
@@ -53,8 +58,13 @@ struct MembersController {
     }
 
     @Sendable func disable(_ request: Request, context: AuthenticatedContext) async throws -> Member {
+        _ = try admin(context)
+        return try await disable(try context.parameters.uuid("userId"), context: context)
+    }
+
+    /// Disables a member (never oneself): the route's and the console's.
+    func disable(_ userID: UUID, context: AuthenticatedContext) async throws -> Member {
         let actor = try admin(context)
-        let userID = try context.parameters.uuid("userId")
         guard userID != actor.userID else {
             throw Problem.conflict("Un administrateur ne peut pas désactiver son propre compte.")
         }
@@ -70,8 +80,14 @@ struct MembersController {
     @Sendable func revokeSessions(_ request: Request, context: AuthenticatedContext) async throws
         -> HTTPResponse.Status
     {
+        _ = try admin(context)
+        try await revokeSessions(of: try context.parameters.uuid("userId"), context: context)
+        return .noContent
+    }
+
+    /// The route's and the console's: a user who is not a member answers 404.
+    func revokeSessions(of userID: UUID, context: AuthenticatedContext) async throws {
         let actor = try admin(context)
-        let userID = try context.parameters.uuid("userId")
         try await client.withActor(actor, logger: context.logger) { connection in
             guard
                 try await Members.find(
@@ -81,7 +97,6 @@ struct MembersController {
             _ = try await Members.revokeSessions(
                 of: userID, organisationID: actor.organisationID, on: connection, logger: context.logger)
         }
-        return .noContent
     }
 
     /// The admin proposes the mark; the membership stays unbound until a service head confirms.

@@ -8,9 +8,16 @@ struct InboxMessage: Encodable, Sendable {
     let id: UUID
     let eventId: UUID
     let topic: String
+    /// Why this reader is told (sql/0022); null for a message fanned out to a membership that
+    /// no longer exists.
+    @Null var audience: String?
+    /// The message's sentence, worded for its audience.
     let title: String
     let reference: String
+    /// The API's path of what the message is about.
     let link: String
+    /// The console's page of it; null for an event recorded without one.
+    @Null var page: String?
     let createdAt: Date
     @Null var readAt: Date?
 }
@@ -25,7 +32,7 @@ enum InboxStore {
     ) async throws -> [InboxMessage] {
         let rows = try await connection.query(
             """
-            SELECT i.id, e.id, e.topic, e.reference, e.link_path, i.created_at, i.read_at
+            SELECT i.id, e.id, e.topic, i.audience, e.reference, e.link_path, e.page_path, i.created_at, i.read_at
             FROM inbox_messages i JOIN notify_events e ON e.id = i.event_id
             WHERE i.user_id = app_user_id() AND i.organisation_id = app_org_id()
               AND (e.household_id IS NULL OR e.topic = 'consentWithdrawn' OR app_door(e.household_id))
@@ -47,7 +54,7 @@ enum InboxStore {
             "UPDATE inbox_messages SET read_at = coalesce(read_at, now()) WHERE id = \(id)", logger: logger)
         let rows = try await connection.query(
             """
-            SELECT i.id, e.id, e.topic, e.reference, e.link_path, i.created_at, i.read_at
+            SELECT i.id, e.id, e.topic, i.audience, e.reference, e.link_path, e.page_path, i.created_at, i.read_at
             FROM inbox_messages i JOIN notify_events e ON e.id = i.event_id
             WHERE i.id = \(id)
               AND (e.household_id IS NULL OR e.topic = 'consentWithdrawn' OR app_door(e.household_id))
@@ -57,13 +64,14 @@ enum InboxStore {
 
     private static func messages(_ rows: PostgresRowSequence) async throws -> [InboxMessage] {
         var messages: [InboxMessage] = []
-        for try await (id, eventID, topic, reference, linkPath, createdAt, readAt) in rows.decode(
-            (UUID, UUID, String, String, String, Date, Date?).self)
+        for try await (id, eventID, topic, audience, reference, linkPath, pagePath, createdAt, readAt) in rows.decode(
+            (UUID, UUID, String, String?, String, String, String, Date, Date?).self)
         {
+            let title = Topic(rawValue: topic)?.title(for: audience.flatMap(Audience.init(rawValue:))) ?? topic
             messages.append(
                 InboxMessage(
-                    id: id, eventId: eventID, topic: topic, title: Topic(rawValue: topic)?.title ?? topic,
-                    reference: reference, link: linkPath, createdAt: createdAt, readAt: readAt))
+                    id: id, eventId: eventID, topic: topic, audience: audience, title: title, reference: reference,
+                    link: linkPath, page: pagePath.isEmpty ? nil : pagePath, createdAt: createdAt, readAt: readAt))
         }
         return messages
     }

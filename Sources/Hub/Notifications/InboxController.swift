@@ -17,15 +17,24 @@ struct InboxController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<InboxMessage> {
-        let actor = try context.actorBeyondAggregates()
+        // The refusal before any reading of the request, as every route of an aggregate reader.
+        _ = try context.actorBeyondAggregates()
         let page = try PageRequest(request)
-        let after = try page.after.map(InboxCursor.init(decoding:))
         let unreadOnly: Bool
         switch request.uri.queryParameters["unread"] {
         case nil, "false": unreadOnly = false
         case "true": unreadOnly = true
         default: throw Problem.badRequest("Le paramètre « unread » vaut true ou false.", field: "unread")
         }
+        return try await messages(unreadOnly: unreadOnly, page: page, context: context)
+    }
+
+    /// The reader's messages, one page: the route's and the console's inbox page's.
+    func messages(unreadOnly: Bool, page: PageRequest, context: AuthenticatedContext) async throws
+        -> Page<InboxMessage>
+    {
+        let actor = try context.actorBeyondAggregates()
+        let after = try page.after.map(InboxCursor.init(decoding:))
         let messages = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.list(
                 unreadOnly: unreadOnly, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
@@ -34,8 +43,13 @@ struct InboxController {
     }
 
     @Sendable func markRead(_ request: Request, context: AuthenticatedContext) async throws -> InboxMessage {
+        _ = try context.actorBeyondAggregates()
+        return try await markRead(try context.parameters.uuid("messageId"), context: context)
+    }
+
+    /// Marks one of the reader's messages read: the route's and the console's.
+    func markRead(_ id: UUID, context: AuthenticatedContext) async throws -> InboxMessage {
         let actor = try context.actorBeyondAggregates()
-        let id = try context.parameters.uuid("messageId")
         let message = try await client.withActor(actor, logger: context.logger) { connection in
             try await InboxStore.markRead(id, on: connection, logger: context.logger)
         }

@@ -39,10 +39,22 @@ struct WebhooksController {
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let actor = try admin(context)
+        _ = try admin(context)
         let body = try await request.decodeJSON(as: SubscriptionRequest.self, context: context)
-        let topics = try parseTopics(body.topics, field: "topics", allowEmpty: false)
-        let url = body.url.trimmingCharacters(in: .whitespaces)
+        let created = try await create(url: body.url, topics: body.topics, context: context)
+        var response = try EditedResponse(status: .created, response: created).response(from: request, context: context)
+        response.headers[.location] = "/v1/webhooks/\(created.subscription.id)"
+        return response
+    }
+
+    /// Checks and records a subscription; its secret is in the answer, and nowhere else: the
+    /// route's and the console's.
+    func create(url: String, topics names: [String], context: AuthenticatedContext) async throws
+        -> WebhookSecretResponse
+    {
+        let actor = try admin(context)
+        let topics = try parseTopics(names, field: "topics", allowEmpty: false)
+        let url = url.trimmingCharacters(in: .whitespaces)
         try await checkDestination(url)
         let secret = WebhookStore.newSecret()
         let subscription = try await client.withActor(actor, logger: context.logger) { connection in
@@ -50,11 +62,7 @@ struct WebhooksController {
                 url: url, topics: topics.map(\.rawValue), secret: secret, by: actor.userID,
                 organisationID: actor.organisationID, on: connection, logger: context.logger)
         }
-        var response = try EditedResponse(
-            status: .created, response: WebhookSecretResponse(subscription: subscription, secret: secret.hex)
-        ).response(from: request, context: context)
-        response.headers[.location] = "/v1/webhooks/\(subscription.id)"
-        return response
+        return WebhookSecretResponse(subscription: subscription, secret: secret.hex)
     }
 
     /// Server-side request forgery: the hub refuses to post to its own network. The name is
@@ -77,8 +85,13 @@ struct WebhooksController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Page<WebhookSubscription> {
+        _ = try admin(context)
+        return try await subscriptions(page: try PageRequest(request), context: context)
+    }
+
+    /// One page of the organisation's subscriptions: the route's and the console's.
+    func subscriptions(page: PageRequest, context: AuthenticatedContext) async throws -> Page<WebhookSubscription> {
         let actor = try admin(context)
-        let page = try PageRequest(request)
         let after = try page.after.map(TimeCursor.decode)
         let subscriptions = try await client.withActor(actor, logger: context.logger) { connection in
             try await WebhookStore.list(after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
@@ -97,18 +110,28 @@ struct WebhooksController {
     }
 
     @Sendable func disable(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        _ = try admin(context)
+        try await disable(try context.parameters.uuid("subscriptionId"), context: context)
+        return Response(status: .noContent)
+    }
+
+    /// The route's and the console's: another organisation's subscription answers 404.
+    func disable(_ id: UUID, context: AuthenticatedContext) async throws {
         let actor = try admin(context)
-        let id = try context.parameters.uuid("subscriptionId")
         let found = try await client.withActor(actor, logger: context.logger) { connection in
             try await WebhookStore.disable(id, on: connection, logger: context.logger)
         }
         guard found else { throw Problem.notFound }
-        return Response(status: .noContent)
     }
 
     @Sendable func rotate(_ request: Request, context: AuthenticatedContext) async throws -> WebhookSecretResponse {
+        _ = try admin(context)
+        return try await rotate(try context.parameters.uuid("subscriptionId"), context: context)
+    }
+
+    /// A new secret, the previous one still signing for the overlap: the route's and the console's.
+    func rotate(_ id: UUID, context: AuthenticatedContext) async throws -> WebhookSecretResponse {
         let actor = try admin(context)
-        let id = try context.parameters.uuid("subscriptionId")
         let secret = WebhookStore.newSecret()
         let subscription = try await client.withActor(actor, logger: context.logger) { connection in
             guard
@@ -126,14 +149,20 @@ struct WebhooksController {
     }
 
     @Sendable func deliveries(_ request: Request, context: AuthenticatedContext) async throws -> Page<Delivery> {
-        let actor = try admin(context)
+        _ = try admin(context)
         let page = try PageRequest(request)
-        let after = try page.after.map(TimeCursor.decode)
         let status = request.uri.queryParameters["status"].map(String.init)
         if let status, !Self.statuses.contains(status) {
             throw Problem.badRequest(
                 "Le paramètre « status » vaut pending, sending, delivered, dead ou cancelled.", field: "status")
         }
+        return try await deliveries(status: status, page: page, context: context)
+    }
+
+    /// One page of the organisation's deliveries, newest first: the route's and the console's.
+    func deliveries(status: String?, page: PageRequest, context: AuthenticatedContext) async throws -> Page<Delivery> {
+        let actor = try admin(context)
+        let after = try page.after.map(TimeCursor.decode)
         let deliveries = try await client.withActor(actor, logger: context.logger) { connection in
             try await WebhookStore.deliveries(
                 status: status, after: after, limit: page.fetchLimit, on: connection, logger: context.logger)
@@ -142,8 +171,13 @@ struct WebhooksController {
     }
 
     @Sendable func replay(_ request: Request, context: AuthenticatedContext) async throws -> Delivery {
+        _ = try admin(context)
+        return try await replay(try context.parameters.uuid("deliveryId"), context: context)
+    }
+
+    /// A dead letter back to pending: the route's and the console's.
+    func replay(_ id: UUID, context: AuthenticatedContext) async throws -> Delivery {
         let actor = try admin(context)
-        let id = try context.parameters.uuid("deliveryId")
         return try await client.withActor(actor, logger: context.logger) { connection in
             if let delivery = try await WebhookStore.replay(id, on: connection, logger: context.logger) {
                 return delivery

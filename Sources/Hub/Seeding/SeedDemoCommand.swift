@@ -255,7 +255,7 @@ enum DemoData {
                 Event(
                     topic: topic, organisationID: actor.organisation, actorUserID: actor.user, householdID: id,
                     reference: "M-DEMO00001", linkPath: "/v1/households/\(id.uuidString.lowercased())",
-                    organisationIDs: told),
+                    pagePath: Event.Pages.household(id, topic), organisationIDs: told),
                 on: connection, logger: logger)
         }
     }
