@@ -18,6 +18,7 @@ import datetime
 import io
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -252,6 +253,26 @@ def run(console):
         console.sign_in(email)
         console.driver.get(f"{console.base}/comites/{comite}/compte-rendu")
         console.check("Page introuvable" in console.main_text(), f"{email} : le comité n'est pas introuvable")
+
+    # A member's inbox: the diffusion's message opens the minutes' page.
+    console.sign_in("claire.martin@alfi.demo")
+    reference = karim.call("GET", f"/v1/comites/{comite}")[1]["reference"]
+    link = None
+    for _ in range(30):  # the demo hub's dispatcher fans the event out within seconds
+        console.driver.get(console.base + "/messages")
+        for message in console.driver.find_elements(By.CSS_SELECTOR, "main li.fr-message"):
+            if reference in message.text and "Compte-rendu du comité diffusé" in message.text:
+                link = message.find_element(By.CSS_SELECTOR, ".fr-message__title a")
+                break
+        if link is not None:
+            break
+        time.sleep(1)
+    console.check(link is not None, f"Claire Martin : pas de message de diffusion du comité {reference}")
+    if link is not None:
+        console.submit(link)
+        console.check(console.driver.current_url.split("?")[0] == f"{console.base}/comites/{comite}/compte-rendu",
+                      f"le message de diffusion mène à {console.driver.current_url}")
+        console.check(reference in console.main_text(), "le message de diffusion n'ouvre pas le compte-rendu du comité")
 
     check_feed(console, cell, request)
     console.check(karim.call("GET", f"/v1/comites/{comite}")[1]["status"] == "minutesDiffused", "comité non diffusé")
