@@ -265,7 +265,10 @@ struct ComitePages: Sendable {
     /// « Demande d'un partenaire — … (Croix-Rouge française) ».
     static func reason(_ reason: AgendaItem.Reason, _ frame: Frame) -> String {
         let asked = frame.organisation(reason.organisationId).map { " (\($0))" } ?? ""
-        return "\(ComiteVocabulary.agendaReasons[reason.kind].capitalisedFirstLetter) — \(reason.detail)\(asked)"
+        let label = ComiteVocabulary.agendaReasons[reason.kind].capitalisedFirstLetter
+        // A rule's detail may already open with its label (« Demande d'un partenaire : … »).
+        guard !reason.detail.lowercased().hasPrefix(label.lowercased()) else { return "\(reason.detail)\(asked)" }
+        return "\(label) — \(reason.detail)\(asked)"
     }
 
     // MARK: Composing the agenda
