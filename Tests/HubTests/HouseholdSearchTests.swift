@@ -54,4 +54,41 @@ import Testing
                 .expectProblem(.badRequest, field: "q")
         }
     }
+
+    /// Schemathesis sent `q=%C2%A0`: one character, as `minLength` allows, but a space, which
+    /// the search trims to nothing and refuses. The document says a term holds a character
+    /// that is not a space, and the hub refuses what it says it refuses.
+    @Test func aTermOfSpacesIsRefusedAsTheDocumentSays() async throws {
+        try await withApp { client in
+            let world = try await HouseholdWorld.make(client)
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let list = try #require(
+                ((document["paths"] as? [String: Any])?["/v1/households"] as? [String: Any])?["get"]
+                    as? [String: Any])
+            let q = try #require(
+                (list["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "q" }?["schema"]
+                    as? [String: Any])
+            let pattern = try #require(q["pattern"] as? String, "q has no pattern")
+            let regex = try NSRegularExpression(pattern: pattern)
+            func documented(_ term: String) -> Bool {
+                regex.firstMatch(in: term, range: NSRange(term.startIndex..., in: term)) != nil
+            }
+            for spaces in ["\u{00A0}", " ", "\t", "\n", "\u{2003}", "\u{2028}", " \u{00A0} "] {
+                #expect(!documented(spaces), "\(spaces.unicodeScalars.map(\.value))")
+                let encoded = spaces.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                try await client.execute(
+                    uri: "/v1/households?q=\(encoded)", method: .get, headers: world.headers(.leadBound)
+                ).expectProblem(.badRequest, field: "q")
+            }
+            for term in ["Diallo", " M-1 ", "\u{00A0}a"] {
+                #expect(documented(term), "\(term)")
+                let encoded = term.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let answer = try await client.execute(
+                    uri: "/v1/households?q=\(encoded)", method: .get, headers: world.headers(.leadBound))
+                #expect(answer.status == .ok, "\(term)")
+            }
+        }
+    }
 }

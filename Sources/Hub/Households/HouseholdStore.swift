@@ -150,10 +150,11 @@ enum HouseholdStore {
         /// A piece of the reference or of a person's name, compared without case or accents.
         var search: String?
 
-        /// A search term as the API and the console both take it: trimmed, 1 to 100 characters
+        /// A search term as the API and the console both take it: trimmed of spaces and line
+        /// breaks (what the document's `\S` pattern calls a space), 1 to 100 characters
         /// (Unicode scalars, as every length the hub checks); nil otherwise.
         static func searchTerm(_ raw: String) -> String? {
-            let term = raw.trimmingCharacters(in: .whitespaces)
+            let term = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             return (1...100).contains(term.length) ? term : nil
         }
 
