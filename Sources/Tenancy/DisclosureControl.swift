@@ -68,6 +68,9 @@ public enum UndefinedReason: String, Sendable, Codable, Equatable, CaseIterable 
 
 public enum DisclosureControl {
     public static let defaultThreshold = 5
+    /// The thresholds an operator may set, for a deployment or a programme: below 3 a
+    /// published count of one or two households is too easily someone.
+    public static let thresholds = 3...100
 
     /// Every hidden cell of `table` and why. Deterministic: the same table gives the same
     /// answer, so two requests cannot be played against each other.

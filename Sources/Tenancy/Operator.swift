@@ -51,6 +51,20 @@ public enum Operator {
         return id
     }
 
+    /// Sets a programme's own threshold of disclosure control (nil: the deployment's); false
+    /// if no programme has that name or id.
+    public static func setDisclosureThreshold(
+        _ threshold: Int?, programme: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE programmes SET disclosure_threshold = \(threshold)
+            WHERE name = \(programme) OR id::text = lower(\(programme)) RETURNING 1
+            """, logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
     /// Creates the user if the e-mail is new (an existing user keeps their password) and
     /// sets the given memberships.
     public static func createUser(

@@ -387,6 +387,64 @@ import Testing
         }
     }
 
+    /// Issue 22: the operator sets a programme's own threshold (3 to 100); its report uses it
+    /// and says so, and publishes no cell under it.
+    @Test func aProgrammesOwnThresholdIsTheOneItsReportUses() async throws {
+        let programme = try await Self.programme()
+        try await withApp { client in
+            func report() async throws -> [String: Any] {
+                let answer = try await client.execute(
+                    uri: "/v1/programmes/\(programme.id)/indicators?period=2025", method: .get,
+                    headers: bearer(programme.evaluator))
+                #expect(answer.status == .ok)
+                return answer.object
+            }
+            func setThreshold(_ value: Int?) async throws -> Bool {
+                try await withOwner { owner in
+                    try await owner.withConnection {
+                        try await Operator.setDisclosureThreshold(
+                            value, programme: programme.id.uuidString.uppercased(), on: $0, logger: TestDatabase.logger)
+                    }
+                }
+            }
+            let atDefault = try await report()
+            #expect(atDefault["threshold"] as? Int == DisclosureControl.defaultThreshold)
+            #expect(try await setThreshold(12))
+            let raised = try await report()
+            #expect(raised["threshold"] as? Int == 12)
+            #expect((raised["hiddenCells"] as? Int ?? 0) > (atDefault["hiddenCells"] as? Int ?? 0))
+            let period = EvaluationPeriod("2025")!
+            for indicator in raised["indicators"] as? [[String: Any]] ?? [] {
+                let code = try #require(indicator["code"] as? String)
+                guard Self.recomputations[code] != nil else { continue }
+                let raw = try await withOwner { owner in
+                    try await Self.recompute(code, programme: programme.id, period: period, on: owner)
+                }
+                var cells: [(String, [String: Any])] = [("", indicator)]
+                for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
+                    for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
+                        cells.append((cell["category"] as? String ?? "?", cell))
+                    }
+                }
+                for (key, cell) in cells where cell["value"] is Int {
+                    let households = raw[key]?.households ?? 0
+                    #expect(households == 0 || households >= 12, "\(code) \(key): \(households) ménages publiés")
+                }
+            }
+            // Below the floor or above 100: refused by the database as by the command.
+            await #expect(throws: (any Error).self) { _ = try await setThreshold(2) }
+            await #expect(throws: (any Error).self) { _ = try await setThreshold(101) }
+            #expect(try await !withOwner { owner in
+                try await owner.withConnection {
+                    try await Operator.setDisclosureThreshold(7, programme: "inconnu", on: $0, logger: TestDatabase.logger)
+                }
+            })
+            // Back to the deployment's.
+            #expect(try await setThreshold(nil))
+            #expect(try await report()["threshold"] as? Int == DisclosureControl.defaultThreshold)
+        }
+    }
+
     /// What the seventeen periods of 2025 publish, put together as an attacker would: every
     /// total is the sum of its categories, a year of its quarters, a quarter of its months.
     /// No hidden cell of any indicator may be fixed by that system.

@@ -53,7 +53,7 @@ struct HubConfiguration: Sendable {
         configuration.notify.publicURL = env["HUB_PUBLIC_URL"] ?? "http://\(configuration.host):\(configuration.port)"
         configuration.dispatcherEnabled = try flag(env, "HUB_NOTIFY_DISPATCHER", default: true)
         if let raw = env["HUB_DISCLOSURE_THRESHOLD"] {
-            guard let threshold = Int(raw), (2...100).contains(threshold) else {
+            guard let threshold = Int(raw), DisclosureControl.thresholds.contains(threshold) else {
                 throw ConfigurationError.invalid("HUB_DISCLOSURE_THRESHOLD")
             }
             configuration.disclosure.threshold = threshold

@@ -32,7 +32,42 @@ struct OrganisationCommand: AsyncParsableCommand {
 
 struct ProgrammeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "programme", abstract: "Gère les programmes (dispositifs).", subcommands: [Create.self])
+        commandName: "programme", abstract: "Gère les programmes (dispositifs).",
+        subcommands: [Create.self, Threshold.self])
+
+    /// R9's threshold for one programme: a small programme's operator may publish from 3
+    /// households, a sensitive one may ask for more.
+    struct Threshold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seuil",
+            abstract:
+                "Fixe le seuil de diffusion des indicateurs d'un programme (de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages), ou le rend au seuil du déploiement.")
+
+        @Option(help: "Nom ou identifiant du programme.") var programme: String
+        @Option(help: "Seuil en nombre de ménages.") var value: Int?
+        @Flag(help: "Revenir au seuil du déploiement (HUB_DISCLOSURE_THRESHOLD).") var deploymentDefault = false
+
+        func validate() throws {
+            guard (value == nil) != deploymentDefault else {
+                throw ValidationError("Donnez --value ou --deployment-default, l'un des deux.")
+            }
+            if let value, !DisclosureControl.thresholds.contains(value) {
+                throw ValidationError(
+                    "Le seuil est de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages.")
+            }
+        }
+
+        func run() async throws {
+            let found = try await withOwnerClient { client in
+                try await client.withConnection { connection in
+                    try await Operator.setDisclosureThreshold(
+                        value, programme: programme, on: connection, logger: .cli)
+                }
+            }
+            guard found else { throw ValidationError("Programme « \(programme) » introuvable.") }
+            print(value.map { "Seuil du programme : \($0) ménages." } ?? "Seuil du programme : celui du déploiement.")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

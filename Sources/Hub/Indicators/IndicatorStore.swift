@@ -90,13 +90,19 @@ enum IndicatorStore {
         try await connection.perform("SELECT indicator_refresh()", logger: logger)
     }
 
-    static func budget(of programme: UUID, on connection: PostgresConnection, logger: Logger) async throws
-        -> (name: String, yearlyCents: Int64)?
+    /// The programme's name, yearly budget and own threshold of disclosure control, if the
+    /// operator set one.
+    static func programme(_ programme: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> (name: String, yearlyCents: Int64, threshold: Int?)?
     {
         let rows = try await connection.query(
-            "SELECT name, (yearly_budget_euros * 100)::bigint FROM programmes WHERE id = \(programme)",
-            logger: logger)
-        for try await (name, cents) in rows.decode((String, Int64).self) { return (name, cents) }
+            """
+            SELECT name, (yearly_budget_euros * 100)::bigint, disclosure_threshold FROM programmes
+            WHERE id = \(programme)
+            """, logger: logger)
+        for try await (name, cents, threshold) in rows.decode((String, Int64, Int?).self) {
+            return (name, cents, threshold)
+        }
         return nil
     }
 }

@@ -32,7 +32,7 @@ struct IndicatorsController {
             guard
                 let parts = try await HouseholdStore.programmeParts(
                     id, for: actor.organisationID, on: connection, logger: context.logger), !parts.mine.isEmpty,
-                let programme = try await IndicatorStore.budget(of: id, on: connection, logger: context.logger)
+                let programme = try await IndicatorStore.programme(id, on: connection, logger: context.logger)
             else { throw Problem.notFound }
             guard (parts.mine.contains(.evaluator) && actor.has(.evaluator)) || AccessRules.worksOnHouseholds(actor)
             else {
@@ -45,7 +45,7 @@ struct IndicatorsController {
                 events: try await IndicatorStore.events(
                     of: id, year: period.year, on: connection, logger: context.logger),
                 stocks: try await IndicatorStore.stocks(of: id, period: period, on: connection, logger: context.logger),
-                threshold: policy.threshold,
+                threshold: programme.threshold ?? policy.threshold,
                 refreshedAt: try await IndicatorStore.refreshedAt(on: connection, logger: context.logger))
             // Aggregates name no household; the read is recorded all the same.
             try await connection.append(
@@ -68,7 +68,8 @@ struct IndicatorsController {
     }
 }
 
-/// R9's threshold, per deployment (`HUB_DISCLOSURE_THRESHOLD`, default 5), and how often the
+/// R9's threshold for a programme the operator set none for (`HUB_DISCLOSURE_THRESHOLD`,
+/// default 5; a programme's own is set by `hub programme seuil`), and how often the
 /// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 3600: a full refresh costs about a minute of database time at 100,000 households; 0 turns it off).
 struct DisclosurePolicy: Sendable {
     var threshold = DisclosureControl.defaultThreshold
