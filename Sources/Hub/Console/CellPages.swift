@@ -103,7 +103,6 @@ struct CellPages: Sendable {
             let kindLabel: String
             let stageLabel: String
             let reference: String
-            let cancelled: Bool
         }
 
         struct RequestRow {
@@ -167,7 +166,7 @@ struct CellPages: Sendable {
             CellView.ComiteRow(
                 id: comite.id.lowercased, day: FrenchText.day(comite.heldOn),
                 kindLabel: ComiteVocabulary.comiteKinds[comite.kind], stageLabel: comite.stage.label,
-                reference: comite.reference, cancelled: comite.stage == .cancelled)
+                reference: comite.reference)
         }
         let isComing = read.comites.map { $0.heldOn >= today && $0.stage.isAhead }
         // Coming ones soonest first; past ones latest first.
@@ -224,7 +223,7 @@ struct CellPages: Sendable {
         let form = try await ConsoleForm.read(&request, context: context)
         let day = form["heldOn"] ?? ""
         let reason = form["reason"] ?? ""
-        let emergency = form["emergency"].flatMap { $0.isEmpty ? nil : $0 }
+        let emergency = form["emergency"]?.nilIfEmpty
         do {
             let comite = try await cells.requestComite(
                 in: id, NewComiteRequest(heldOn: day, reason: reason, emergency: emergency), context: context)

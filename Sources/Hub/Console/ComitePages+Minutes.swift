@@ -152,7 +152,6 @@ extension ComitePages {
     struct PrintView {
         let shell: Shell
         let header: Header
-        let cellName: String
         let printedFor: String
         let items: [Item]
 
@@ -181,7 +180,7 @@ extension ComitePages {
         return pages.page(
             "comite-print",
             PrintView(
-                shell: frame.shell(context), header: Header(frame, current: .printPack), cellName: frame.cell.name,
+                shell: frame.shell(context), header: Header(frame, current: .printPack),
                 printedFor: Self.printedFor(frame),
                 items: (shown.agenda ?? []).map { item in
                     let entries = bySheet[item.id]?.entries ?? []

@@ -176,7 +176,6 @@ struct ComitePages: Sendable {
         let notice: String?
         let items: [ItemRow]
         let hasItems: Bool
-        let isFacilitator: Bool
         let mayCompose: Bool
         let mayMoveDay: Bool
         let published: Bool
@@ -247,7 +246,7 @@ struct ComitePages: Sendable {
                         addedBy: ComiteVocabulary.itemAddedBy[item.addedBy], first: index == 0,
                         last: index == items.count - 1)
                 }, hasItems: !items.isEmpty,
-                isFacilitator: isFacilitator, mayCompose: mayCompose,
+                mayCompose: mayCompose,
                 mayMoveDay: isFacilitator && frame.comite.stage.isAhead,
                 published: frame.comite.publishedAt != nil,
                 addable: addable.map { Choice(value: $0.householdId.lowercased, label: "Ménage \($0.reference)") },
@@ -380,7 +379,6 @@ extension ComitePages.AgendaView: MustacheParent {
         case "notice": notice
         case "items": items
         case "hasItems": hasItems
-        case "isFacilitator": isFacilitator
         case "mayCompose": mayCompose
         case "mayMoveDay": mayMoveDay
         case "published": published
