@@ -194,10 +194,7 @@ extension ComitePages {
                 objectors: frame.cell.organisationIds.filter(present.contains).compactMap { organisation in
                     organisations[organisation].map { Choice(value: organisation.lowercased, label: $0) }
                 }.sorted { $0.label < $1.label },
-                levels: ([.partners] + (context.actor.boundBySecret ? [Level.secret] : [])).map {
-                    Choice(
-                        value: $0.rawValue, label: "\($0.label) — \(FrenchText.meaning($0))", selected: $0 == .partners)
-                },
+                levels: Self.writableLevels(context.actor),
                 owners: frame.cell.organisationIds.compactMap { organisation in
                     organisations[organisation].map {
                         Choice(value: organisation.lowercased, label: "\($0) (l'organisation)")
@@ -206,7 +203,7 @@ extension ComitePages {
                     + frame.cell.people.map {
                         Choice(
                             value: "\($0.organisationId.lowercased)|\($0.userId.lowercased)",
-                            label: "\($0.name) (\(organisations[$0.organisationId] ?? "organisation membre"))")
+                            label: "\($0.name) (\(frame.organisationName($0.organisationId)))")
                     },
                 today: Day.today().iso,
                 previous: item.position > 1 ? "\(base)?point=\(item.position - 1)" : nil,
@@ -223,11 +220,11 @@ extension ComitePages {
                 people: frame.cell.people.map {
                     .init(
                         userId: $0.userId.lowercased,
-                        name: "\($0.name) (\(organisations[$0.organisationId] ?? "organisation membre"))")
+                        name: "\($0.name) (\(frame.organisationName($0.organisationId)))")
                 },
                 held: held,
                 attendance: (read.minutes?.attendance ?? []).map {
-                    "\($0.name) (\(organisations[$0.organisationId] ?? "organisation membre")) : \($0.present ? "présent·e" : "absent·e")"
+                    Self.attendance($0, frame)
                 },
                 points: items.map {
                     .init(

@@ -58,7 +58,6 @@ extension ComitePages {
         // Versions numbered among the errata this reader may read (R7): « version 3 » would
         // tell a partner of a correction they may not read.
         let errata = minutes.errata.sorted { $0.version < $1.version }
-        let organisations = frame.organisations
         return pages.page(
             "comite-minutes",
             MinutesView(
@@ -68,7 +67,7 @@ extension ComitePages {
                     ? "Projet de compte-rendu, non validé."
                     : "Version \(1 + errata.count), \(stage.label).",
                 attendance: minutes.attendance.map {
-                    "\($0.name) (\(organisations[$0.organisationId] ?? "organisation membre")) : \($0.present ? "présent·e" : "absent·e")"
+                    Self.attendance($0, frame)
                 },
                 items: minutes.items.map { item in
                     .init(
@@ -90,10 +89,7 @@ extension ComitePages {
                         value: $0.id.lowercased,
                         label: "Point \($0.position) : \(Self.situation($0.householdName, $0.reference))")
                 },
-                levels: ([.partners] + (context.actor.boundBySecret ? [Level.secret] : [])).map {
-                    Choice(
-                        value: $0.rawValue, label: "\($0.label) — \(FrenchText.meaning($0))", selected: $0 == .partners)
-                },
+                levels: Self.writableLevels(context.actor),
                 printedFor: Self.printedFor(frame)),
             status: status)
     }

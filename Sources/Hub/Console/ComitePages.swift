@@ -59,6 +59,9 @@ struct ComitePages: Sendable {
         func isFacilitator(_ actor: Actor) -> Bool { cell.isFacilitator(actor) }
 
         func organisation(_ id: UUID?) -> String? { id.flatMap { organisations[$0] } }
+
+        /// An organisation of the cell by name, or as such when the reader may not read it.
+        func organisationName(_ id: UUID) -> String { organisations[id] ?? "organisation membre" }
     }
 
     /// A page's read: through the gate as `action` (one transaction, one audit record of what
@@ -253,6 +256,19 @@ struct ComitePages: Sendable {
                 hasAddable: !addable.isEmpty, reschedules: reschedules, hasReschedules: !reschedules.isEmpty,
                 today: Day.today().iso),
             status: status)
+    }
+
+    /// The levels a comité's record may take for this writer (`checkWritable`'s rule in a cell):
+    /// `secret` only for a professional bound by secrecy.
+    static func writableLevels(_ actor: Actor) -> [Choice] {
+        ([.partners] + (actor.boundBySecret ? [Level.secret] : [])).map {
+            Choice(value: $0.rawValue, label: "\($0.label) — \(FrenchText.meaning($0))", selected: $0 == .partners)
+        }
+    }
+
+    /// « Claire Martin (ALFI) : présent·e ».
+    static func attendance(_ attendee: Attendee, _ frame: Frame) -> String {
+        "\(attendee.name) (\(frame.organisationName(attendee.organisationId))) : \(attendee.present ? "présent·e" : "absent·e")"
     }
 
     /// « Awa Diallo (M-DEMO00001) », or the reference alone for a reader who may not read the
