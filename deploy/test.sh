@@ -73,6 +73,12 @@ status=0
 phase_start=$SECONDS
 swift test "$@" || status=$?
 echo "test.sh: swift test exited with $status in $((SECONDS - phase_start)) s (cluster $PGDIR, port $HUB_DB_PORT)"
+if [[ $status -ne 0 ]]; then
+    # Tests run concurrently: a failure that does not repeat alone is often the server's
+    # (a deadlock, a serialization failure). Its words, before the cluster is deleted.
+    grep -E -A3 "deadlock detected|could not serialize|concurrently updated|canceling statement" \
+        "$PGDIR/log/postgres.log" | tail -n 40 >&2 || true
+fi
 if [[ $status -eq 0 ]]; then
     python3 -c 'import openapi_schema_validator' 2>/dev/null ||
         python3 -m pip install --quiet 'openapi-schema-validator>=0.6,<1' >&2

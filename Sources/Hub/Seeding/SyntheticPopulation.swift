@@ -60,6 +60,9 @@ enum SyntheticSQL {
 enum SyntheticError: Error, CustomStringConvertible {
     case programmeNotEmpty(String)
     case incomplete(String, underlying: any Error)
+    /// PostgresNIO describes its errors generically; the operator (and a failing test) needs
+    /// the server's SQLSTATE and message, which name a constraint, never a household.
+    case database(step: String, sqlState: String, message: String)
 
     var description: String {
         switch self {
@@ -69,6 +72,8 @@ enum SyntheticError: Error, CustomStringConvertible {
         case .incomplete(let name, let underlying):
             "La génération du programme « \(name) » a échoué et ses ménages n'ont pas pu être retirés : "
                 + "ne l'utilisez pas, générez-en un autre sous un autre nom. Cause : \(underlying)"
+        case .database(let step, let sqlState, let message):
+            "Étape « \(step) » : PostgreSQL a refusé (SQLSTATE \(sqlState)) : \(message)"
         }
     }
 }
@@ -117,9 +122,18 @@ enum SyntheticPopulation {
         let clock = ContinuousClock()
         let started = clock.now
         var phases: [(String, Duration)] = []
-        func phase<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
+        func explained<T>(_ step: String, _ body: () async throws -> T) async throws -> T {
+            do {
+                return try await body()
+            } catch let error as PSQLError {
+                throw SyntheticError.database(
+                    step: step, sqlState: error.serverInfo?[.sqlState] ?? "-",
+                    message: error.serverInfo?[.message] ?? "\(error.code)")
+            }
+        }
+        func phase<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
             let begun = clock.now
-            let result = try await body()
+            let result = try await explained(name, body)
             phases.append((name, begun.duration(to: clock.now)))
             progress("\(name) : \(format(begun.duration(to: clock.now)))")
             return result
@@ -162,9 +176,13 @@ enum SyntheticPopulation {
         }
         let generation = started.duration(to: clock.now)
         try await phase("statistiques") { try await analyze(client: client, logger: logger) }
-        let counts = try await count(programme: setup.programmeID, client: client, logger: logger)
+        let counts = try await explained("décompte") {
+            try await count(programme: setup.programmeID, client: client, logger: logger)
+        }
         let refreshStarted = clock.now
-        try await client.withConnection { try await IndicatorStore.refresh(on: $0, logger: logger) }
+        try await explained("calcul des indicateurs") {
+            try await client.withConnection { try await IndicatorStore.refresh(on: $0, logger: logger) }
+        }
         let refresh = refreshStarted.duration(to: clock.now)
         return Report(
             programmeID: setup.programmeID, programme: options.programme,
