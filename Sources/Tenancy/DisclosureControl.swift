@@ -72,40 +72,10 @@ public enum DisclosureControl {
     /// published count of one or two households is too easily someone.
     public static let thresholds = 3...100
 
-    /// Every hidden cell of `table` and why. Deterministic: the same table gives the same
-    /// answer, so two requests cannot be played against each other.
+    /// Every hidden cell of `table` and why, every cell offered (no recoding). Deterministic:
+    /// the same table gives the same answer, so two requests cannot be played against each other.
     public static func suppress(_ table: CountTable, threshold: Int) -> [String: SuppressionReason] {
-        var hidden: [String: SuppressionReason] = [:]
-        for (id, value) in table.cells {
-            let households = table.households[id] ?? value
-            if value >= 1 && households < threshold { hidden[id] = .belowThreshold }
-        }
-        while let more = complement(for: table, hidden: Set(hidden.keys)) {
-            hidden[more] = .complementary
-        }
-        return hidden
-    }
-
-    /// The next complementary cell, or nil when no hidden cell can be recomputed.
-    static func complement(for table: CountTable, hidden: Set<String>) -> String? {
-        // The usual case first: an equation with exactly one hidden member gives it away.
-        for equation in table.equations where equation.members.filter(hidden.contains).count == 1 {
-            if let pick = choose(in: equation, table, hidden) { return pick }
-        }
-        // Then any subtler combination of equations: hide one more cell of an equation that
-        // involves a recoverable cell.
-        let recoverable = determined(hidden: hidden, table: table)
-        for cell in recoverable.sorted() {
-            for equation in table.equations where equation.members.contains(cell) {
-                if let pick = choose(in: equation, table, hidden) { return pick }
-            }
-        }
-        if !recoverable.isEmpty {
-            for equation in table.equations where equation.members.contains(where: hidden.contains) {
-                if let pick = choose(in: equation, table, hidden) { return pick }
-            }
-        }
-        return nil
+        release(RecodedTable(table: table, always: Array(table.cells.keys), slots: []), threshold: threshold).hidden
     }
 
     /// The cell to hide next in an equation: the smallest positive part, then a zero part,

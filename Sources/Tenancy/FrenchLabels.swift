@@ -130,6 +130,8 @@ public enum FrenchLabels {
         all["suppressionReason"] = labels(SuppressionReason.self, \.label)
         all["undefinedReason"] = labels(UndefinedReason.self, \.label)
         all["breakdown"] = labels(IndicatorBreakdown.self, \.label)
+        all["breakdownLevel"] = labels(BreakdownLevel.self, \.label)
+        all["categoryGroup"] = IndicatorVocabulary.groups.labels
         all["unit"] = labels(IndicatorDefinition.Unit.self, \.label)
         all["evolution"] = IndicatorVocabulary.evolutions.labels
         all["stay"] = IndicatorVocabulary.stays.labels

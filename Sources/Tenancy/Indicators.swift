@@ -74,6 +74,44 @@ public enum EvaluationPeriod: Sendable, Hashable {
         }
     }
 
+    /// The period and every wider one holding it: a month, its quarter, its year.
+    public var chain: [EvaluationPeriod] {
+        switch self {
+        case .month(let year, let month): [self, .quarter(year: year, quarter: (month - 1) / 3 + 1), .year(year)]
+        case .quarter(let year, _): [self, .year(year)]
+        case .year: [self]
+        }
+    }
+
+    /// Months, quarters or years: what a period is.
+    public enum Granularity: Int, Sendable, CaseIterable, Comparable {
+        case month, quarter, year
+
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+        /// This granularity's periods in `year`.
+        public func periods(in year: Int) -> [EvaluationPeriod] {
+            switch self {
+            case .month: (1...12).map { .month(year: year, month: $0) }
+            case .quarter: (1...4).map { .quarter(year: year, quarter: $0) }
+            case .year: [.year(year)]
+            }
+        }
+    }
+
+    public var granularity: Granularity {
+        switch self {
+        case .month: .month
+        case .quarter: .quarter
+        case .year: .year
+        }
+    }
+
+    /// The period of `granularity` holding this one (itself, at its own).
+    public func within(_ granularity: Granularity) -> EvaluationPeriod {
+        chain.first { $0.granularity == granularity } ?? self
+    }
+
     /// The year and every quarter and month in it: the periods whose additive figures bind.
     public static func lattice(of year: Int) -> [EvaluationPeriod] {
         [.year(year)] + (1...4).map { .quarter(year: year, quarter: $0) }

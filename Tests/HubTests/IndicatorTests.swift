@@ -298,27 +298,33 @@ import Testing
         "(CASE \(value) WHEN 'soutienNecessaire' THEN 0 WHEN 'enCours' THEN 1 WHEN 'acquis' THEN 2 END)"
     }
 
-    /// (events, households) per category and in total ("") over [from, to).
+    /// (events, households) per category and in total ("") over [from, to); with a
+    /// breakdown's level, per category at that level (recoding, issue 22).
     static func recompute(
-        _ code: String, programme: UUID, period: EvaluationPeriod, on owner: PostgresClient
+        _ code: String, programme: UUID, period: EvaluationPeriod, at level: BreakdownLevel = .detailed,
+        on owner: PostgresClient
     ) async throws -> [String: (events: Int, households: Int)] {
         let (from, to) = period.bounds
         let base = recomputations[code]!.replacingOccurrences(of: "$1", with: "'\(programme)'")
             .replacingOccurrences(of: "$2", with: "'\(Day(from).iso)'")
             .replacingOccurrences(of: "$3", with: "'\(Day(to).iso)'")
         let sql = """
-            SELECT coalesce(c, CASE WHEN GROUPING(c) = 1 THEN '' ELSE 'nonRenseigne' END), count(*)::integer,
-                   count(DISTINCT h)::integer
-            FROM (\(base)) b
-            WHERE d >= '\(Day(from).iso)' AND d < '\(Day(to).iso)' GROUP BY ROLLUP (c)
+            SELECT h::text, coalesce(c::text, 'nonRenseigne') FROM (\(base)) b
+            WHERE d >= '\(Day(from).iso)' AND d < '\(Day(to).iso)'
             """
-        var counts: [String: (Int, Int)] = [:]
-        for try await (category, events, households) in try await owner.query(
+        // The breakdown the recomputation's category is (rehoused: by département).
+        let breakdown = IndicatorCatalogue.counted.first { $0.code == code }?.breakdowns.last
+        var events: [String: Int] = [:]
+        var households: [String: Set<String>] = [:]
+        for try await (household, category) in try await owner.query(
             PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger
-        ).decode((String, Int, Int).self) {
-            counts[category] = (events, households)
+        ).decode((String, String).self) {
+            for key in ["", breakdown.map { $0.category(category, at: level) } ?? category] {
+                events[key, default: 0] += 1
+                households[key, default: []].insert(household)
+            }
         }
-        return counts
+        return events.mapValues { ($0, 0) }.merging(households.mapValues { (0, $0.count) }) { ($0.0, $1.1) }
     }
 
     @Test func everyPublishedFigureIsARawCountAndNoSmallCellIsPublished() async throws {
@@ -342,7 +348,7 @@ import Testing
                     let raw = try await withOwner { owner in
                         try await Self.recompute(code, programme: programme.id, period: period, on: owner)
                     }
-                    func check(_ cell: [String: Any], _ key: String) {
+                    func check(_ cell: [String: Any], _ key: String, in raw: [String: (events: Int, households: Int)]) {
                         let truth = raw[key] ?? (0, 0)
                         if let value = cell["value"] as? Int {
                             #expect(value == truth.events, "\(code) \(key) \(period.code)")
@@ -353,12 +359,25 @@ import Testing
                             #expect(cell["suppressed"] is [String: Any], "\(code) \(key)")
                         }
                     }
-                    check(indicator, "")
+                    check(indicator, "", in: raw)
+                    let definition = try #require(IndicatorCatalogue.counted.first { $0.code == code })
                     for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
                         let cells = breakdown["cells"] as? [[String: Any]] ?? []
-                        for cell in cells { check(cell, cell["category"] as? String ?? "?") }
-                        // A breakdown never hides exactly one of its cells and its total.
-                        let hidden = (cells + [indicator]).filter { $0["value"] is NSNull }.count
+                        // Each breakdown says the level and the period its cells count.
+                        let level = try #require((breakdown["level"] as? String).flatMap(BreakdownLevel.init))
+                        let over = try #require((breakdown["period"] as? String).flatMap(EvaluationPeriod.init))
+                        #expect(period.chain.contains(over), "\(code) \(period.code) : \(over.code)")
+                        #expect(!(breakdown["levelLabel"] as? String ?? "").isEmpty)
+                        if breakdown["code"] as? String == definition.breakdowns.last?.rawValue {
+                            let truth = try await withOwner { owner in
+                                try await Self.recompute(
+                                    code, programme: programme.id, period: over, at: level, on: owner)
+                            }
+                            for cell in cells { check(cell, cell["category"] as? String ?? "?", in: truth) }
+                        }
+                        // A breakdown never hides exactly one of its cells and the total of its period.
+                        let total = over == period ? [indicator] : []
+                        let hidden = (cells + total).filter { $0["value"] is NSNull }.count
                         #expect(hidden != 1, "\(code) \(breakdown["code"] ?? "") \(period.code)")
                     }
                 }
@@ -420,25 +439,34 @@ import Testing
                 let raw = try await withOwner { owner in
                     try await Self.recompute(code, programme: programme.id, period: period, on: owner)
                 }
-                var cells: [(String, [String: Any])] = [("", indicator)]
-                for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
+                var cells: [(String, [String: Any], [String: (events: Int, households: Int)])] = [("", indicator, raw)]
+                let last = IndicatorCatalogue.counted.first { $0.code == code }?.breakdowns.last?.rawValue
+                for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? []
+                where breakdown["code"] as? String == last {
+                    let level = try #require((breakdown["level"] as? String).flatMap(BreakdownLevel.init))
+                    let over = try #require((breakdown["period"] as? String).flatMap(EvaluationPeriod.init))
+                    let truth = try await withOwner { owner in
+                        try await Self.recompute(code, programme: programme.id, period: over, at: level, on: owner)
+                    }
                     for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
-                        cells.append((cell["category"] as? String ?? "?", cell))
+                        cells.append((cell["category"] as? String ?? "?", cell, truth))
                     }
                 }
-                for (key, cell) in cells where cell["value"] is Int {
-                    let households = raw[key]?.households ?? 0
+                for (key, cell, truth) in cells where cell["value"] is Int {
+                    let households = truth[key]?.households ?? 0
                     #expect(households == 0 || households >= 12, "\(code) \(key): \(households) ménages publiés")
                 }
             }
             // Below the floor or above 100: refused by the database as by the command.
             await #expect(throws: (any Error).self) { _ = try await setThreshold(2) }
             await #expect(throws: (any Error).self) { _ = try await setThreshold(101) }
-            #expect(try await !withOwner { owner in
-                try await owner.withConnection {
-                    try await Operator.setDisclosureThreshold(7, programme: "inconnu", on: $0, logger: TestDatabase.logger)
-                }
-            })
+            #expect(
+                try await !withOwner { owner in
+                    try await owner.withConnection {
+                        try await Operator.setDisclosureThreshold(
+                            7, programme: "inconnu", on: $0, logger: TestDatabase.logger)
+                    }
+                })
             // Back to the deployment's.
             #expect(try await setThreshold(nil))
             #expect(try await report()["threshold"] as? Int == DisclosureControl.defaultThreshold)
@@ -446,8 +474,10 @@ import Testing
     }
 
     /// What the seventeen periods of 2025 publish, put together as an attacker would: every
-    /// total is the sum of its categories, a year of its quarters, a quarter of its months.
-    /// No hidden cell of any indicator may be fixed by that system.
+    /// total is the sum of its categories, a coarser category of its finer ones, a year of its
+    /// quarters, a quarter of its months, whatever level and period each report chose. No
+    /// cell of fewer than 5 households, published or not, and no hidden cell may be fixed by
+    /// that system.
     @Test func noHiddenCellCanBeRecomputedFromEveryPeriodOfTheYear() async throws {
         let programme = try await Self.programme()
         try await withApp { client in
@@ -460,45 +490,146 @@ import Testing
             }
             var hiddenSomewhere = 0
             for definition in IndicatorCatalogue.counted {
-                guard case .events = definition.source else { continue }
+                guard case .events = definition.source, Self.recomputations[definition.code] != nil else { continue }
+                let breakdown = definition.breakdowns.last
+                // The truth, for each period and level.
+                var truth: [String: (events: Int, households: Int)] = [:]
+                for period in EvaluationPeriod.lattice(of: 2025) {
+                    for level in breakdown?.levels ?? [.detailed] {
+                        let raw = try await withOwner { owner in
+                            try await Self.recompute(
+                                definition.code, programme: programme.id, period: period, at: level, on: owner)
+                        }
+                        for (key, count) in raw {
+                            truth[key.isEmpty ? "\(period.code)|total" : "\(period.code)|\(level.rawValue):\(key)"] =
+                                count
+                        }
+                    }
+                }
+                let fine = Set(
+                    truth.keys.filter { $0.contains("|detailed:") }.map {
+                        String($0.split(separator: ":", maxSplits: 1)[1])
+                    }
+                ).sorted()
                 var cells: [String: Int] = [:]
+                var published: Set<String> = []
                 var hidden: Set<String> = []
-                var categories: [String: Set<String>] = [:]
                 for (period, indicators) in reports {
                     let figure = try #require(indicators.first { $0["code"] as? String == definition.code })
                     func note(_ id: String, _ cell: [String: Any]) {
-                        if let value = cell["value"] as? Int { cells[id] = value } else { hidden.insert(id) }
+                        if let value = cell["value"] as? Int {
+                            cells[id] = value
+                            published.insert(id)
+                        } else {
+                            hidden.insert(id)
+                        }
                     }
                     note("\(period.code)|total", figure)
-                    for breakdown in figure["breakdowns"] as? [[String: Any]] ?? [] {
-                        let code = breakdown["code"] as? String ?? "?"
-                        for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
-                            let category = cell["category"] as? String ?? "?"
-                            categories[code, default: []].insert(category)
-                            note("\(period.code)|\(code):\(category)", cell)
+                    for shown in figure["breakdowns"] as? [[String: Any]] ?? []
+                    where shown["code"] as? String == breakdown?.rawValue {
+                        let over = shown["period"] as? String ?? "?"
+                        let level = shown["level"] as? String ?? "?"
+                        for cell in shown["cells"] as? [[String: Any]] ?? [] {
+                            note("\(over)|\(level):\(cell["category"] as? String ?? "?")", cell)
                         }
                     }
                 }
                 var equations: [CountTable.Equation] = []
+                var all: Set<String> = []
                 for period in EvaluationPeriod.lattice(of: 2025) {
-                    for (code, names) in categories {
-                        equations.append(
-                            .init(total: "\(period.code)|total", parts: names.map { "\(period.code)|\(code):\($0)" }))
+                    let p = period.code
+                    let fineIDs = fine.map { "\(p)|detailed:\($0)" }
+                    all.formUnion(fineIDs + ["\(p)|total"])
+                    if breakdown != nil { equations.append(.init(total: "\(p)|total", parts: fineIDs)) }
+                    if let breakdown, breakdown.levels.contains(.grouped) {
+                        for group in Set(fine.map { breakdown.group(of: $0) }).sorted() {
+                            all.insert("\(p)|grouped:\(group)")
+                            equations.append(
+                                .init(
+                                    total: "\(p)|grouped:\(group)",
+                                    parts: fine.filter { breakdown.group(of: $0) == group }.map {
+                                        "\(p)|detailed:\($0)"
+                                    }))
+                        }
                     }
-                    let rows = ["total"] + categories.flatMap { code, names in names.map { "\(code):\($0)" } }
-                    for row in rows where !period.parts.isEmpty {
-                        equations.append(
-                            .init(total: "\(period.code)|\(row)", parts: period.parts.map { "\($0.code)|\(row)" }))
+                    for row in ["total"] + fine.map({ "detailed:\($0)" }) where !period.parts.isEmpty {
+                        equations.append(.init(total: "\(p)|\(row)", parts: period.parts.map { "\($0.code)|\(row)" }))
                     }
                 }
-                let table = CountTable(cells: cells, equations: equations)
+                #expect(published.isSubset(of: all), "\(definition.code): \(published.subtracting(all).sorted())")
+                let small = all.filter { id in
+                    let count = truth[id] ?? (0, 0)
+                    return count.events >= 1 && count.households < 5
+                }
+                #expect(published.isDisjoint(with: small), "\(definition.code): petite case publiée")
+                let recovered = DisclosureControl.determined(
+                    hidden: all.subtracting(published), table: CountTable(cells: cells, equations: equations))
                 #expect(
-                    DisclosureControl.determined(hidden: hidden, table: table).isEmpty,
-                    "\(definition.code): une case masquée se recalcule")
+                    recovered.isDisjoint(with: small.union(hidden)),
+                    "\(definition.code): \(recovered.intersection(small.union(hidden)).sorted())")
                 hiddenSomewhere += hidden.count
             }
             // The generated programme is small enough for the control to have work to do.
-            #expect(hiddenSomewhere > 20)
+            #expect(hiddenSomewhere > 10)
+        }
+    }
+
+    /// Issue 22: a programme of the seeds' size — the synthetic generator's households over
+    /// 2024 and 2025, 30 oriented a year, with proposals, CAL decisions and outcomes in the
+    /// seeds' proportions, a fixed seed. Its 2025 report keeps its breakdowns: at most 3
+    /// remain fully hidden, and no published cell counts between 1 and 4 households; a
+    /// quarter's report says each breakdown's level and period, and publishes nothing small.
+    @Test func aProgrammeOfThirtyHouseholdsAYearKeepsItsBreakdowns() async throws {
+        let (programme, token) = try await withOwner { owner in
+            let report = try await SyntheticPopulation.run(
+                .init(households: 60, seed: 22, programme: Fixtures.unique("Programme de trente ménages"), batch: 60),
+                client: owner, logger: TestDatabase.logger)
+            let state = Fixtures.Org(id: report.evaluatorOrganisationID, name: report.evaluatorOrganisation)
+            let evaluator = try await Fixtures.user(in: state, roles: [.evaluator], on: owner)
+            return (report.programmeID, try await Fixtures.token(for: evaluator, on: owner))
+        }
+        try await withApp { client in
+            for code in ["2025", "2025-Q2"] {
+                let period = EvaluationPeriod(code)!
+                let answer = try await client.execute(
+                    uri: "/v1/programmes/\(programme)/indicators?period=\(code)", method: .get, headers: bearer(token))
+                let indicators = try #require(answer.object["indicators"] as? [[String: Any]])
+                var fullyHidden: [String] = []
+                var levels: [String] = []
+                var published = 0
+                for indicator in indicators {
+                    let code = try #require(indicator["code"] as? String)
+                    let last = IndicatorCatalogue.counted.first { $0.code == code }?.breakdowns.last?.rawValue
+                    for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
+                        let cells = breakdown["cells"] as? [[String: Any]] ?? []
+                        let name = "\(code) \(breakdown["code"] as? String ?? "?")"
+                        let level = try #require(
+                            (breakdown["level"] as? String).flatMap(BreakdownLevel.init), "\(name)")
+                        let over = try #require(
+                            (breakdown["period"] as? String).flatMap(EvaluationPeriod.init), "\(name)")
+                        #expect(period.chain.contains(over), "\(name)")
+                        levels.append("\(name): \(level.rawValue) \(over.code)")
+                        if !cells.isEmpty && cells.allSatisfy({ $0["value"] is NSNull }) { fullyHidden.append(name) }
+                        guard breakdown["code"] as? String == last, Self.recomputations[code] != nil else { continue }
+                        let truth = try await withOwner { owner in
+                            try await Self.recompute(code, programme: programme, period: over, at: level, on: owner)
+                        }
+                        for cell in cells where cell["value"] is Int {
+                            let households = truth[cell["category"] as? String ?? "?"]?.households ?? 0
+                            #expect(households == 0 || households >= 5, "\(name) \(cell["category"] ?? "") publiée")
+                            published += 1
+                        }
+                    }
+                }
+                if period.granularity == .year {
+                    #expect(fullyHidden.count <= 3, "\(code) : \(fullyHidden)")
+                }
+                #expect(published > 10, "\(code) : \(published) cases publiées vérifiées")
+                // What the closing note reports.
+                print(
+                    "indicateurs \(code) : \(answer.object["hiddenCells"] ?? "") cases masquées ; entièrement masquées : \(fullyHidden) ; niveaux : \(levels)"
+                )
+            }
         }
     }
 
@@ -529,9 +660,9 @@ import Testing
     /// A period where nobody was followed and nothing ended: its averages and shares have a
     /// denominator of 0 and say so; they are not hidden cells, and the amounts are 0 €.
     @Test func aDerivedFigureWhoseDenominatorIsZeroSaysSo() throws {
-        let report = IndicatorReport.build(
-            programme: (UUID(), "Programme vide", 1_000_000), period: EvaluationPeriod("2024-03")!, events: [],
-            stocks: [], threshold: 5, refreshedAt: nil)
+        let report = IndicatorReport.year(
+            programme: (UUID(), "Programme vide", 1_000_000), year: 2024, events: [], groups: [], stocks: [],
+            threshold: 5, refreshedAt: nil)[EvaluationPeriod("2024-03")!]!
         #expect(report.hiddenCells == 0)
         let derived = Dictionary(uniqueKeysWithValues: report.derived.map { ($0.code, $0) })
         for (code, denominator) in [
@@ -579,8 +710,8 @@ import Testing
             #expect(bytes.prefix(3) == [0xEF, 0xBB, 0xBF])
             let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
             let lines = text.split(separator: "\r\n")
-            #expect(lines.first == "indicateur;libellé;ventilation;catégorie;valeur;unité;masquée;motif")
-            #expect(lines.contains { $0.hasPrefix("oriented;Ménages orientés;;;60;") })
+            #expect(lines.first == "indicateur;libellé;ventilation;niveau;période;catégorie;valeur;unité;masquée;motif")
+            #expect(lines.contains { $0.hasPrefix("oriented;Ménages orientés;;;;;60;") })
             // Decimal commas, never points, in the figures.
             let dalo = try #require(lines.first { $0.hasPrefix("daloShare;") })
             #expect(dalo.contains("33,3"))

@@ -20,9 +20,16 @@ struct IndicatorReport: Encodable, Sendable {
         @Null var suppressed: Suppression?
     }
 
+    /// A breakdown as published: at the level and over the period recoding chose (the finest
+    /// with no cell under the threshold), then what suppression could not save.
     struct Breakdown: Encodable, Sendable {
         let code: IndicatorBreakdown
         let label: String
+        let level: BreakdownLevel
+        let levelLabel: String
+        /// The period its cells count: the report's, or a wider one holding it.
+        let period: String
+        let periodLabel: String
         let cells: [Cell]
     }
 
@@ -84,120 +91,218 @@ struct IndicatorReport: Encodable, Sendable {
     let derived: [Derived]
     let hiddenCells: Int
 
-    /// Every figure of `period` from the year's event rows and the period's stock rows.
-    static func build(
-        programme: (id: UUID, name: String, yearlyCents: Int64), period: EvaluationPeriod, events: [IndicatorRow],
-        stocks: [IndicatorRow], threshold: Int, refreshedAt: Date?
-    ) -> IndicatorReport {
-        var counted: [Counted] = []
-        var published: [String: IndicatorRow] = [:]
-        var hiddenCells = 0
+    /// Every report of a programme's year, one per period of its lattice (the year, its
+    /// quarters and months), from the year's event rows (`groups`: the coarser categories'
+    /// own counts) and each period's stock rows. One release per indicator covers the whole
+    /// year, so that no two of these reports, read together, give away a hidden cell.
+    static func year(
+        programme: (id: UUID, name: String, yearlyCents: Int64), year: Int, events: [IndicatorRow],
+        groups: [IndicatorRow], stocks: [IndicatorRow], threshold: Int, refreshedAt: Date?
+    ) -> [EvaluationPeriod: IndicatorReport] {
+        let periods = EvaluationPeriod.lattice(of: year)
+        var counted: [EvaluationPeriod: [Counted]] = [:]
+        var hiddenCells: [EvaluationPeriod: Int] = [:]
+        var published: [EvaluationPeriod: [String: IndicatorRow]] = [:]
         for definition in IndicatorCatalogue.counted {
-            let (rows, periods): ([IndicatorRow], [EvaluationPeriod]) =
-                switch definition.source {
-                case .events(let key):
-                    (events.filter { $0.indicator == key }, EvaluationPeriod.lattice(of: period.year))
-                case .stock(let key): (stocks.filter { $0.indicator == key }, [period])
+            let additive: Bool
+            let rows: [IndicatorRow]
+            switch definition.source {
+            case .events(let key):
+                additive = true
+                rows = (events + groups).filter { $0.indicator == key }
+            case .stock(let key):
+                additive = false
+                rows = stocks.filter { $0.indicator == key }
+            }
+            let table = YearTable(definition, rows: rows, periods: periods, additive: additive)
+            let release = DisclosureControl.release(table.recoded, threshold: threshold)
+            for period in periods {
+                let totalID = YearTable.cellID(period, nil)
+                let total =
+                    rows.first { $0.period == period.code && $0.dimension == "total" }
+                    ?? IndicatorRow(
+                        indicator: definition.code, period: period.code, dimension: "total", category: nil, events: 0,
+                        households: 0, amount: 0, months: 0)
+                // A period without rows published a 0: the derived figures read it as one.
+                if release.hidden[totalID] == nil { published[period, default: [:]][definition.code] = total }
+                var shown = [totalID]
+                let breakdowns = definition.breakdowns.map { breakdown in
+                    let slot = table.slot[YearTable.slotKey(period.granularity, breakdown)]!
+                    let (granularity, level) = table.options[slot][release.chosen[slot]]
+                    let over = period.within(granularity)
+                    let cells = (table.categories[breakdown.levelKey(level)] ?? []).map { category in
+                        let id = YearTable.cellID(over, (breakdown, level, category))
+                        shown.append(id)
+                        return Cell(
+                            category: category,
+                            value: release.hidden[id] == nil ? table.recoded.table.cells[id] ?? 0 : nil,
+                            suppressed: release.hidden[id].map(Suppression.init))
+                    }
+                    return Breakdown(
+                        code: breakdown, label: breakdown.label, level: level, levelLabel: breakdown.levelLabel(level),
+                        period: over.code, periodLabel: over.label, cells: cells)
                 }
-            let table = Self.table(definition, rows: rows, periods: periods)
-            let hidden = DisclosureControl.suppress(table.counts, threshold: threshold)
-            hiddenCells += hidden.keys.filter { $0.hasPrefix(period.code + "|") }.count
-            let totalID = Self.cellID(period, nil)
-            // A period without rows published a 0: the derived figures read it as one.
-            let total =
-                rows.first { $0.period == period.code && $0.dimension == "total" }
-                ?? IndicatorRow(
-                    indicator: definition.code, period: period.code, dimension: "total", category: nil, events: 0,
-                    households: 0, amount: 0, months: 0)
-            if hidden[totalID] == nil { published[definition.code] = total }
-            counted.append(
-                Counted(
-                    code: definition.code, label: definition.label, definition: definition.definition,
-                    unit: definition.unit, value: hidden[totalID] == nil ? table.counts.cells[totalID] ?? 0 : nil,
-                    suppressed: hidden[totalID].map(Suppression.init),
-                    breakdowns: definition.breakdowns.map { breakdown in
-                        Breakdown(
-                            code: breakdown, label: breakdown.label,
-                            cells: (table.categories[breakdown] ?? []).map { category in
-                                let id = Self.cellID(period, (breakdown, category))
-                                return Cell(
-                                    category: category,
-                                    value: hidden[id] == nil ? table.counts.cells[id] ?? 0 : nil,
-                                    suppressed: hidden[id].map(Suppression.init))
-                            })
-                    }))
-        }
-        // A figure whose count is hidden is hidden too; one whose denominator is 0 says so.
-        let derived = IndicatorCatalogue.derived.map { figure in
-            var derived = Derived(
-                code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit, value: nil,
-                suppressed: nil, undefined: nil)
-            switch Self.value(of: figure.formula, published, period: period, yearlyCents: programme.yearlyCents) {
-            case .value(let value): derived.value = value
-            case .hidden: derived.suppressed = Suppression(.derivedFromHidden)
-            case .zeroDenominator(let count): derived.undefined = Undefined(denominator: count)
-            }
-            return derived
-        }
-        let (from, to) = period.bounds
-        return IndicatorReport(
-            programmeId: programme.id, programme: programme.name,
-            period: Period(
-                code: period.code, label: period.label, from: Day(from).iso,
-                to: Day(Calendar.utc.date(byAdding: .day, value: -1, to: to)!).iso),
-            threshold: threshold, refreshedAt: refreshedAt, indicators: counted, derived: derived,
-            hiddenCells: hiddenCells)
-    }
-
-    static func cellID(_ period: EvaluationPeriod, _ category: (IndicatorBreakdown, String)?) -> String {
-        "\(period.code)|" + (category.map { "\($0.0.rawValue):\($0.1)" } ?? "total")
-    }
-
-    /// An indicator's cells over `periods` with their margins and, for the lattice, the sums
-    /// binding a year to its quarters and a quarter to its months.
-    static func table(_ definition: IndicatorDefinition, rows: [IndicatorRow], periods: [EvaluationPeriod])
-        -> (counts: CountTable, categories: [IndicatorBreakdown: [String]])
-    {
-        var cells: [String: Int] = [:]
-        var households: [String: Int] = [:]
-        var categories: [IndicatorBreakdown: [String]] = [:]
-        for breakdown in definition.breakdowns {
-            categories[breakdown] = Array(
-                Set(rows.filter { $0.dimension == breakdown.dimension }.map { $0.category ?? "nonRenseigne" })
-            ).sorted()
-        }
-        for row in rows {
-            if row.dimension == "total" {
-                let period = EvaluationPeriod(row.period)!
-                cells[cellID(period, nil)] = row.events
-                households[cellID(period, nil)] = row.households
-            }
-            for breakdown in definition.breakdowns where row.dimension == breakdown.dimension {
-                let id = cellID(EvaluationPeriod(row.period)!, (breakdown, row.category ?? "nonRenseigne"))
-                cells[id] = row.events
-                households[id] = row.households
+                hiddenCells[period, default: 0] += shown.filter { release.hidden[$0] != nil }.count
+                counted[period, default: []].append(
+                    Counted(
+                        code: definition.code, label: definition.label, definition: definition.definition,
+                        unit: definition.unit,
+                        value: release.hidden[totalID] == nil ? table.recoded.table.cells[totalID] ?? 0 : nil,
+                        suppressed: release.hidden[totalID].map(Suppression.init), breakdowns: breakdowns))
             }
         }
-        var equations: [CountTable.Equation] = []
+        var reports: [EvaluationPeriod: IndicatorReport] = [:]
         for period in periods {
-            cells[cellID(period, nil), default: 0] += 0
-            for (breakdown, names) in categories {
-                for name in names { cells[cellID(period, (breakdown, name)), default: 0] += 0 }
-                equations.append(
-                    .init(total: cellID(period, nil), parts: names.map { cellID(period, (breakdown, $0)) }))
+            // A figure whose count is hidden is hidden too; one whose denominator is 0 says so.
+            let derived = IndicatorCatalogue.derived.map { figure in
+                var derived = Derived(
+                    code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit,
+                    value: nil, suppressed: nil, undefined: nil)
+                switch Self.value(
+                    of: figure.formula, published[period] ?? [:], period: period, yearlyCents: programme.yearlyCents)
+                {
+                case .value(let value): derived.value = value
+                case .hidden: derived.suppressed = Suppression(.derivedFromHidden)
+                case .zeroDenominator(let count): derived.undefined = Undefined(denominator: count)
+                }
+                return derived
             }
-            guard periods.count > 1, !period.parts.isEmpty else { continue }
-            equations.append(.init(total: cellID(period, nil), parts: period.parts.map { cellID($0, nil) }))
-            for (breakdown, names) in categories {
-                for name in names {
-                    equations.append(
-                        .init(
-                            total: cellID(period, (breakdown, name)),
-                            parts: period.parts.map { cellID($0, (breakdown, name)) }))
+            let (from, to) = period.bounds
+            reports[period] = IndicatorReport(
+                programmeId: programme.id, programme: programme.name,
+                period: Period(
+                    code: period.code, label: period.label, from: Day(from).iso,
+                    to: Day(Calendar.utc.date(byAdding: .day, value: -1, to: to)!).iso),
+                threshold: threshold, refreshedAt: refreshedAt, indicators: counted[period] ?? [], derived: derived,
+                hiddenCells: hiddenCells[period] ?? 0)
+        }
+        return reports
+    }
+
+    /// One indicator's cells over a year: every period of the lattice, the total and each
+    /// breakdown's categories at each of its levels, and the equations a reader knows (a
+    /// total is the sum of its categories, a coarser category of its finer ones, and for
+    /// events a year of its quarters, a quarter of its months). A breakdown chooses once for
+    /// the reports of each granularity (the year's, the quarters', the months'): its options
+    /// run from its finest level over every period of that granularity to its coarsest over
+    /// the year, and it takes the first with no small cell in any of those periods — a
+    /// quarter widened to the year while its neighbours are published would be the year
+    /// minus the neighbours. When none is clean: the coarsest over the year, with suppression.
+    struct YearTable {
+        let recoded: RecodedTable
+        /// Each level's categories (`IndicatorBreakdown.levelKey`), present somewhere in the year.
+        let categories: [String: [String]]
+        let options: [[(EvaluationPeriod.Granularity, BreakdownLevel)]]
+        let slot: [String: Int]
+
+        static func cellID(_ period: EvaluationPeriod, _ category: (IndicatorBreakdown, BreakdownLevel, String)?)
+            -> String
+        {
+            guard let (breakdown, level, name) = category else { return "\(period.code)|total" }
+            return "\(period.code)|\(breakdown.levelKey(level)):\(name)"
+        }
+
+        static func slotKey(_ granularity: EvaluationPeriod.Granularity, _ breakdown: IndicatorBreakdown) -> String {
+            "\(granularity)|\(breakdown.rawValue)"
+        }
+
+        init(_ definition: IndicatorDefinition, rows: [IndicatorRow], periods: [EvaluationPeriod], additive: Bool) {
+            var cells: [String: Int] = [:]
+            var households: [String: Int] = [:]
+            var categories: [String: [String]] = [:]
+            for breakdown in definition.breakdowns {
+                let fine = Set(
+                    rows.filter { $0.dimension == breakdown.dimension }.map { $0.category ?? "nonRenseigne" }
+                ).sorted()
+                categories[breakdown.levelKey(.detailed)] = fine
+                for level in breakdown.levels where level != .detailed {
+                    categories[breakdown.levelKey(level)] = Set(fine.map { breakdown.category($0, at: level) }).sorted()
                 }
             }
+            for row in rows {
+                guard let period = EvaluationPeriod(row.period) else { continue }
+                if row.dimension == "total" {
+                    cells[Self.cellID(period, nil)] = row.events
+                    households[Self.cellID(period, nil)] = row.households
+                }
+                for breakdown in definition.breakdowns {
+                    for level in breakdown.levels where row.dimension == breakdown.rowDimension(level) {
+                        let id = Self.cellID(period, (breakdown, level, row.category ?? "nonRenseigne"))
+                        cells[id] = row.events
+                        households[id] = row.households
+                    }
+                }
+            }
+            var equations: [CountTable.Equation] = []
+            for period in periods {
+                let total = Self.cellID(period, nil)
+                cells[total, default: 0] += 0
+                for breakdown in definition.breakdowns {
+                    let fine = categories[breakdown.levelKey(.detailed)] ?? []
+                    for name in fine { cells[Self.cellID(period, (breakdown, .detailed, name)), default: 0] += 0 }
+                    equations.append(
+                        .init(total: total, parts: fine.map { Self.cellID(period, (breakdown, .detailed, $0)) }))
+                    for level in breakdown.levels where level != .detailed {
+                        for group in categories[breakdown.levelKey(level)] ?? [] {
+                            let id = Self.cellID(period, (breakdown, level, group))
+                            let members = fine.filter { breakdown.category($0, at: level) == group }
+                                .map { Self.cellID(period, (breakdown, .detailed, $0)) }
+                            if additive {
+                                cells[id, default: 0] += 0
+                            } else {
+                                // A stock's households are one per category: the coarser counts are sums.
+                                cells[id] = members.reduce(0) { $0 + (cells[$1] ?? 0) }
+                                households[id] = cells[id]
+                            }
+                            equations.append(.init(total: id, parts: members))
+                        }
+                    }
+                }
+                guard additive, !period.parts.isEmpty else { continue }
+                equations.append(.init(total: total, parts: period.parts.map { Self.cellID($0, nil) }))
+                for breakdown in definition.breakdowns {
+                    for name in categories[breakdown.levelKey(.detailed)] ?? [] {
+                        equations.append(
+                            .init(
+                                total: Self.cellID(period, (breakdown, .detailed, name)),
+                                parts: period.parts.map { Self.cellID($0, (breakdown, .detailed, name)) }))
+                    }
+                }
+            }
+            var options: [[(EvaluationPeriod.Granularity, BreakdownLevel)]] = []
+            var slots: [RecodedTable.Slot] = []
+            var slot: [String: Int] = [:]
+            let year = periods.first { $0.granularity == .year }!.year
+            for granularity in EvaluationPeriod.Granularity.allCases {
+                for breakdown in definition.breakdowns {
+                    // A coarser level of a single category would be the total again.
+                    let levels = breakdown.levels.filter {
+                        $0 == .detailed || (categories[breakdown.levelKey($0)] ?? []).count > 1
+                    }
+                    let choices = EvaluationPeriod.Granularity.allCases.filter { $0 >= granularity }.flatMap { over in
+                        levels.map { (over, $0) }
+                    }
+                    slot[Self.slotKey(granularity, breakdown)] = options.count
+                    options.append(choices)
+                    slots.append(
+                        .init(
+                            options: choices.map { over, level in
+                                over.periods(in: year).flatMap { period in
+                                    (categories[breakdown.levelKey(level)] ?? []).map {
+                                        Self.cellID(period, (breakdown, level, $0))
+                                    }
+                                }
+                            },
+                            fallback: choices.count - 1))
+                }
+            }
+            recoded = RecodedTable(
+                table: CountTable(cells: cells, equations: equations, households: households),
+                always: periods.map { Self.cellID($0, nil) }, slots: slots)
+            self.categories = categories
+            self.options = options
+            self.slot = slot
         }
-        return (CountTable(cells: cells, equations: equations, households: households), categories)
     }
 
     /// A derived figure from the published totals (every count not hidden, 0 included).
@@ -239,7 +344,7 @@ struct IndicatorReport: Encodable, Sendable {
 enum IndicatorCSV {
     static func document(_ report: IndicatorReport) -> String {
         // The first column is the indicator's code, an identifier that stays the same across reports.
-        var lines = ["indicateur;libellé;ventilation;catégorie;valeur;unité;masquée;motif"]
+        var lines = ["indicateur;libellé;ventilation;niveau;période;catégorie;valeur;unité;masquée;motif"]
         func field(_ text: String) -> String {
             text.contains(where: { ";\"\n\r".contains($0) })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
@@ -247,13 +352,14 @@ enum IndicatorCSV {
         func line(_ parts: [String]) { lines.append(parts.map(field).joined(separator: ";")) }
         for figure in report.indicators {
             line([
-                figure.code, figure.label, "", "", figure.value.map(String.init) ?? "", figure.unit.label,
+                figure.code, figure.label, "", "", "", "", figure.value.map(String.init) ?? "", figure.unit.label,
                 figure.suppressed == nil ? "non" : "oui", figure.suppressed?.label ?? "",
             ])
             for breakdown in figure.breakdowns {
                 for cell in breakdown.cells {
                     line([
-                        figure.code, figure.label, breakdown.code.label, breakdown.code.categoryLabel(cell.category),
+                        figure.code, figure.label, breakdown.code.label, breakdown.levelLabel, breakdown.periodLabel,
+                        breakdown.code.categoryLabel(cell.category, at: breakdown.level),
                         cell.value.map(String.init) ?? "", figure.unit.label, cell.suppressed == nil ? "non" : "oui",
                         cell.suppressed?.label ?? "",
                     ])
@@ -262,7 +368,7 @@ enum IndicatorCSV {
         }
         for figure in report.derived {
             line([
-                figure.code, figure.label, "", "", figure.value?.replacingOccurrences(of: ".", with: ",") ?? "",
+                figure.code, figure.label, "", "", "", "", figure.value?.replacingOccurrences(of: ".", with: ",") ?? "",
                 figure.unit.label, figure.suppressed == nil ? "non" : "oui",
                 figure.suppressed?.label ?? figure.undefined?.label ?? "",
             ])

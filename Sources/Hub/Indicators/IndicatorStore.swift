@@ -42,47 +42,138 @@ enum IndicatorStore {
         return figures
     }
 
-    /// The stocks of one period, per public (and evolution), then summed into the total.
-    static func stocks(
-        of programme: UUID, period: EvaluationPeriod, on connection: PostgresConnection, logger: Logger
+    /// The coarser categories' counts for the year (recoding, `IndicatorBreakdown.group(of:)`),
+    /// for the categories `events` holds: each group's distinct households, which the sum of
+    /// its categories' would overstate. Rows of dimension `public/grouped`, `detail/grouped`…
+    static func groups(
+        of programme: UUID, year: Int, events: [IndicatorRow], on connection: PostgresConnection, logger: Logger
     ) async throws -> [IndicatorRow] {
-        let rows = try await connection.query(
-            """
-            SELECT indicator, public, detail, households, coalesce(round(amount * 100), 0)::bigint
-            FROM indicator_stocks(\(programme), \(period.code))
-            """, logger: logger)
-        var sums: [String: [String: (households: Int, amount: Int64)]] = [:]
-        for try await (indicator, publicCategory, detail, households, hundredths) in rows.decode(
-            (String, String, String?, Int, Int64).self)
-        {
-            // Evolutions are broken down by their detail (over every public); the others by public.
-            let key = detail.map { "detail|" + $0 } ?? "public|" + publicCategory
-            let sum = sums[indicator, default: [:]][key] ?? (0, 0)
-            sums[indicator, default: [:]][key] = (sum.households + households, sum.amount + hundredths)
-        }
-        let figures = sums.flatMap { indicator, cells in
-            cells.map { key, sum in
-                let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
-                return IndicatorRow(
-                    indicator: indicator, period: period.code, dimension: parts[0], category: parts[1],
-                    events: sum.households, households: sum.households, amount: sum.amount, months: 0)
+        var indicators: [String] = []
+        var dimensions: [String] = []
+        var categories: [String] = []
+        var groups: [String] = []
+        var seen: Set<String> = []
+        for definition in IndicatorCatalogue.counted {
+            guard case .events(let key) = definition.source else { continue }
+            for breakdown in definition.breakdowns {
+                for level in breakdown.levels where level != .detailed {
+                    for row in events where row.indicator == key && row.dimension == breakdown.dimension {
+                        let category = row.category ?? "nonRenseigne"
+                        guard seen.insert("\(key)|\(breakdown.dimension)|\(category)").inserted else { continue }
+                        indicators.append(key)
+                        dimensions.append(breakdown.dimension)
+                        categories.append(category)
+                        groups.append(breakdown.category(category, at: level))
+                    }
+                }
             }
         }
-        // Each household has one public and one evolution per item: the total is the sum.
-        let totals = Dictionary(grouping: figures, by: \.indicator).map { indicator, rows in
+        guard !indicators.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT indicator, period, dimension, category, events, households
+            FROM indicator_event_groups(\(programme), \(year)::integer, \(indicators), \(dimensions), \(categories),
+                                        \(groups))
+            """, logger: logger)
+        var figures: [IndicatorRow] = []
+        for try await (indicator, period, dimension, category, events, households) in rows.decode(
+            (String, String, String, String, Int, Int).self)
+        {
+            figures.append(
+                IndicatorRow(
+                    indicator: indicator, period: period, dimension: dimension + "/" + BreakdownLevel.grouped.rawValue,
+                    category: category, events: events, households: households, amount: 0, months: 0))
+        }
+        return figures
+    }
+
+    /// The stocks of every period of the year, per public (and evolution), then summed into
+    /// each period's total.
+    static func stocks(of programme: UUID, year: Int, on connection: PostgresConnection, logger: Logger)
+        async throws -> [IndicatorRow]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT period, indicator, public, detail, households, coalesce(round(amount * 100), 0)::bigint
+            FROM indicator_year_stocks(\(programme), \(year)::integer)
+            """, logger: logger)
+        struct Key: Hashable {
+            let period: String
+            let indicator: String
+            let dimension: String
+            let category: String
+        }
+        var sums: [Key: (households: Int, amount: Int64)] = [:]
+        for try await (period, indicator, publicCategory, detail, households, hundredths) in rows.decode(
+            (String, String, String, String?, Int, Int64).self)
+        {
+            // Evolutions are broken down by their detail (over every public); the others by public.
+            let key = Key(
+                period: period, indicator: indicator, dimension: detail == nil ? "public" : "detail",
+                category: detail ?? publicCategory)
+            let sum = sums[key] ?? (0, 0)
+            sums[key] = (sum.households + households, sum.amount + hundredths)
+        }
+        let figures = sums.map { key, sum in
             IndicatorRow(
-                indicator: indicator, period: period.code, dimension: "total", category: nil,
+                indicator: key.indicator, period: key.period, dimension: key.dimension, category: key.category,
+                events: sum.households, households: sum.households, amount: sum.amount, months: 0)
+        }
+        // Each household has one public and one evolution per item: the total is the sum.
+        let totals = Dictionary(grouping: figures) { "\($0.period)|\($0.indicator)" }.map { _, rows in
+            IndicatorRow(
+                indicator: rows[0].indicator, period: rows[0].period, dimension: "total", category: nil,
                 events: rows.reduce(0) { $0 + $1.events }, households: rows.reduce(0) { $0 + $1.households },
                 amount: rows.reduce(0) { $0 + $1.amount }, months: 0)
         }
         return figures + totals
     }
 
-    static func refreshedAt(on connection: PostgresConnection, logger: Logger) async throws -> Date? {
+    /// The last refresh: its number (0 before the first) and when it ended.
+    static func lastRefresh(on connection: PostgresConnection, logger: Logger) async throws -> (
+        id: Int64, at: Date?
+    ) {
         let rows = try await connection.query(
-            "SELECT max(refreshed_at) FROM indicator_refreshes", logger: logger)
-        for try await at in rows.decode(Date?.self) { return at }
+            "SELECT coalesce(max(id), 0), max(refreshed_at) FROM indicator_refreshes", logger: logger)
+        for try await (id, at) in rows.decode((Int64, Date?).self) { return (id, at) }
+        return (0, nil)
+    }
+
+    /// A period's report stored for this refresh and threshold, as JSON or CSV.
+    static func storedReport(
+        _ programme: UUID, refresh: Int64, period: EvaluationPeriod, threshold: Int, csv: Bool,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> String? {
+        let rows = try await connection.query(
+            """
+            SELECT CASE WHEN \(csv) THEN csv ELSE json END FROM indicator_reports
+            WHERE programme_id = \(programme) AND refresh_id = \(refresh) AND period = \(period.code)
+              AND threshold = \(threshold)
+            """, logger: logger)
+        for try await body in rows.decode(String.self) { return body }
         return nil
+    }
+
+    /// Stores a year's reports; a reader who computed them at the same moment stored the same.
+    static func store(
+        _ reports: [EvaluationPeriod: IndicatorReport], of programme: UUID, refresh: Int64, threshold: Int,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        var periods: [String] = []
+        var jsons: [String] = []
+        var csvs: [String] = []
+        for (period, report) in reports {
+            periods.append(period.code)
+            jsons.append(String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self))
+            csvs.append(IndicatorCSV.document(report))
+        }
+        try await connection.perform(
+            """
+            INSERT INTO indicator_reports (programme_id, refresh_id, period, threshold, json, csv)
+            SELECT \(programme), \(refresh), period, \(threshold), json, csv
+            FROM unnest(\(periods)::text[], \(jsons)::text[], \(csvs)::text[]) AS r(period, json, csv)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     /// Recomputes the roll-ups (the server's loop, `hub indicators refresh`, tests).

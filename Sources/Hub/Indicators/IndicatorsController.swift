@@ -40,18 +40,36 @@ struct IndicatorsController {
                     "Les indicateurs d'un programme sont lus par ses évaluateurs et par ses partenaires qui suivent les ménages."
                 )
             }
-            let report = IndicatorReport.build(
-                programme: (id, programme.name, programme.yearlyCents), period: period,
-                events: try await IndicatorStore.events(
-                    of: id, year: period.year, on: connection, logger: context.logger),
-                stocks: try await IndicatorStore.stocks(of: id, period: period, on: connection, logger: context.logger),
-                threshold: programme.threshold ?? policy.threshold,
-                refreshedAt: try await IndicatorStore.refreshedAt(on: connection, logger: context.logger))
+            let threshold = programme.threshold ?? policy.threshold
+            let refresh = try await IndicatorStore.lastRefresh(on: connection, logger: context.logger)
+            var body = try await IndicatorStore.storedReport(
+                id, refresh: refresh.id, period: period, threshold: threshold, csv: format == "csv",
+                on: connection, logger: context.logger)
+            if body == nil {
+                // The first reader since the refresh computes the whole year, once.
+                let events = try await IndicatorStore.events(
+                    of: id, year: period.year, on: connection, logger: context.logger)
+                let reports = IndicatorReport.year(
+                    programme: (id, programme.name, programme.yearlyCents), year: period.year, events: events,
+                    groups: try await IndicatorStore.groups(
+                        of: id, year: period.year, events: events, on: connection, logger: context.logger),
+                    stocks: try await IndicatorStore.stocks(
+                        of: id, year: period.year, on: connection, logger: context.logger),
+                    threshold: threshold, refreshedAt: refresh.at)
+                try await IndicatorStore.store(
+                    reports, of: id, refresh: refresh.id, threshold: threshold, on: connection,
+                    logger: context.logger)
+                let report = reports[period]!
+                body =
+                    format == "csv"
+                    ? IndicatorCSV.document(report)
+                    : String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self)
+            }
             // Aggregates name no household; the read is recorded all the same.
             try await connection.append(
                 "indicators.read", .disclosed([], []), actor: actor,
                 requestID: context.id, logger: context.logger)
-            return report
+            return body!
         }
         if format == "csv" {
             return Response(
@@ -60,14 +78,13 @@ struct IndicatorsController {
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"indicateurs-\(period.code).csv\"",
                 ],
-                body: .init(byteBuffer: ByteBuffer(string: IndicatorCSV.document(report))))
+                body: .init(byteBuffer: ByteBuffer(string: report)))
         }
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder.hub.encode(report))))
+            body: .init(byteBuffer: ByteBuffer(string: report)))
     }
 }
-
 /// R9's threshold for a programme the operator set none for (`HUB_DISCLOSURE_THRESHOLD`,
 /// default 5; a programme's own is set by `hub programme seuil`), and how often the
 /// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 3600: a full refresh costs about a minute of database time at 100,000 households; 0 turns it off).

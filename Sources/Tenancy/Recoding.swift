@@ -1,0 +1,195 @@
+import Foundation
+
+/// Recoding before suppression (issue 22): a breakdown too fine for a small programme is
+/// published with coarser categories, or over a wider period, before any cell is hidden —
+/// what statistical offices do first (τ-Argus, sdcMicro) and what DOMAIN.md asks.
+public enum BreakdownLevel: String, Sendable, Codable, CaseIterable {
+    /// The breakdown's own categories.
+    case detailed
+    /// Its categories merged into a few coarser ones (`IndicatorBreakdown.group(of:)`).
+    case grouped
+
+    public var label: String {
+        switch self {
+        case .detailed: "catégories détaillées"
+        case .grouped: "catégories regroupées"
+        }
+    }
+}
+
+extension IndicatorBreakdown {
+    /// The levels it may be published at, finest first. Two categories have nothing coarser
+    /// between them and the total.
+    public var levels: [BreakdownLevel] { self == .stay ? [.detailed] : [.detailed, .grouped] }
+
+    /// The coarser category a category falls in; a category this version does not know (or
+    /// "non renseigné") goes with the other ones.
+    public func group(of category: String) -> String {
+        switch self {
+        case .public:
+            ["aboutToEnterHousing", "housedInRupture"].contains(category) ? "housed" : "withoutHome"
+        case .departement:
+            switch category {
+            case "75": "paris"
+            case "92", "93", "94": "innerSuburbs"
+            case "77", "78", "91", "95": "outerSuburbs"
+            default: "elsewhere"
+            }
+        case .outcomeKind:
+            ["rehousedInProgrammeStock", "rehousedOtherLandlord", "slidingLease", "associativeManager"]
+                .contains(category) ? "housing" : "otherOutcomes"
+        case .calRefusalReason:
+            switch category {
+            case "insufficientResources", "rentArrearsHistory": "resources"
+            case "unsuitableType", "overOccupancy": "compositionType"
+            default: "otherReasons"
+            }
+        case .evolution: category == "improved" ? "improved" : "notImproved"
+        case .stay: category
+        }
+    }
+
+    /// A level's name among the table's keys: the breakdown's own for the detailed level.
+    public func levelKey(_ level: BreakdownLevel) -> String {
+        level == .detailed ? rawValue : "\(rawValue)/\(level.rawValue)"
+    }
+
+    /// The `dimension` of the rows that count the level's categories (`IndicatorRow`).
+    public func rowDimension(_ level: BreakdownLevel) -> String {
+        level == .detailed ? dimension : "\(dimension)/\(level.rawValue)"
+    }
+
+    /// The cell's category at `level`.
+    public func category(_ category: String, at level: BreakdownLevel) -> String {
+        level == .detailed ? category : group(of: category)
+    }
+
+    /// The French words of a category at `level`.
+    public func categoryLabel(_ category: String, at level: BreakdownLevel) -> String {
+        level == .detailed ? categoryLabel(category) : IndicatorVocabulary.groups[category]
+    }
+
+    /// What the report says of the level it chose.
+    public func levelLabel(_ level: BreakdownLevel) -> String {
+        switch (self, level) {
+        case (_, .detailed): BreakdownLevel.detailed.label
+        case (.public, .grouped): "publics regroupés (sans logement personnel, logés ou sur le point de l'être)"
+        case (.departement, .grouped): "départements regroupés (Paris, petite couronne, grande couronne, autres)"
+        case (.outcomeKind, .grouped): "sorties regroupées (relogement ou logement, autres issues)"
+        case (.calRefusalReason, .grouped): "motifs regroupés (ressources, composition / typologie, autres motifs)"
+        case (.evolution, .grouped): "évolutions regroupées (amélioration, stable ou dégradation)"
+        case (.stay, .grouped): BreakdownLevel.detailed.label
+        }
+    }
+}
+
+extension IndicatorVocabulary {
+    /// The coarser categories' French words.
+    public static let groups = CodeLabels([
+        "withoutHome": "sans logement personnel", "housed": "logé ou sur le point de l'être",
+        "paris": "Paris", "innerSuburbs": "petite couronne", "outerSuburbs": "grande couronne",
+        "elsewhere": "autres départements ou non renseigné",
+        "housing": "relogement ou logement", "otherOutcomes": "départ volontaire ou autre issue",
+        "resources": "ressources", "compositionType": "composition / typologie", "otherReasons": "autres motifs",
+        "improved": "amélioration", "notImproved": "stable ou dégradation",
+    ])
+}
+
+/// A table whose figures may be published at several levels: every cell of every level and
+/// period, every equation between them, and the slots a report fills (a breakdown in a
+/// period's report) with their options, finest first.
+public struct RecodedTable: Sendable {
+    public struct Slot: Sendable, Equatable {
+        /// Each option's cells: the categories of one level over one period.
+        public let options: [[String]]
+        /// The option published, suppression included, when none is free of small cells.
+        public let fallback: Int
+
+        public init(options: [[String]], fallback: Int) {
+            self.options = options
+            self.fallback = fallback
+        }
+    }
+
+    public var table: CountTable
+    /// Cells offered whatever the slots choose (the totals).
+    public var always: [String]
+    public var slots: [Slot]
+
+    public init(table: CountTable, always: [String], slots: [Slot]) {
+        self.table = table
+        self.always = always
+        self.slots = slots
+    }
+}
+
+/// What a recoded table publishes: the option each slot chose, and the offered cells hidden
+/// all the same, with why.
+public struct Release: Sendable, Equatable {
+    public let chosen: [Int]
+    public let hidden: [String: SuppressionReason]
+    /// Whether each slot's choice is free of hidden cells.
+    public let clean: [Bool]
+}
+
+extension DisclosureControl {
+    /// Recoding, then suppression. Each slot takes its first option with no cell between 1
+    /// and the threshold (else its fallback); the cells not offered are unknowns like the
+    /// hidden ones. Then complementary cells are hidden until no small cell, offered or not,
+    /// and no hidden offered cell can be recomputed from everything offered and the
+    /// equations — across every slot at once, so that two reports (two periods, two levels)
+    /// read together give away no more than one. Deterministic.
+    public static func release(_ recoded: RecodedTable, threshold: Int) -> Release {
+        let table = recoded.table
+        func small(_ id: String) -> Bool {
+            let value = table.cells[id] ?? 0
+            return value >= 1 && (table.households[id] ?? value) < threshold
+        }
+        let chosen = recoded.slots.map { slot in
+            slot.options.firstIndex { !$0.contains(where: small) } ?? slot.fallback
+        }
+        var offered = Set(recoded.always)
+        for (slot, choice) in zip(recoded.slots, chosen) { offered.formUnion(slot.options[choice]) }
+        var hidden: [String: SuppressionReason] = [:]
+        for id in offered where small(id) { hidden[id] = .belowThreshold }
+        let sensitive = Set(table.cells.keys.filter(small))
+        var unknown = Set(table.cells.keys).subtracting(offered).union(hidden.keys)
+        while true {
+            let protected = sensitive.union(hidden.keys)
+            guard let more = complement(for: table, unknown: unknown, protecting: protected, offered: offered)
+            else { break }
+            hidden[more] = .complementary
+            unknown.insert(more)
+        }
+        let clean = zip(recoded.slots, chosen).map { slot, choice in
+            !slot.options[choice].contains { hidden[$0] != nil }
+        }
+        return Release(chosen: chosen, hidden: hidden, clean: clean)
+    }
+
+    /// The next offered cell to hide, or nil when no protected cell can be recomputed.
+    static func complement(
+        for table: CountTable, unknown: Set<String>, protecting protected: Set<String>, offered: Set<String>
+    ) -> String? {
+        // The usual case first: an equation with exactly one unknown member gives it away.
+        for equation in table.equations {
+            let unknowns = equation.members.filter(unknown.contains)
+            if unknowns.count == 1, protected.contains(unknowns[0]), let pick = choose(in: equation, table, unknown) {
+                return pick
+            }
+        }
+        let recoverable = determined(hidden: unknown, table: table).intersection(protected)
+        guard !recoverable.isEmpty else { return nil }
+        for cell in recoverable.sorted() {
+            for equation in table.equations where equation.members.contains(cell) {
+                if let pick = choose(in: equation, table, unknown) { return pick }
+            }
+        }
+        // No equation of a recoverable cell has an offered member left: any offered cell
+        // bound to an unknown one, and at worst any offered cell, until nothing is recoverable.
+        for equation in table.equations where equation.members.contains(where: unknown.contains) {
+            if let pick = choose(in: equation, table, unknown) { return pick }
+        }
+        return offered.subtracting(unknown).sorted().first
+    }
+}
