@@ -633,6 +633,93 @@ import Testing
         }
     }
 
+    /// Issue 22, item 6: a year's reports are computed by their first reader after a refresh
+    /// and stored, every period at once; the next readers get them as stored; a refresh
+    /// empties the store. The table keeps R9's door: another programme's evaluator reads none
+    /// of it and stores nothing, even by SQL.
+    @Test func aReportIsComputedOncePerRefreshAndThenServedAsStored() async throws {
+        let programme = try await Self.programme()
+        @Sendable func stored() async throws -> (rows: Int, refresh: Int64) {
+            try await withOwner { owner in
+                let rows = try await owner.query(
+                    """
+                    SELECT (SELECT count(*) FROM indicator_reports WHERE programme_id = \(programme.id))::integer,
+                           (SELECT coalesce(max(id), 0) FROM indicator_refreshes)
+                    """, logger: TestDatabase.logger)
+                for try await row in rows.decode((Int, Int64).self) { return row }
+                return (0, 0)
+            }
+        }
+        try await withApp { client in
+            let uri = "/v1/programmes/\(programme.id)/indicators?period=2025-Q2"
+            func name(_ token: String) async throws -> String? {
+                let answer = try await client.execute(uri: uri, method: .get, headers: bearer(token))
+                #expect(answer.status == .ok)
+                return answer.object["programme"] as? String
+            }
+            // Other suites refresh the roll-ups too: an attempt a refresh ran through is played again.
+            var seen = false
+            for _ in 0..<5 where !seen {
+                let before = try await stored()
+                let original = try await name(programme.evaluator)
+                let after = try await stored()
+                guard before.refresh == after.refresh else { continue }
+                // The seventeen periods of the year, stored by the first reader.
+                #expect(after.rows == 17)
+                // The next reader gets what is stored: marked by the owner, it comes back marked.
+                try await withOwner { owner in
+                    try await owner.query(
+                        """
+                        UPDATE indicator_reports SET json = replace(json, '"programme":"', '"programme":"Stocké ')
+                        WHERE programme_id = \(programme.id) AND period = '2025-Q2'
+                        """, logger: TestDatabase.logger
+                    ).collect()
+                }
+                let served = try await name(programme.member)
+                let last = try await stored()
+                guard last.refresh == after.refresh else { continue }
+                #expect(served == "Stocké " + (original ?? ""))
+                #expect(last.rows == 17)
+                // A refresh empties the store; the next reader computes again.
+                try await withOwner { owner in
+                    _ = try await owner.query("SELECT indicator_refresh()", logger: TestDatabase.logger).collect()
+                }
+                #expect(try await stored().rows == 0)
+                #expect(try await name(programme.evaluator) == original)
+                seen = true
+            }
+            #expect(seen)
+        }
+        // Another programme's evaluator, by SQL under its own settings: nothing to read, nothing to store.
+        let stranger = try await withOwner { owner in
+            let state = try await Fixtures.organisation(.state, on: owner)
+            _ = try await Fixtures.programme(partners: [(state, .evaluator)], on: owner)
+            let user = try await Fixtures.user(in: state, roles: [.evaluator], on: owner)
+            return Actor(
+                userID: user.id, organisationID: state.id, roles: [.evaluator], boundBySecret: false,
+                sessionID: UUID(), sessionExpiresAt: Date())
+        }
+        try await withRuntime { runtime in
+            let seen = try await runtime.withActor(stranger, logger: TestDatabase.logger) { connection in
+                let rows = try await connection.query(
+                    "SELECT count(*)::integer FROM indicator_reports WHERE programme_id = \(programme.id)",
+                    logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return -1
+            }
+            #expect(seen == 0)
+            await #expect(throws: PSQLError.self) {
+                try await runtime.withActor(stranger, logger: TestDatabase.logger) { connection in
+                    try await connection.perform(
+                        """
+                        INSERT INTO indicator_reports (programme_id, refresh_id, period, threshold, json, csv)
+                        VALUES (\(programme.id), 0, '2030', 5, '{}', '')
+                        """, logger: TestDatabase.logger)
+                }
+            }
+        }
+    }
+
     @Test func theYearsFiguresMatchTheGeneratedPaths() async throws {
         let programme = try await Self.programme()
         try await withApp { client in
