@@ -806,4 +806,76 @@ import Testing
             #expect(!text.contains("M-IND"))
         }
     }
+
+    /// Issue 22, item 5: the dashboard shows each seat what the route gives it — the same
+    /// figures, each chart followed by its table, every hidden cell marked « secret
+    /// statistique » — and its CSV is the route's.
+    @Test func theDashboardShowsWhatTheRouteGives() async throws {
+        let programme = try await Self.programme()
+        try await withApp(configure: { $0.notify.publicURL = ConsoleTests.origin }) { client in
+            let home = try await client.execute(
+                uri: "/", method: .get, headers: ConsoleTests.session(programme.evaluator))
+            #expect(home.status == .seeOther && home.headers[.location] == "/indicateurs")
+            let empty = try await client.execute(
+                uri: "/indicateurs", method: .get, headers: ConsoleTests.session(programme.evaluator))
+            #expect(empty.status == .ok)
+            #expect(String(buffer: empty.body).contains("value=\"\(programme.id.uuidString.lowercased())\""))
+            #expect(String(buffer: empty.body).contains(#"href="/indicateurs" aria-current="page""#))
+
+            let api = try await client.execute(
+                uri: "/v1/programmes/\(programme.id)/indicators?period=2025", method: .get,
+                headers: bearer(programme.evaluator))
+            let uri = "/indicateurs?programme=\(programme.id)&periode=2025"
+            for token in [programme.evaluator, programme.member] {
+                let page = try await client.execute(uri: uri, method: .get, headers: ConsoleTests.session(token))
+                #expect(page.status == .ok)
+                let html = String(buffer: page.body)
+                var hidden = 0
+                var charts = 1  // the overview of the counts
+                for indicator in api.object["indicators"] as? [[String: Any]] ?? [] {
+                    let label = try #require(indicator["label"] as? String)
+                    #expect(html.contains(ConsoleHTML().escapeText(label)), "\(label)")
+                    if indicator["value"] is NSNull { hidden += 1 }
+                    for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
+                        charts += 1
+                        #expect(html.contains(ConsoleHTML().escapeText(breakdown["levelLabel"] as? String ?? "?")))
+                        for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
+                            if let value = cell["value"] as? Int {
+                                #expect(html.contains("<td>\(value)</td>"), "\(label) \(cell["category"] ?? "")")
+                            } else {
+                                hidden += 1
+                            }
+                        }
+                    }
+                }
+                // Every chart, then its table; the hidden counts in the tables say so (the
+                // overview repeats the hidden totals).
+                #expect(html.components(separatedBy: "<svg").count - 1 == charts)
+                #expect(html.components(separatedBy: "</svg>\n<table").count - 1 == charts)
+                let marked =
+                    html.components(separatedBy: "<td><span class=\"fr-badge fr-badge--secret\">secret statistique")
+                    .count - 1
+                #expect(marked >= hidden && hidden > 0, "\(marked) marquées, \(hidden) masquées")
+            }
+            // The spreadsheet is the route's.
+            let sheet = try await client.execute(
+                uri: "/indicateurs/tableur?programme=\(programme.id)&periode=2025", method: .get,
+                headers: ConsoleTests.session(programme.evaluator))
+            let apiSheet = try await client.execute(
+                uri: "/v1/programmes/\(programme.id)/indicators?period=2025&format=csv", method: .get,
+                headers: bearer(programme.evaluator))
+            #expect(sheet.status == .ok && String(buffer: sheet.body) == String(buffer: apiSheet.body))
+            // The route's refusals, as French pages.
+            let admin = try await client.execute(uri: uri, method: .get, headers: ConsoleTests.session(programme.admin))
+            #expect(admin.status == .forbidden && String(buffer: admin.body).contains("Accès refusé"))
+            let stranger = try await client.execute(
+                uri: uri, method: .get, headers: ConsoleTests.session(programme.otherEvaluator))
+            #expect(stranger.status == .notFound && String(buffer: stranger.body).contains("Page introuvable"))
+            let badPeriod = try await client.execute(
+                uri: "/indicateurs?programme=\(programme.id)&periode=2025-13", method: .get,
+                headers: ConsoleTests.session(programme.evaluator))
+            #expect(
+                badPeriod.status == .badRequest && String(buffer: badPeriod.body).contains("un trimestre (2025-Q2)"))
+        }
+    }
 }

@@ -69,7 +69,7 @@ func buildRouter(
         ConsoleController(
             client: client, signIn: SignIn(client: client, policy: session),
             security: ConsoleSecurity(publicURL: publicURL), pages: pages, emailConfigured: emailConfigured,
-            destinations: destinations
+            destinations: destinations, disclosure: disclosure
         ).addRoutes(to: router)
     }
     addMethodNotAllowed(to: router)

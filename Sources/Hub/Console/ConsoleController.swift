@@ -17,6 +17,8 @@ struct ConsoleController: Sendable {
     /// What the organisation's pages pass to the API's controllers they act through.
     var emailConfigured = false
     var destinations = DestinationPolicy()
+    /// What the indicators' dashboard passes to the API's report.
+    var disclosure = DisclosurePolicy()
 
     func addRoutes(to router: Router<HubRequestContext>) {
         router.get("console.css", use: stylesheet)
@@ -35,6 +37,7 @@ struct ConsoleController: Sendable {
         cells.addRoutes(to: signedIn)
         ComitePages(client: client, pages: pages).addRoutes(to: signedIn)
         InboxPages(client: client, pages: pages).addRoutes(to: signedIn)
+        IndicatorPages(client: client, pages: pages, policy: disclosure).addRoutes(to: signedIn)
         OrganisationPages(
             client: client, pages: pages, emailConfigured: emailConfigured, destinations: destinations
         ).addRoutes(to: signedIn)
@@ -199,15 +202,16 @@ struct ConsoleController: Sendable {
         let userName: String
         let organisationName: String
         let rolesText: String
-        let readsAggregatesOnly: Bool
         let managesMembers: Bool
     }
 
-    /// People who work on households go to their households; the others are told what their
-    /// role gives them.
+    /// People who work on households go to their households, evaluators to their indicators;
+    /// the others are told what their role gives them.
     @Sendable func home(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let actor = context.actor
         if AccessRules.worksOnHouseholds(actor) { return ConsolePages.redirect(to: "/menages") }
+        // Aggregates are all an evaluator reads: their dashboard is their home.
+        if AccessRules.readsAggregatesOnly(actor) { return ConsolePages.redirect(to: "/indicateurs") }
         let me = try await client.withActor(actor, logger: context.logger) { connection in
             try await Me.load(actor, on: connection, logger: context.logger)
         }
@@ -216,7 +220,6 @@ struct ConsoleController: Sendable {
             HomeView(
                 shell: Shell(me, actor: actor, csrf: context.csrfToken ?? ""), userName: me.user.displayName,
                 organisationName: me.organisation.name, rolesText: me.roles.map(\.label).joined(separator: ", "),
-                readsAggregatesOnly: AccessRules.readsAggregatesOnly(actor),
                 managesMembers: AccessRules.mayManageMembers(actor)))
     }
 }

@@ -195,12 +195,15 @@ struct Shell: Sendable {
     /// Everybody but an aggregate-only reader (the evaluator) has an inbox.
     let readsMessages: Bool
     let managesMembers: Bool
+    /// The evaluator, and a programme's members who follow households (R9).
+    let readsIndicators: Bool
     /// Whether the layout shows a menu at all (stored: the templates read stored fields only).
     let hasMenu: Bool
     var onHouseholds = false
     var onCells = false
     var onMessages = false
     var onOrganisation = false
+    var onIndicators = false
 
     init(_ me: Me, actor: Actor, csrf: String) {
         userName = me.user.displayName
@@ -209,6 +212,7 @@ struct Shell: Sendable {
         worksOnHouseholds = AccessRules.worksOnHouseholds(actor)
         readsMessages = !AccessRules.readsAggregatesOnly(actor)
         managesMembers = AccessRules.mayManageMembers(actor)
-        hasMenu = worksOnHouseholds || readsMessages || managesMembers
+        readsIndicators = AccessRules.readsAggregatesOnly(actor) || worksOnHouseholds
+        hasMenu = worksOnHouseholds || readsMessages || managesMembers || readsIndicators
     }
 }

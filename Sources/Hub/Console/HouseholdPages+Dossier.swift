@@ -403,11 +403,13 @@ extension Shell: MustacheParent {
         case "worksOnHouseholds": worksOnHouseholds
         case "readsMessages": readsMessages
         case "managesMembers": managesMembers
+        case "readsIndicators": readsIndicators
         case "hasMenu": hasMenu
         case "onHouseholds": onHouseholds
         case "onCells": onCells
         case "onMessages": onMessages
         case "onOrganisation": onOrganisation
+        case "onIndicators": onIndicators
         default: nil
         }
     }

@@ -15,7 +15,6 @@ struct IndicatorsController {
     }
 
     @Sendable func report(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let actor = context.actor
         let id = try context.parameters.uuid("programmeId")
         let query = request.uri.queryParameters
         guard let raw = query["period"], let period = EvaluationPeriod(String(raw)) else {
@@ -27,7 +26,30 @@ struct IndicatorsController {
         guard ["json", "csv"].contains(format) else {
             throw Problem.badRequest("Le paramètre « format » vaut json ou csv.", field: "format")
         }
-        let report = try await client.withActor(actor, logger: context.logger) { connection in
+        let report = try await document(of: id, period: period, csv: format == "csv", context: context)
+        if format == "csv" {
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"indicateurs-\(period.code).csv\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: report)))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: report)))
+    }
+
+    /// The programme's report for the period, JSON or CSV, for the reader of `context`: the
+    /// route's and the console's dashboard's (`IndicatorPages`), so that the rule lives here.
+    /// It is the one stored for the last refresh, or the first reader computes and stores
+    /// the whole year. The read is audited either way.
+    func document(of id: UUID, period: EvaluationPeriod, csv: Bool, context: AuthenticatedContext) async throws
+        -> String
+    {
+        let actor = context.actor
+        return try await client.withActor(actor, logger: context.logger) { connection in
             // A programme the organisation is not a partner of does not exist for it (R7).
             guard
                 let parts = try await HouseholdStore.programmeParts(
@@ -43,7 +65,7 @@ struct IndicatorsController {
             let threshold = programme.threshold ?? policy.threshold
             let refresh = try await IndicatorStore.lastRefresh(on: connection, logger: context.logger)
             var body = try await IndicatorStore.storedReport(
-                id, refresh: refresh.id, period: period, threshold: threshold, csv: format == "csv",
+                id, refresh: refresh.id, period: period, threshold: threshold, csv: csv,
                 on: connection, logger: context.logger)
             if body == nil {
                 // The first reader since the refresh computes the whole year, once.
@@ -61,7 +83,7 @@ struct IndicatorsController {
                     logger: context.logger)
                 let report = reports[period]!
                 body =
-                    format == "csv"
+                    csv
                     ? IndicatorCSV.document(report)
                     : String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self)
             }
@@ -71,20 +93,9 @@ struct IndicatorsController {
                 requestID: context.id, logger: context.logger)
             return body!
         }
-        if format == "csv" {
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"indicateurs-\(period.code).csv\"",
-                ],
-                body: .init(byteBuffer: ByteBuffer(string: report)))
-        }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: report)))
     }
 }
+
 /// R9's threshold for a programme the operator set none for (`HUB_DISCLOSURE_THRESHOLD`,
 /// default 5; a programme's own is set by `hub programme seuil`), and how often the
 /// roll-ups are recomputed (`HUB_INDICATORS_REFRESH_SECONDS`, default 3600: a full refresh costs about a minute of database time at 100,000 households; 0 turns it off).

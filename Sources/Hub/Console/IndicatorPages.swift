@@ -1,0 +1,276 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+import Tenancy
+
+/// « Indicateurs » (issue 22, item 5): the evaluator's dashboard, and that of a programme's
+/// members who follow households. A programme and a period; each figure as a chart
+/// (server-rendered SVG, no script) followed by its data table; recoded breakdowns say their
+/// level and period, and suppressed cells read « secret statistique ». The report is the
+/// API's own (`IndicatorsController.document`: the same door, the same stored report, the
+/// same audit record); the CSV is the route's; the page prints as it is.
+struct IndicatorPages: Sendable {
+    let client: PostgresClient
+    let pages: ConsolePages
+    let policy: DisclosurePolicy
+    var indicators: IndicatorsController { IndicatorsController(client: client, policy: policy) }
+
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("indicateurs", use: dashboard)
+        group.get("indicateurs/tableur", use: spreadsheet)
+    }
+
+    // MARK: Views
+
+    struct DashboardView {
+        let shell: Shell
+        let programmes: [Choice]
+        let hasProgrammes: Bool
+        let period: String
+        let report: ReportView?
+
+        struct Choice {
+            let id: String
+            let name: String
+            let selected: Bool
+        }
+    }
+
+    struct ReportView {
+        let programme: String
+        let periodLabel: String
+        let threshold: Int
+        let refreshed: String
+        let hiddenText: String
+        let csvLink: String
+        let overview: Chart
+        let sections: [Section]
+        let derived: [DerivedRow]
+    }
+
+    struct Section {
+        let id: String
+        let label: String
+        let definition: String
+        let valueText: String
+        let secret: Bool
+        let breakdowns: [Chart]
+    }
+
+    /// A horizontal bar chart and, after it, the same figures as a table.
+    struct Chart {
+        let id: String
+        let title: String
+        /// Level and period, for a breakdown; « recodé » when coarser than the report asked.
+        let levelText: String?
+        let recoded: Bool
+        let height: Int
+        let bars: [Bar]
+
+        struct Bar {
+            let label: String
+            let y: Int
+            let textY: Int
+            let width: Int
+            let valueX: Int
+            let valueText: String
+            let secret: Bool
+            let reason: String?
+        }
+
+        static let labelWidth = 300
+        static let barSpace = 300
+
+        init(
+            id: String, title: String, levelText: String? = nil, recoded: Bool = false, cells: [(String, Int?, String?)]
+        ) {
+            self.id = id
+            self.title = title
+            self.levelText = levelText
+            self.recoded = recoded
+            let largest = max(cells.compactMap(\.1).max() ?? 0, 1)
+            bars = cells.enumerated().map { index, cell in
+                let (label, value, reason) = cell
+                let width = value.map { Int((Double(Self.barSpace) * Double($0) / Double(largest)).rounded()) } ?? 0
+                return Bar(
+                    label: label, y: 8 + 28 * index, textY: 24 + 28 * index,
+                    width: value == nil ? Self.barSpace : width,
+                    valueX: Self.labelWidth + (value == nil ? 8 : width + 6),
+                    valueText: value.map(String.init) ?? "secret statistique", secret: value == nil, reason: reason)
+            }
+            height = 16 + 28 * cells.count
+        }
+    }
+
+    struct DerivedRow {
+        let label: String
+        let definition: String
+        let valueText: String
+        let secret: Bool
+        let note: String?
+    }
+
+    /// The stored report as the API serves it: what the page reads of it.
+    struct Published: Decodable {
+        struct Suppression: Decodable { let label: String }
+        struct Cell: Decodable {
+            let category: String
+            let value: Int?
+            let suppressed: Suppression?
+        }
+        struct Breakdown: Decodable {
+            let code: IndicatorBreakdown
+            let label: String
+            let level: BreakdownLevel
+            let levelLabel: String
+            let period: String
+            let periodLabel: String
+            let cells: [Cell]
+        }
+        struct Counted: Decodable {
+            let code: String
+            let label: String
+            let definition: String
+            let unit: IndicatorDefinition.Unit
+            let value: Int?
+            let suppressed: Suppression?
+            let breakdowns: [Breakdown]
+        }
+        struct Undefined: Decodable { let label: String }
+        struct Derived: Decodable {
+            let code: String
+            let label: String
+            let definition: String
+            let unit: IndicatorDefinition.Unit
+            let value: String?
+            let suppressed: Suppression?
+            let undefined: Undefined?
+        }
+        struct Period: Decodable {
+            let code: String
+            let label: String
+        }
+        let programme: String
+        let period: Period
+        let threshold: Int
+        let refreshedAt: Date?
+        let indicators: [Counted]
+        let derived: [Derived]
+        let hiddenCells: Int
+    }
+
+    // MARK: Routes
+
+    /// The form, and the report once a programme and a period are chosen.
+    @Sendable func dashboard(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let actor = context.actor
+        let query = request.uri.queryParameters
+        let (me, programmes) = try await client.withActor(actor, logger: context.logger) { connection in
+            (
+                try await Me.load(actor, on: connection, logger: context.logger),
+                try await Programmes.list(on: connection, after: nil, limit: 100, logger: context.logger)
+            )
+        }
+        // The programmes whose indicators this reader reads (the route's rule).
+        let readable = programmes.filter { programme in
+            let mine = programme.partners.first { $0.organisation.id == actor.organisationID }?.parts ?? []
+            return (mine.contains(.evaluator) && actor.has(.evaluator)) || AccessRules.worksOnHouseholds(actor)
+        }
+        let chosen = query["programme"].map(String.init)
+        let periodText =
+            query["periode"].map(String.init) ?? String(Calendar.utc.component(.year, from: Date()) - 1)
+        var report: ReportView?
+        if let chosen {
+            guard let id = UUID(uuidString: chosen) else { throw Problem.notFound }
+            let period = try Self.period(periodText)
+            let json = try await indicators.document(of: id, period: period, csv: false, context: context)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            report = Self.view(
+                try decoder.decode(Published.self, from: Data(json.utf8)), programme: id, asked: period)
+        }
+        var shell = Shell(me, actor: actor, csrf: context.csrfToken ?? "")
+        shell.onIndicators = true
+        return pages.page(
+            "indicators",
+            DashboardView(
+                shell: shell,
+                programmes: readable.map {
+                    .init(
+                        id: $0.id.uuidString.lowercased(), name: $0.name,
+                        selected: $0.id.uuidString.lowercased() == chosen?.lowercased() || readable.count == 1)
+                },
+                hasProgrammes: !readable.isEmpty, period: periodText, report: report))
+    }
+
+    /// The report as a spreadsheet: the route's CSV.
+    @Sendable func spreadsheet(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let id = query["programme"].flatMap({ UUID(uuidString: String($0)) }) else { throw Problem.notFound }
+        let period = try Self.period(query["periode"].map(String.init) ?? "")
+        let csv = try await indicators.document(of: id, period: period, csv: true, context: context)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"indicateurs-\(period.code).csv\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: csv)))
+    }
+
+    static func period(_ text: String) throws -> EvaluationPeriod {
+        guard let period = EvaluationPeriod(text.trimmingCharacters(in: .whitespaces)) else {
+            throw Problem.badRequest(
+                "La période est une année (2025), un trimestre (2025-Q2) ou un mois (2025-03).", field: "periode")
+        }
+        return period
+    }
+
+    static func view(_ report: Published, programme: UUID, asked: EvaluationPeriod) -> ReportView {
+        let sections = report.indicators.map { figure in
+            Section(
+                id: figure.code, label: figure.label, definition: figure.definition,
+                valueText: figure.value.map { "\($0) \(figure.unit.label)" } ?? "secret statistique",
+                secret: figure.value == nil,
+                breakdowns: figure.breakdowns.map { breakdown in
+                    let recoded = breakdown.level != .detailed || breakdown.period != asked.code
+                    return Chart(
+                        id: "\(figure.code)-\(breakdown.code.rawValue)", title: "\(figure.label), \(breakdown.label)",
+                        levelText: "\(breakdown.levelLabel), \(breakdown.periodLabel)", recoded: recoded,
+                        cells: breakdown.cells.map {
+                            (
+                                breakdown.code.categoryLabel($0.category, at: breakdown.level), $0.value,
+                                $0.suppressed?.label
+                            )
+                        })
+                })
+        }
+        let derived = report.derived.map { figure in
+            DerivedRow(
+                label: figure.label, definition: figure.definition,
+                valueText: figure.value.map { Self.decimal($0, unit: figure.unit) }
+                    ?? (figure.suppressed == nil ? "non calculable" : "secret statistique"),
+                secret: figure.suppressed != nil, note: figure.suppressed?.label ?? figure.undefined?.label)
+        }
+        return ReportView(
+            programme: report.programme, periodLabel: report.period.label, threshold: report.threshold,
+            refreshed: report.refreshedAt.map(FrenchText.moment) ?? "jamais",
+            hiddenText: FrenchText.count(report.hiddenCells, "case masquée", "cases masquées"),
+            csvLink:
+                "/indicateurs/tableur?programme=\(programme.uuidString.lowercased())&periode=\(report.period.code)",
+            overview: Chart(
+                id: "ensemble", title: "Dénombrements de la période",
+                cells: report.indicators.map { ($0.label, $0.value, $0.suppressed?.label) }),
+            sections: sections, derived: derived)
+    }
+
+    /// A decimal of the API (a point) in French (a comma), with its unit.
+    static func decimal(_ value: String, unit: IndicatorDefinition.Unit) -> String {
+        let french = value.replacingOccurrences(of: ".", with: ",")
+        return switch unit {
+        case .euros: "\(french) €"
+        case .percent: "\(french) %"
+        default: "\(french) \(unit.label)"
+        }
+    }
+}
