@@ -147,7 +147,7 @@ case $PERIOD in
     *) die "bench/indicators.sh measures a year (BENCH_PERIOD=YYYY)" ;;
 esac
 export PGPASSWORD=$HUB_DB_PASSWORD
-declare -A ROW
+declare -A ROW FIRST
 for n in "${sizes[@]}"; do
     programme=${PROGRAMME[$n]}
     status=$(curl -s -o "$OUT/session.json" -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -163,32 +163,39 @@ s = json.load(open(sys.argv[1])); print(s["token"]); print(s["me"]["user"]["id"]
     hash=$(printf '%s' "$token" | sha256sum | cut -c1-64)
     uri="$URL/v1/programmes/$programme/indicators?period=$PERIOD"
 
-    # Both sides must read the real figures: the hub answers 200 with the catalogue, the
-    # SQL returns rows for the programme under the evaluator's settings.
+    # The first read after the refresh computes the whole year's reports and stores them
+    # (issue 22): its time is part of the refresh's cost. Every later reader, the measured
+    # ones included, gets the stored report.
+    t0=$(date +%s.%N)
     status=$(curl -s -o "$OUT/report-$n.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$uri")
+    FIRST[$n]=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     [[ $status == 200 ]] || { head -c 400 "$OUT/report-$n.json" >&2; die "GET indicators answered $status"; }
-    read -r figures hidden oriented followed < <(python3 -c '
+    # Both sides must read the real figures: the hub answers 200 with the catalogue, the
+    # SQL finds the stored report under the evaluator's settings.
+    read -r figures hidden oriented followed threshold < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1])); v = {i["code"]: i["value"] for i in r["indicators"]}
-print(len(r["indicators"]) + len(r["derived"]), r["hiddenCells"], v["oriented"], v["followed"])
+print(len(r["indicators"]) + len(r["derived"]), r["hiddenCells"], v["oriented"], v["followed"], r["threshold"])
 ' "$OUT/report-$n.json")
     [[ $oriented != None && $oriented -gt 0 ]] || die "the programme of $n shows no orientation in $PERIOD"
     pgb=("$PG_BIN/pgbench" -n -M extended -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" -U "$HUB_DB_USER"
         -f bench/indicators.pgbench -D "idle=$IDLE_SECONDS" -D "tokenhash=\\x$hash" -D "user_id=$user_id"
-        -D "org_id=$org_id" -D "roles=evaluator" -D "bound=false" -D "programme=$programme" -D "year=$YEAR"
-        -D "period=$PERIOD")
+        -D "org_id=$org_id" -D "roles=evaluator" -D "bound=false" -D "programme=$programme"
+        -D "period=$PERIOD" -D "threshold=$threshold")
     "${pgb[@]}" -c 1 -t 1 "$HUB_DB_NAME" >"$OUT/pgbench-check-$n.txt" 2>&1 ||
         { cat "$OUT/pgbench-check-$n.txt" >&2; die "pgbench check failed"; }
-    rows=$(PGPASSWORD=$HUB_DB_PASSWORD "$PG_BIN/psql" -X -q -At -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" \
+    bytes=$(PGPASSWORD=$HUB_DB_PASSWORD "$PG_BIN/psql" -X -q -At -h "$HUB_DB_HOST" -p "$HUB_DB_PORT" \
         -U "$HUB_DB_USER" -d "$HUB_DB_NAME" <<SQL
 BEGIN;
 SELECT set_config('app.user_id', '$user_id', true), set_config('app.org_id', '$org_id', true),
        set_config('app.roles', 'evaluator', true), set_config('app.bound', 'false', true) \\g /dev/null
-SELECT count(*) FROM indicator_event_periods('$programme', $YEAR);
+SELECT coalesce(sum(length(json)), 0) FROM indicator_reports WHERE programme_id = '$programme'
+   AND period = '$PERIOD' AND threshold = $threshold
+   AND refresh_id = (SELECT max(id) FROM indicator_refreshes);
 COMMIT;
 SQL
     )
-    ((rows > 0)) || die "the SQL side reads no row for the programme of $n"
+    ((bytes > 0)) || die "the SQL side finds no stored report for the programme of $n"
     events=$(owner_psql -c "SELECT count(*) FROM indicator_events WHERE programme_id = '$programme'
         AND on_day >= '$FROM' AND on_day < '$TO'")
 
@@ -223,7 +230,10 @@ echo "  machine:    $(nproc) cores; PostgreSQL $(owner_psql -c 'SHOW server_vers
     "$CONNECTIONS connections/clients, ${DURATION}s after ${WARMUP}s"
 echo "  database:   $ALL_HOUSEHOLDS households, $ALL_TRANSITIONS path transitions, $ALL_MEETINGS meetings;" \
     "$ALL_EVENTS roll-up events; roll-up refresh $REFRESH"
-for n in "${sizes[@]}"; do echo "  generation: $n households: ${GENERATED[$n]}"; done
+for n in "${sizes[@]}"; do
+    echo "  generation: $n households: ${GENERATED[$n]}; first read after the refresh (the year's reports" \
+        "computed and stored): ${FIRST[$n]} s"
+done
 echo
 echo "| households | events in the year | hub req/s | hub p50 / p99 ms | pgbench tps | pgbench p50 / p99 ms | ratio | figures (hidden cells) | load |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -27,7 +27,13 @@ extension IndicatorBreakdown {
     public func group(of category: String) -> String {
         switch self {
         case .public:
-            ["aboutToEnterHousing", "housedInRupture"].contains(category) ? "housed" : "withoutHome"
+            // Three groups, not two: one small group of two leaves nothing to publish beside
+            // the total, while the hotel families are most of a programme's households.
+            switch category {
+            case "hotelFamily": "hotelFamilies"
+            case "aboutToEnterHousing", "housedInRupture": "housed"
+            default: "withoutHome"
+            }
         case .departement:
             switch category {
             case "75": "paris"
@@ -73,7 +79,8 @@ extension IndicatorBreakdown {
     public func levelLabel(_ level: BreakdownLevel) -> String {
         switch (self, level) {
         case (_, .detailed): BreakdownLevel.detailed.label
-        case (.public, .grouped): "publics regroupés (sans logement personnel, logés ou sur le point de l'être)"
+        case (.public, .grouped):
+            "publics regroupés (familles à l'hôtel, autres publics sans logement personnel, logés ou sur le point de l'être)"
         case (.departement, .grouped): "départements regroupés (Paris, petite couronne, grande couronne, autres)"
         case (.outcomeKind, .grouped): "sorties regroupées (relogement ou logement, autres issues)"
         case (.calRefusalReason, .grouped): "motifs regroupés (ressources, composition / typologie, autres motifs)"
@@ -86,7 +93,8 @@ extension IndicatorBreakdown {
 extension IndicatorVocabulary {
     /// The coarser categories' French words.
     public static let groups = CodeLabels([
-        "withoutHome": "sans logement personnel", "housed": "logé ou sur le point de l'être",
+        "hotelFamilies": "familles à l'hôtel", "withoutHome": "autres publics sans logement personnel",
+        "housed": "logé ou sur le point de l'être",
         "paris": "Paris", "innerSuburbs": "petite couronne", "outerSuburbs": "grande couronne",
         "elsewhere": "autres départements ou non renseigné",
         "housing": "relogement ou logement", "otherOutcomes": "départ volontaire ou autre issue",
@@ -115,11 +123,15 @@ public struct RecodedTable: Sendable {
     /// Cells offered whatever the slots choose (the totals).
     public var always: [String]
     public var slots: [Slot]
+    /// Offered cells a reader reads first (the year's total): hidden as a complement only
+    /// when no other cell protects as well.
+    public var headline: Set<String>
 
-    public init(table: CountTable, always: [String], slots: [Slot]) {
+    public init(table: CountTable, always: [String], slots: [Slot], headline: Set<String> = []) {
         self.table = table
         self.always = always
         self.slots = slots
+        self.headline = headline
     }
 }
 
@@ -156,7 +168,10 @@ extension DisclosureControl {
         var unknown = Set(table.cells.keys).subtracting(offered).union(hidden.keys)
         while true {
             let protected = sensitive.union(hidden.keys)
-            guard let more = complement(for: table, unknown: unknown, protecting: protected, offered: offered)
+            guard
+                let more = complement(
+                    for: table, unknown: unknown, protecting: protected, offered: offered,
+                    sparing: recoded.headline)
             else { break }
             hidden[more] = .complementary
             unknown.insert(more)
@@ -167,8 +182,32 @@ extension DisclosureControl {
         return Release(chosen: chosen, hidden: hidden, clean: clean)
     }
 
-    /// The next offered cell to hide, or nil when no protected cell can be recomputed.
+    /// The next offered cell to hide, or nil when no protected cell can be recomputed. A cell
+    /// of `sparing` (a year's total, what a reader looks at first) is hidden only when no
+    /// other offered cell bound to an unknown one makes fewer protected cells recoverable: a
+    /// year's total hidden to protect a category that hiding the next category protects as
+    /// well would lose the figure the report exists for.
     static func complement(
+        for table: CountTable, unknown: Set<String>, protecting protected: Set<String>, offered: Set<String>,
+        sparing: Set<String> = []
+    ) -> String? {
+        guard let pick = firstComplement(for: table, unknown: unknown, protecting: protected, offered: offered)
+        else { return nil }
+        guard sparing.contains(pick) else { return pick }
+        let recoverable = determined(hidden: unknown, table: table).intersection(protected).count
+        let bound = Set(
+            table.equations.filter { $0.members.contains(where: unknown.contains) }.flatMap(\.members)
+        ).intersection(offered).subtracting(unknown).subtracting(sparing)
+        let value = { (id: String) in table.cells[id] ?? 0 }
+        let instead = bound.sorted { (value($0), $0) < (value($1), $1) }.first { cell in
+            determined(hidden: unknown.union([cell]), table: table).intersection(protected).count < recoverable
+        }
+        return instead ?? pick
+    }
+
+    /// The cell to hide next by the equations alone: one that closes an equation giving a
+    /// protected cell away, else one bound to a recoverable cell.
+    static func firstComplement(
         for table: CountTable, unknown: Set<String>, protecting protected: Set<String>, offered: Set<String>
     ) -> String? {
         // The usual case first: an equation with exactly one unknown member gives it away.

@@ -94,6 +94,25 @@ import Testing
         #expect(DisclosureControl.determined(hidden: ["x", "y", "z"], table: table).isEmpty)
     }
 
+    @Test func aTotalIsNotHiddenWhereACategoryProtectsAsWell() {
+        // 21 outcomes: 17 rehousings, 4 other ones, too few at either level. Hiding the
+        // coarser "otherOutcomes" is not enough (21 − 17 says it); hiding "housing" with it is,
+        // and keeps the total the report is read for (the 2024 replay hid 21 outcomes).
+        let recoded = RecodedTable(
+            table: CountTable(
+                cells: ["total": 21, "rehoused": 17, "other": 4, "housing": 17, "otherOutcomes": 4],
+                equations: [
+                    .init(total: "total", parts: ["rehoused", "other"]),
+                    .init(total: "housing", parts: ["rehoused"]), .init(total: "otherOutcomes", parts: ["other"]),
+                ]),
+            always: ["total"],
+            slots: [.init(options: [["rehoused", "other"], ["housing", "otherOutcomes"]], fallback: 1)],
+            headline: ["total"])
+        let release = DisclosureControl.release(recoded, threshold: 5)
+        #expect(release.chosen == [1])
+        #expect(release.hidden == ["otherOutcomes": .belowThreshold, "housing": .complementary])
+    }
+
     /// A year of monthly counts for `categories` fine categories merged into `groups` coarser
     /// ones (category i in group i mod groups), at both levels, with every total and every
     /// equation; and the slots a report fills, as the indicators' reports do: for each

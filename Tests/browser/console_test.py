@@ -35,6 +35,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import comite_pages
 import inbox_admin_pages
+import indicator_pages
 
 PASSWORD = "demo-hub-2025!"
 DESKTOP = (1366, 900)
@@ -353,8 +354,9 @@ def run(console):
         if email in ("julie.moreau@antin.demo", "lucas.petit@alfi.demo"):
             console.page_checks(f"Les notes ({email.split('@')[0]})")
         if email == "paul.lambert@drihl.demo":
-            console.visit("/", "Accueil (évaluateur)")
-            console.check("indicateurs agrégés" in console.main_text(), "accueil de l'évaluateur")
+            # The evaluator's home is the dashboard (issue 22): indicator_pages.py checks it.
+            console.driver.get(base + "/")
+            console.check(console.driver.current_url.endswith("/indicateurs"), "l'accueil de l'évaluateur")
 
     # A page with no session goes to sign-in; an unknown page is a French 404.
     console.driver.delete_all_cookies()
@@ -368,6 +370,9 @@ def run(console):
 
     # The inbox and the organisation's administrator (issue 21).
     inbox_admin_pages.run(console)
+
+    # The evaluator's dashboard (issue 22).
+    indicator_pages.run(console)
 
     print(f"console_test: {console.pages_checked} pages checked by axe-core {console.axe_version} and "
           f"saved at two sizes in {console.shots}, {len(console.failures)} failure(s), "

@@ -298,7 +298,8 @@ struct IndicatorReport: Encodable, Sendable {
             }
             recoded = RecodedTable(
                 table: CountTable(cells: cells, equations: equations, households: households),
-                always: periods.map { Self.cellID($0, nil) }, slots: slots)
+                always: periods.map { Self.cellID($0, nil) }, slots: slots,
+                headline: [Self.cellID(periods.first { $0.granularity == .year }!, nil)])
             self.categories = categories
             self.options = options
             self.slot = slot
