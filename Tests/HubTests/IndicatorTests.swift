@@ -838,12 +838,13 @@ import Testing
                 let html = String(buffer: page.body)
                 var hidden = 0
                 var charts = 1  // the overview of the counts
+                var empty = 0
                 for indicator in api.object["indicators"] as? [[String: Any]] ?? [] {
                     let label = try #require(indicator["label"] as? String)
                     #expect(html.contains(ConsoleHTML().escapeText(label)), "\(label)")
                     if indicator["value"] is NSNull { hidden += 1 }
                     for breakdown in indicator["breakdowns"] as? [[String: Any]] ?? [] {
-                        charts += 1
+                        if (breakdown["cells"] as? [Any] ?? []).isEmpty { empty += 1 } else { charts += 1 }
                         #expect(html.contains(ConsoleHTML().escapeText(breakdown["levelLabel"] as? String ?? "?")))
                         for cell in breakdown["cells"] as? [[String: Any]] ?? [] {
                             if let value = cell["value"] as? Int {
@@ -858,6 +859,8 @@ import Testing
                 // overview repeats the hidden totals).
                 #expect(html.components(separatedBy: "<svg").count - 1 == charts)
                 #expect(html.components(separatedBy: "</svg>\n<table").count - 1 == charts)
+                // A breakdown of nothing says so instead of an empty chart.
+                #expect(html.components(separatedBy: "Aucun ménage compté").count - 1 == empty)
                 let marked =
                     html.components(separatedBy: "<td><span class=\"fr-badge fr-badge--secret\">secret statistique")
                     .count - 1

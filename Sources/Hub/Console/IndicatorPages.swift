@@ -66,6 +66,8 @@ struct IndicatorPages: Sendable {
         let recoded: Bool
         let height: Int
         let bars: [Bar]
+        /// A breakdown of nothing says so in words: no empty chart, no empty table.
+        let hasBars: Bool
 
         struct Bar {
             let label: String
@@ -78,8 +80,11 @@ struct IndicatorPages: Sendable {
             let reason: String?
         }
 
-        static let labelWidth = 300
-        static let barSpace = 300
+        static let labelWidth = 360
+        static let barSpace = 260
+        /// Where labels end and bars begin, in the 720-unit-wide drawing.
+        let labelX = Self.labelWidth - 8
+        let barX = Self.labelWidth
 
         init(
             id: String, title: String, levelText: String? = nil, recoded: Bool = false, cells: [(String, Int?, String?)]
@@ -99,6 +104,7 @@ struct IndicatorPages: Sendable {
                     valueText: value.map(String.init) ?? "secret statistique", secret: value == nil, reason: reason)
             }
             height = 16 + 28 * cells.count
+            hasBars = !cells.isEmpty
         }
     }
 
