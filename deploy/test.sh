@@ -69,6 +69,11 @@ echo "test.sh: build and migration took $((SECONDS - phase_start)) s"
 export HUB_TEST=1
 # Every answer the tests receive, checked against the OpenAPI document afterwards (issue 16).
 export HUB_CONTRACT_RECORD=$PGDIR/answers.jsonl
+# Swift Testing starts every test at once: on 2 cores, 250 tests with their servers, their
+# databases and PostgreSQL's backends ran at a load of 12 to 15, and the tests that time
+# many requests through a small pool (ConcurrencyTests) or an import under its deadline
+# missed them. At most SWIFT_TEST_WIDTH tests run at a time (default 8).
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWIFT_TEST_WIDTH:-8}
 status=0
 phase_start=$SECONDS
 swift test "$@" || status=$?

@@ -184,7 +184,7 @@ extension DisclosureControl {
 
     /// The next offered cell to hide, or nil when no protected cell can be recomputed. A cell
     /// of `sparing` (a year's total, what a reader looks at first) is hidden only when no
-    /// other offered cell bound to an unknown one makes fewer protected cells recoverable: a
+    /// offered cell bound to the unknown cells of its equations protects as well: a
     /// year's total hidden to protect a category that hiding the next category protects as
     /// well would lose the figure the report exists for.
     static func complement(
@@ -195,9 +195,12 @@ extension DisclosureControl {
         else { return nil }
         guard sparing.contains(pick) else { return pick }
         let recoverable = determined(hidden: unknown, table: table).intersection(protected).count
-        let bound = Set(
-            table.equations.filter { $0.members.contains(where: unknown.contains) }.flatMap(\.members)
-        ).intersection(offered).subtracting(unknown).subtracting(sparing)
+        // The cells that would protect in its place are bound to the unknown cells of its own
+        // equations: few cells, each tried with one more echelon form.
+        let near = Set(table.equations.filter { $0.members.contains(pick) }.flatMap(\.members))
+            .intersection(unknown)
+        let bound = Set(table.equations.filter { $0.members.contains(where: near.contains) }.flatMap(\.members))
+            .intersection(offered).subtracting(unknown).subtracting(sparing)
         let value = { (id: String) in table.cells[id] ?? 0 }
         let instead = bound.sorted { (value($0), $0) < (value($1), $1) }.first { cell in
             determined(hidden: unknown.union([cell]), table: table).intersection(protected).count < recoverable

@@ -154,19 +154,26 @@ enum IndicatorStore {
         return nil
     }
 
+    /// A year's reports as the route serves them, JSON and CSV, by period code.
+    static func documents(_ reports: [EvaluationPeriod: IndicatorReport]) throws -> [(
+        period: String, json: String, csv: String
+    )] {
+        try reports.map { period, report in
+            (
+                period.code, String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self),
+                IndicatorCSV.document(report)
+            )
+        }
+    }
+
     /// Stores a year's reports; a reader who computed them at the same moment stored the same.
     static func store(
-        _ reports: [EvaluationPeriod: IndicatorReport], of programme: UUID, refresh: Int64, threshold: Int,
-        on connection: PostgresConnection, logger: Logger
+        _ documents: [(period: String, json: String, csv: String)], of programme: UUID, refresh: Int64,
+        threshold: Int, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        var periods: [String] = []
-        var jsons: [String] = []
-        var csvs: [String] = []
-        for (period, report) in reports {
-            periods.append(period.code)
-            jsons.append(String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self))
-            csvs.append(IndicatorCSV.document(report))
-        }
+        let periods = documents.map(\.period)
+        let jsons = documents.map(\.json)
+        let csvs = documents.map(\.csv)
         try await connection.perform(
             """
             INSERT INTO indicator_reports (programme_id, refresh_id, period, threshold, json, csv)

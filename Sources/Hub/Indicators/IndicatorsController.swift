@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import PostgresNIO
 import Tenancy
 
@@ -71,21 +72,24 @@ struct IndicatorsController {
                 // The first reader since the refresh computes the whole year, once.
                 let events = try await IndicatorStore.events(
                     of: id, year: period.year, on: connection, logger: context.logger)
-                let reports = IndicatorReport.year(
-                    programme: (id, programme.name, programme.yearlyCents), year: period.year, events: events,
-                    groups: try await IndicatorStore.groups(
-                        of: id, year: period.year, events: events, on: connection, logger: context.logger),
-                    stocks: try await IndicatorStore.stocks(
-                        of: id, year: period.year, on: connection, logger: context.logger),
-                    threshold: threshold, refreshedAt: refresh.at)
+                let groups = try await IndicatorStore.groups(
+                    of: id, year: period.year, events: events, on: connection, logger: context.logger)
+                let stocks = try await IndicatorStore.stocks(
+                    of: id, year: period.year, on: connection, logger: context.logger)
+                // Seconds of arithmetic at a large programme: on a thread of its own, as
+                // bcrypt, so that the server's other requests keep their cooperative threads.
+                let documents = try await NIOThreadPool.singleton.runIfActive {
+                    try IndicatorStore.documents(
+                        IndicatorReport.year(
+                            programme: (id, programme.name, programme.yearlyCents), year: period.year,
+                            events: events, groups: groups, stocks: stocks, threshold: threshold,
+                            refreshedAt: refresh.at))
+                }
                 try await IndicatorStore.store(
-                    reports, of: id, refresh: refresh.id, threshold: threshold, on: connection,
+                    documents, of: id, refresh: refresh.id, threshold: threshold, on: connection,
                     logger: context.logger)
-                let report = reports[period]!
-                body =
-                    csv
-                    ? IndicatorCSV.document(report)
-                    : String(decoding: try JSONEncoder.hub.encode(report), as: UTF8.self)
+                let document = documents.first { $0.period == period.code }!
+                body = csv ? document.csv : document.json
             }
             // Aggregates name no household; the read is recorded all the same.
             try await connection.append(
