@@ -41,3 +41,7 @@ BEGIN
     RETURN done.refreshed_at;
 END
 $$;
+
+-- A period's stocks are read with the year's (indicator_year_stocks, 0025): the function of
+-- one period has no caller left.
+DROP FUNCTION indicator_stocks(uuid, text);
