@@ -57,7 +57,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-command -v wrk >/dev/null || die "wrk is not installed (bench/run.sh installs it as root)"
+if ! command -v wrk >/dev/null; then
+    # As bench/lib.sh's bench_build (lib.sh is run.sh's, with its own trap and settings).
+    [[ $EUID -eq 0 ]] || die "wrk is not installed; as root run: apt-get install -y wrk"
+    log "installing wrk..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2 ||
+        { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2; }
+fi
 pg_ensure_installed
 
 log "building the hub (release, scratch path .build-bench)..."
