@@ -57,14 +57,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-if ! command -v wrk >/dev/null; then
-    # As bench/lib.sh's bench_build (lib.sh is run.sh's, with its own trap and settings).
-    [[ $EUID -eq 0 ]] || die "wrk is not installed; as root run: apt-get install -y wrk"
-    log "installing wrk..."
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2 ||
-        { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
-          DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2; }
-fi
+# shellcheck source=bench/wrk.sh
+source bench/wrk.sh
+wrk_ensure_installed
 pg_ensure_installed
 
 log "building the hub (release, scratch path .build-bench)..."

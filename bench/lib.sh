@@ -10,6 +10,8 @@ die() { echo "bench: FAIL: $*" >&2; exit 1; }
 
 # shellcheck source=deploy/pg.sh
 source deploy/pg.sh
+# shellcheck source=bench/wrk.sh
+source bench/wrk.sh
 
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
@@ -104,14 +106,7 @@ trap 'exit 143' TERM HUP
 # bench_build: wrk and PostgreSQL installed if missing, then the release build (its first
 # build: 5-10 minutes on 2 cores); sets BIN.
 bench_build() {
-    if ! command -v wrk >/dev/null; then
-        [[ $EUID -eq 0 ]] || die "wrk is not installed; as root run: apt-get install -y wrk"
-        log "installing wrk..."
-        # The package lists may be missing or stale in a fresh container: update only if needed.
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2 ||
-            { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
-              DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2; }
-    fi
+    wrk_ensure_installed
     pg_ensure_installed
     log "building the hub (release, scratch path .build-bench)..."
     swift build -c release --scratch-path "$SCRATCH" >&2
