@@ -78,59 +78,80 @@ public enum DisclosureControl {
         release(RecodedTable(table: table, always: Array(table.cells.keys), slots: []), threshold: threshold).hidden
     }
 
-    /// The cell to hide next in an equation: the smallest positive part, then a zero part,
-    /// then the total; ties broken by id.
-    static func choose(in equation: CountTable.Equation, _ table: CountTable, _ hidden: Set<String>) -> String? {
-        let open = equation.parts.filter { !hidden.contains($0) }
+    /// The cell to hide next in an equation, among the offered ones still published: the
+    /// smallest positive part, then a zero part, then the total; ties broken by id.
+    static func choose(
+        in equation: CountTable.Equation, _ table: CountTable, _ hidden: Set<String>, offered: Set<String>
+    ) -> String? {
+        let open = equation.parts.filter { offered.contains($0) && !hidden.contains($0) }
         let value = { (id: String) in table.cells[id] ?? 0 }
         if let part = open.filter({ value($0) > 0 }).min(by: { (value($0), $0) < (value($1), $1) }) { return part }
         if let zero = open.sorted().first { return zero }
-        return hidden.contains(equation.total) ? nil : equation.total
+        return hidden.contains(equation.total) || !offered.contains(equation.total) ? nil : equation.total
     }
 
     /// The hidden cells whose value the published cells and the equations fix: those whose
     /// unit vector lies in the row space of the equations restricted to the hidden cells,
     /// which the reduced row echelon form shows as a row with a single non-zero entry.
+    ///
+    /// The rows are sparse (an equation binds a total and a few parts) and a pooled table
+    /// holds thousands of unknown cells: the echelon form is kept as sparse rows, one
+    /// equation added at a time, so that its cost follows the rows' fill and not the square
+    /// of the unknowns.
     public static func determined(hidden: Set<String>, table: CountTable) -> Set<String> {
         let unknowns = hidden.sorted()
         let index = Dictionary(uniqueKeysWithValues: unknowns.enumerated().map { ($1, $0) })
-        var rows: [[Double]] = table.equations.compactMap { equation in
-            var row = [Double](repeating: 0, count: unknowns.count)
-            var touches = false
+        var echelon = SparseEchelon()
+        for equation in table.equations {
+            var row: [Int: Double] = [:]
             for (member, sign) in [(equation.total, 1.0)] + equation.parts.map({ ($0, -1.0) }) {
-                if let column = index[member] {
-                    row[column] += sign
-                    touches = true
+                if let column = index[member] { row[column, default: 0] += sign }
+            }
+            echelon.add(row)
+        }
+        return Set(echelon.determined.map { unknowns[$0] })
+    }
+}
+
+/// A reduced row echelon form of sparse rows: each row has a pivot column, normalised to 1,
+/// that no other row holds. Entries are small rationals, so a tolerance is exact enough.
+struct SparseEchelon {
+    static let tolerance = 1e-9
+    private var rows: [Int: [Int: Double]] = [:]
+    /// For each column, the pivots whose row holds it: the rows to clear when it becomes a pivot.
+    private var holders: [Int: Set<Int>] = [:]
+
+    mutating func add(_ row: [Int: Double]) {
+        var row = row
+        // Every other row is reduced: subtracting one pivot's row brings no other pivot in.
+        for (column, value) in row where rows[column] != nil {
+            for (k, v) in rows[column]! { row[k, default: 0] -= value * v }
+        }
+        row = row.filter { abs($0.value) > Self.tolerance }
+        // The column held by the fewest rows keeps the fill small; ties by index, for a
+        // deterministic form.
+        guard let pivot = row.keys.min(by: { (holders[$0]?.count ?? 0, $0) < (holders[$1]?.count ?? 0, $1) })
+        else { return }
+        let scale = row[pivot]!
+        for k in row.keys { row[k]! /= scale }
+        for other in holders[pivot] ?? [] {
+            let factor = rows[other]![pivot]!
+            for (k, v) in row {
+                let updated = (rows[other]![k] ?? 0) - factor * v
+                if abs(updated) > Self.tolerance {
+                    if rows[other]![k] == nil { holders[k, default: []].insert(other) }
+                    rows[other]![k] = updated
+                } else if rows[other]![k] != nil {
+                    rows[other]![k] = nil
+                    holders[k]?.remove(other)
                 }
             }
-            return touches ? row : nil
         }
-        reduce(&rows)
-        var found: Set<String> = []
-        for row in rows {
-            let nonZero = row.indices.filter { abs(row[$0]) > 1e-9 }
-            if nonZero.count == 1 { found.insert(unknowns[nonZero[0]]) }
-        }
-        return found
+        holders[pivot] = nil
+        for k in row.keys where k != pivot { holders[k, default: []].insert(pivot) }
+        rows[pivot] = row
     }
 
-    /// Reduced row echelon form by Gauss–Jordan elimination; entries are small integers, so a
-    /// tolerance is exact enough at these sizes.
-    static func reduce(_ m: inout [[Double]]) {
-        guard let width = m.first?.count else { return }
-        var rank = 0
-        for column in 0..<width where rank < m.count {
-            guard let pivot = (rank..<m.count).max(by: { abs(m[$0][column]) < abs(m[$1][column]) }),
-                abs(m[pivot][column]) > 1e-9
-            else { continue }
-            m.swapAt(rank, pivot)
-            let scale = m[rank][column]
-            for k in column..<width { m[rank][k] /= scale }
-            for row in 0..<m.count where row != rank && abs(m[row][column]) > 1e-9 {
-                let factor = m[row][column]
-                for k in column..<width { m[row][k] -= factor * m[rank][k] }
-            }
-            rank += 1
-        }
-    }
+    /// The columns whose value the rows fix: a row with its pivot alone.
+    var determined: [Int] { rows.filter { $0.value.count == 1 }.map(\.key) }
 }

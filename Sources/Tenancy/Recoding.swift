@@ -144,6 +144,23 @@ public struct Release: Sendable, Equatable {
     public let clean: [Bool]
 }
 
+extension CountTable {
+    /// Whether the cell counts between 1 household and fewer than the threshold.
+    func small(_ id: String, threshold: Int) -> Bool {
+        let value = cells[id] ?? 0
+        return value >= 1 && (households[id] ?? value) < threshold
+    }
+}
+
+extension RecodedTable {
+    /// The cells a release offers: the totals and each slot's chosen option.
+    public func offered(_ chosen: [Int]) -> Set<String> {
+        var offered = Set(always)
+        for (slot, choice) in zip(slots, chosen) { offered.formUnion(slot.options[choice]) }
+        return offered
+    }
+}
+
 extension DisclosureControl {
     /// Recoding, then suppression. Each slot takes its first option with no cell between 1
     /// and the threshold (else its fallback); the cells not offered are unknowns like the
@@ -152,25 +169,38 @@ extension DisclosureControl {
     /// equations — across every slot at once, so that two reports (two periods, two levels)
     /// read together give away no more than one. Deterministic.
     public static func release(_ recoded: RecodedTable, threshold: Int) -> Release {
+        release(recoded, threshold: threshold, within: recoded.table, unknown: [], protecting: [])
+    }
+
+    /// The release of `recoded` beside tables already published: `joint` holds its cells,
+    /// theirs and the equations binding them, `unknown` their cells a reader does not know
+    /// and `protected` those no reader may recompute. Only `recoded`'s offered cells are
+    /// hidden as complements: what is already published stays published.
+    static func release(
+        _ recoded: RecodedTable, threshold: Int, within joint: CountTable, unknown others: Set<String>,
+        protecting protectedOthers: Set<String>
+    ) -> Release {
         let table = recoded.table
-        func small(_ id: String) -> Bool {
-            let value = table.cells[id] ?? 0
-            return value >= 1 && (table.households[id] ?? value) < threshold
-        }
+        let small = { (id: String) in table.small(id, threshold: threshold) }
         let chosen = recoded.slots.map { slot in
             slot.options.firstIndex { !$0.contains(where: small) } ?? slot.fallback
         }
-        var offered = Set(recoded.always)
-        for (slot, choice) in zip(recoded.slots, chosen) { offered.formUnion(slot.options[choice]) }
+        let offered = recoded.offered(chosen)
         var hidden: [String: SuppressionReason] = [:]
         for id in offered where small(id) { hidden[id] = .belowThreshold }
-        let sensitive = Set(table.cells.keys.filter(small))
-        var unknown = Set(table.cells.keys).subtracting(offered).union(hidden.keys)
+        // A cell the other tables already give away (a pool's cell whose programmes all
+        // publish theirs) protects nothing and needs no protection: hidden if small, as the
+        // rule says, but no complement can hide what is already known.
+        let known =
+            others.isEmpty
+            ? [] : determined(hidden: Set(table.cells.keys).union(others), table: joint).intersection(table.cells.keys)
+        let sensitive = Set(table.cells.keys.filter(small)).union(protectedOthers)
+        var unknown = Set(table.cells.keys).subtracting(offered).union(hidden.keys).union(others)
         while true {
-            let protected = sensitive.union(hidden.keys)
+            let protected = sensitive.union(hidden.keys).subtracting(known)
             guard
                 let more = complement(
-                    for: table, unknown: unknown, protecting: protected, offered: offered,
+                    for: joint, unknown: unknown, protecting: protected, offered: offered,
                     sparing: recoded.headline)
             else { break }
             hidden[more] = .complementary
@@ -216,7 +246,9 @@ extension DisclosureControl {
         // The usual case first: an equation with exactly one unknown member gives it away.
         for equation in table.equations {
             let unknowns = equation.members.filter(unknown.contains)
-            if unknowns.count == 1, protected.contains(unknowns[0]), let pick = choose(in: equation, table, unknown) {
+            if unknowns.count == 1, protected.contains(unknowns[0]),
+                let pick = choose(in: equation, table, unknown, offered: offered)
+            {
                 return pick
             }
         }
@@ -224,13 +256,13 @@ extension DisclosureControl {
         guard !recoverable.isEmpty else { return nil }
         for cell in recoverable.sorted() {
             for equation in table.equations where equation.members.contains(cell) {
-                if let pick = choose(in: equation, table, unknown) { return pick }
+                if let pick = choose(in: equation, table, unknown, offered: offered) { return pick }
             }
         }
         // No equation of a recoverable cell has an offered member left: any offered cell
         // bound to an unknown one, and at worst any offered cell, until nothing is recoverable.
         for equation in table.equations where equation.members.contains(where: unknown.contains) {
-            if let pick = choose(in: equation, table, unknown) { return pick }
+            if let pick = choose(in: equation, table, unknown, offered: offered) { return pick }
         }
         return offered.subtracting(unknown).sorted().first
     }
