@@ -72,7 +72,8 @@ public enum SatisfactionShare {
             let parts = period.parts.compactMap { tallies[$0] }
             guard !parts.isEmpty else { continue }
             tallies[period] = Tally(
-                satisfied: parts.reduce(0) { $0 + $1.satisfied }, notSatisfied: parts.reduce(0) { $0 + $1.notSatisfied },
+                satisfied: parts.reduce(0) { $0 + $1.satisfied },
+                notSatisfied: parts.reduce(0) { $0 + $1.notSatisfied },
                 satisfiedHouseholds: parts.reduce(0) { $0 + $1.satisfiedHouseholds },
                 notSatisfiedHouseholds: parts.reduce(0) { $0 + $1.notSatisfiedHouseholds },
                 households: parts.reduce(0) { $0 + $1.households })

@@ -80,7 +80,8 @@ import Testing
             cells["\(period.code)|n"] = sum.1
             if case .suppressed = figures[period] { hidden.formUnion(["\(period.code)|s", "\(period.code)|n"]) }
             for side in ["s", "n"] where !period.parts.isEmpty {
-                equations.append(.init(total: "\(period.code)|\(side)", parts: period.parts.map { "\($0.code)|\(side)" }))
+                equations.append(
+                    .init(total: "\(period.code)|\(side)", parts: period.parts.map { "\($0.code)|\(side)" }))
             }
         }
         let table = CountTable(cells: cells, equations: equations)
@@ -95,9 +96,10 @@ import Testing
     }
 
     @Test func theAnswersAndTheirTopTwo() {
-        #expect(SatisfactionAnswer.allCases.map(\.label) == [
-            "très satisfait", "plutôt satisfait", "plutôt pas satisfait", "pas du tout satisfait",
-        ])
+        #expect(
+            SatisfactionAnswer.allCases.map(\.label) == [
+                "très satisfait", "plutôt satisfait", "plutôt pas satisfait", "pas du tout satisfait",
+            ])
         #expect(SatisfactionAnswer.allCases.filter(\.isSatisfied) == [.verySatisfied, .ratherSatisfied])
     }
 }

@@ -21,7 +21,8 @@ extension Outcome: RowDecodable {
         self.init(
             id: try row["id"], kind: try row["kind"], endedOn: try row["ended_on"],
             inFlatAt6Months: try row["in_flat_at_6_months"], inFlatAt12Months: try row["in_flat_at_12_months"],
-            satisfaction: try row["satisfaction"], authorOrganisationId: try row["author_organisation_id"], createdAt: try row["created_at"])
+            satisfaction: try row["satisfaction"], authorOrganisationId: try row["author_organisation_id"],
+            createdAt: try row["created_at"])
     }
 }
 
