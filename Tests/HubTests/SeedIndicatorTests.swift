@@ -239,5 +239,16 @@ import Testing
                 headers: bearer(programme.evaluator))
             #expect(String(buffer: csv.body).contains(second.name))
         }
+        // And the evaluator's dashboard, which renders the report as it is.
+        try await withApp(configure: { $0.notify.publicURL = ConsoleTests.origin }) { client in
+            let page = try await client.execute(
+                uri: "/indicateurs?programme=\(programme.id.uuidString.lowercased())&periode=2025", method: .get,
+                headers: ConsoleTests.session(programme.evaluator))
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            #expect(html.contains("par bailleur"))
+            #expect(html.contains(second.name))
+            #expect(html.contains("Séances collectives"))
+        }
     }
 }
