@@ -44,12 +44,17 @@ public enum SuppressionReason: String, Sendable, Codable, Equatable, CaseIterabl
     case complementary
     /// Computed from a hidden cell (an amount, an average, a share).
     case derivedFromHidden
+    /// A share of enough households whose numerator, or what it leaves of its denominator,
+    /// is too few households: with the denominator, the share would give their number.
+    case shareRevealsSmallCount
 
     public var label: String {
         switch self {
         case .belowThreshold: "moins de ménages que le seuil de diffusion"
         case .complementary: "masquée pour qu'une case masquée ne puisse pas être recalculée"
         case .derivedFromHidden: "calculée à partir d'une case masquée"
+        case .shareRevealsSmallCount:
+            "la part permettrait de recalculer un nombre de ménages inférieur au seuil de diffusion"
         }
     }
 }

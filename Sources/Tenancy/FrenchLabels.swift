@@ -135,6 +135,9 @@ public enum FrenchLabels {
         all["unit"] = labels(IndicatorDefinition.Unit.self, \.label)
         all["evolution"] = IndicatorVocabulary.evolutions.labels
         all["stay"] = IndicatorVocabulary.stays.labels
+        all["satisfaction"] = labels(SatisfactionAnswer.self, \.label)
+        all["collectiveSessionKind"] = CollectiveSessionVocabulary.kinds.labels
+        all["collectiveSessionTheme"] = CollectiveSessionVocabulary.themes.labels
         all["gridSection"] = Dictionary(uniqueKeysWithValues: DiagnosticGrid.sections.map { ($0.code, $0.title) })
         all["gridItem"] = Dictionary(
             uniqueKeysWithValues: DiagnosticGrid.sections.flatMap(\.items).map { ($0.code, $0.label) })
@@ -201,6 +204,9 @@ extension IndicatorBreakdown {
         case .calRefusalReason: return HouseholdVocabulary.calRefusalReasons[category]
         case .evolution: return IndicatorVocabulary.evolutions[category]
         case .stay: return IndicatorVocabulary.stays[category]
+        // The report names each landlord from its organisation (`IndicatorReport.Cell.label`).
+        case .landlord: return "bailleur"
+        case .sessionKind: return CollectiveSessionVocabulary.kinds[category]
         }
     }
 }
@@ -221,6 +227,8 @@ extension IndicatorDefinition.Unit {
         case .months: "mois"
         case .perHouseholdMonth: "par ménage et par mois"
         case .percent: "%"
+        case .sessions: "séances"
+        case .participants: "participants"
         }
     }
 }

@@ -121,7 +121,7 @@ public enum EvaluationPeriod: Sendable, Hashable {
 
 /// The predefined breakdowns (R9: no other cut of the figures is offered).
 public enum IndicatorBreakdown: String, Sendable, CaseIterable, Codable {
-    case `public`, departement, outcomeKind, calRefusalReason, evolution, stay
+    case `public`, departement, outcomeKind, calRefusalReason, evolution, stay, landlord, sessionKind
 
     public var label: String {
         switch self {
@@ -131,6 +131,8 @@ public enum IndicatorBreakdown: String, Sendable, CaseIterable, Codable {
         case .calRefusalReason: "par motif de refus de la CAL"
         case .evolution: "par évolution entre le premier et le dernier diagnostic"
         case .stay: "selon le maintien dans le logement"
+        case .landlord: "par bailleur"
+        case .sessionKind: "par type de séance"
         }
     }
 
@@ -139,7 +141,9 @@ public enum IndicatorBreakdown: String, Sendable, CaseIterable, Codable {
         switch self {
         case .public: "public"
         case .departement: "departement"
-        case .outcomeKind, .calRefusalReason, .evolution, .stay: "detail"
+        // A proposal's or an attribution's detail is the flat's landlord (an organisation's
+        // id): neither has another detail (sql/0028).
+        case .outcomeKind, .calRefusalReason, .evolution, .stay, .landlord, .sessionKind: "detail"
         }
     }
 }
@@ -151,10 +155,31 @@ public struct IndicatorDefinition: Sendable {
         case events(String)
         /// A stock over the period (households followed, evolutions).
         case stock(String)
+        /// Collective sessions of the roll-up (workshops, permanences): counted by session.
+        case sessions(String)
+        /// The same sessions counted by participant (the sum of their attendances).
+        case participants(String)
     }
 
     public enum Unit: String, Sendable, Codable, CaseIterable {
-        case households, events, euros, months, perHouseholdMonth, percent
+        case households, events, euros, months, perHouseholdMonth, percent, sessions, participants
+    }
+
+    /// Whether households are behind its cells, so that R9's threshold applies to them.
+    ///
+    /// Collective sessions and their participants are not under the household threshold:
+    /// a session is an organisation's activity, recorded without a name, and its participants
+    /// are a number of attendances with no household attribute beside them (no public, no
+    /// département, no stage of the path) and crossed with nothing but the session's kind; they
+    /// are not even all households of the programme (a permanence is open to any tenant). A
+    /// small number says that few people came to a workshop — which the organisation holding
+    /// it says itself — and nothing about any household, so there is nothing to protect by
+    /// hiding it, and nothing to recompute from it.
+    public var countsHouseholds: Bool {
+        switch source {
+        case .events, .stock: true
+        case .sessions, .participants: false
+        }
     }
 
     public let code: String
@@ -193,6 +218,9 @@ public struct DerivedIndicator: Sendable {
         case autonomy
         /// The programme's budget for the period over the households followed.
         case costPerHousehold
+        /// The share of the top two answers among the answers at the end of accompaniment,
+        /// published under its own control (`SatisfactionShare`): its counts never are.
+        case satisfaction
     }
 
     public let code: String
@@ -220,11 +248,11 @@ public enum IndicatorCatalogue {
             [.public, .departement]),
         .init(
             "flatsProposed", "Logements proposés", "Propositions de logement faites dans la période.",
-            .events("flatsProposed"), .events, [.departement]),
+            .events("flatsProposed"), .events, [.landlord, .departement]),
         .init(
             "flatsAttributed", "Logements attribués",
             "Décisions d'attribution (y compris sous condition) de la CAL dans la période.",
-            .events("flatsAttributed"), .events, [.departement]),
+            .events("flatsAttributed"), .events, [.landlord, .departement]),
         .init(
             "calRefusals", "Refus de la CAL", "Décisions de refus de la CAL dans la période, par motif.",
             .events("calRefusals"), .events, [.calRefusalReason]),
@@ -281,6 +309,14 @@ public enum IndicatorCatalogue {
             "endsDecidedInComite", "Fins décidées en comité",
             "Fins d'accompagnement adoptées par un comité de suivi tenu dans la période.",
             .events("endsDecidedInComite"), .events),
+        .init(
+            "collectiveSessions", "Séances collectives",
+            "Ateliers et permanences collectifs tenus dans la période (droits des locataires, économies d'énergie, relogement…), par type.",
+            .sessions("collectiveSessions"), .sessions, [.sessionKind]),
+        .init(
+            "collectiveParticipants", "Participations aux séances collectives",
+            "Participants comptés à chaque séance collective de la période, sans nom : une personne venue à deux séances compte deux fois.",
+            .participants("collectiveSessions"), .participants, [.sessionKind]),
     ]
 
     public static let derived: [DerivedIndicator] = [
@@ -326,5 +362,10 @@ public enum IndicatorCatalogue {
             code: "costPerHousehold", label: "Coût par ménage suivi",
             definition: "Budget annuel du programme ramené à la période, divisé par les ménages suivis.",
             formula: .costPerHousehold, unit: .euros),
+        .init(
+            code: "satisfactionShare", label: "Part des ménages satisfaits",
+            definition:
+                "Réponses « très satisfait » ou « plutôt satisfait » sur les réponses des ménages interrogés à la fin de leur accompagnement dans la période ; seule la part est publiée, jamais les effectifs.",
+            formula: .satisfaction, unit: .percent),
     ]
 }

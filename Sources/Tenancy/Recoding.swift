@@ -20,7 +20,11 @@ public enum BreakdownLevel: String, Sendable, Codable, CaseIterable {
 extension IndicatorBreakdown {
     /// The levels it may be published at, finest first. Two categories have nothing coarser
     /// between them and the total.
-    public var levels: [BreakdownLevel] { self == .stay ? [.detailed] : [.detailed, .grouped] }
+    /// A landlord is an organisation: there is no coarser one to merge it into, and the
+    /// kinds of session are two.
+    public var levels: [BreakdownLevel] {
+        [.stay, .landlord, .sessionKind].contains(self) ? [.detailed] : [.detailed, .grouped]
+    }
 
     /// The coarser category a category falls in; a category this version does not know (or
     /// "non renseigné") goes with the other ones.
@@ -51,7 +55,7 @@ extension IndicatorBreakdown {
             default: "otherReasons"
             }
         case .evolution: category == "improved" ? "improved" : "notImproved"
-        case .stay: category
+        case .stay, .landlord, .sessionKind: category
         }
     }
 
@@ -85,7 +89,7 @@ extension IndicatorBreakdown {
         case (.outcomeKind, .grouped): "sorties regroupées (relogement ou logement, autres issues)"
         case (.calRefusalReason, .grouped): "motifs regroupés (ressources, composition / typologie, autres motifs)"
         case (.evolution, .grouped): "évolutions regroupées (amélioration, stable ou dégradation)"
-        case (.stay, .grouped): BreakdownLevel.detailed.label
+        case (.stay, .grouped), (.landlord, .grouped), (.sessionKind, .grouped): BreakdownLevel.detailed.label
         }
     }
 }

@@ -76,8 +76,8 @@ import Testing
             // and its resolution, lease with its entry and slide, end, stay in the flat; a cell, its
             // people, situations and extraordinary comités; a comité's agenda order and items, its
             // holding, decisions, actions and their follow-up, errata, its move and cancellation; a
-            // request to the comité; a caseload import.
-            #expect(exercised.count == 43, "\(exercised.sorted())")
+            // request to the comité; a caseload import; a programme's collective session.
+            #expect(exercised.count == 44, "\(exercised.sorted())")
         }
     }
 }

@@ -233,6 +233,8 @@ import Testing
             return ["status": "held", "durationMinutes": 30]
         case "POST /v1/households/{householdId}/aids": return SocialWorkTests.aid()
         case "POST /v1/flats": return PathTests.flat()
+        case "POST /v1/programmes/{programmeId}/collective-sessions":
+            return ["kind": "workshop", "theme": "energySavings", "participants": 8]
         case "POST /v1/households/{householdId}/proposals":
             return ["flatId": w.ids["flatId"]!, "proposedOn": PathTests.day(0)]
         case "POST /v1/households/{householdId}/proposals/{proposalId}/answer":

@@ -270,6 +270,15 @@ import Testing
         JOIN households x ON x.id = d.household_id
         WHERE x.programme_id = $1 AND d.decision = 'endAccompaniment' AND d.adopted
         """,
+        // Collective sessions: one "household" per session (none is behind them), a row per
+        // session, or per participant.
+        "collectiveSessions": """
+        SELECT s.id h, s.kind c, s.held_on d FROM collective_sessions s WHERE s.programme_id = $1
+        """,
+        "collectiveParticipants": """
+        SELECT s.id h, s.kind c, s.held_on d FROM collective_sessions s CROSS JOIN generate_series(1, s.participants)
+        WHERE s.programme_id = $1
+        """,
         // Evolutions: the first and the last validated diagnostic's value of one item, for
         // households whose last one was validated in the period.
         "budgetManagement": evolution("SH-3"),

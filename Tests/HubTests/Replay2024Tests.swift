@@ -243,6 +243,8 @@ import Testing
             "daloFollowed": followed.filter(\.dalo).count,
             "actionLogementFollowed": followed.filter(\.actionLogement).count, "aidObtained": 0,
             "outcomes": count(\.endedOn), "stayAt6Months": 0, "stayAt12Months": 0, "endsDecidedInComite": 0,
+            // The import holds no collective session.
+            "collectiveSessions": 0, "collectiveParticipants": 0,
         ]
     }
 
@@ -292,6 +294,8 @@ import Testing
             ),
             "daloShare": (share("daloFollowed"), ["daloFollowed", "followed"]),
             "actionLogementShare": (share("actionLogementFollowed"), ["actionLogementFollowed", "followed"]),
+            // Nobody was asked: no share, said so.
+            "satisfactionShare": (nil, []),
         ]
     }
 }

@@ -108,6 +108,7 @@ func addRoutes(
     CellsController(client: client).addRoutes(to: v1)
     ComitesController(client: client).addRoutes(to: v1)
     IndicatorsController(client: client, policy: disclosure).addRoutes(to: v1)
+    CollectiveSessionsController(client: client).addRoutes(to: v1)
     InboxController(client: client).addRoutes(to: v1)
     WebhooksController(client: client, destinations: destinations).addRoutes(to: v1)
     // The import calls the other routes in-process (`ImportAPI`), through a router without it.

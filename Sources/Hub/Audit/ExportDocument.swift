@@ -162,7 +162,7 @@ enum ExportDocument {
         section(
             "Sortie",
             export.outcomes.map {
-                "\(on($0.endedOn)) : \(HouseholdVocabulary.outcomes[$0.kind])\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")"
+                "\(on($0.endedOn)) : \(HouseholdVocabulary.outcomes[$0.kind])\($0.inFlatAt6Months.map { $0 ? ", dans le logement à 6 mois" : ", plus dans le logement à 6 mois" } ?? "")\($0.inFlatAt12Months.map { $0 ? ", dans le logement à 12 mois" : ", plus dans le logement à 12 mois" } ?? "")\($0.satisfaction.flatMap(SatisfactionAnswer.init(rawValue:)).map { ", satisfaction : \($0.label)" } ?? "")"
             })
         section(
             "Comités de suivi",

@@ -121,6 +121,7 @@ struct IndicatorPages: Sendable {
         struct Suppression: Decodable { let label: String }
         struct Cell: Decodable {
             let category: String
+            let label: String
             let value: Int?
             let suppressed: Suppression?
         }
@@ -244,10 +245,7 @@ struct IndicatorPages: Sendable {
                         id: "\(figure.code)-\(breakdown.code.rawValue)", title: "\(figure.label), \(breakdown.label)",
                         levelText: "\(breakdown.levelLabel), \(breakdown.periodLabel)", recoded: recoded,
                         cells: breakdown.cells.map {
-                            (
-                                breakdown.code.categoryLabel($0.category, at: breakdown.level), $0.value,
-                                $0.suppressed?.label
-                            )
+                            ($0.label, $0.value, $0.suppressed?.label)
                         })
                 })
         }

@@ -16,6 +16,8 @@ struct IndicatorReport: Encodable, Sendable {
 
     struct Cell: Encodable, Sendable {
         let category: String
+        /// The category in French: a landlord's name for the landlord breakdown.
+        let label: String
         @Null var value: Int?
         @Null var suppressed: Suppression?
     }
@@ -53,6 +55,11 @@ struct IndicatorReport: Encodable, Sendable {
             let name = IndicatorCatalogue.counted.first { $0.code == denominator }?.label ?? denominator
             label = "non calculable : « \(name) » vaut 0 sur la période"
         }
+
+        private init(label: String) { self.label = label }
+
+        /// A share of answers nobody gave (satisfaction), whose counts are not published.
+        static let noAnswer = Undefined(label: "non calculable : aucun ménage n'a répondu sur la période")
     }
 
     struct Derived: Encodable, Sendable {
@@ -71,6 +78,10 @@ struct IndicatorReport: Encodable, Sendable {
         case value(String)
         /// One of its counts is hidden.
         case hidden
+        /// Hidden under its own control (satisfaction), for this reason.
+        case suppressed(SuppressionReason)
+        /// A share of answers nobody gave.
+        case noAnswer
         /// The count it divides by is 0.
         case zeroDenominator(String)
     }
@@ -95,9 +106,11 @@ struct IndicatorReport: Encodable, Sendable {
     /// quarters and months), from the year's event rows (`groups`: the coarser categories'
     /// own counts) and each period's stock rows. One release per indicator covers the whole
     /// year, so that no two of these reports, read together, give away a hidden cell.
+    /// `landlords` names the landlords (organisations) the landlord breakdown counts.
     static func year(
         programme: (id: UUID, name: String, yearlyCents: Int64), year: Int, events: [IndicatorRow],
-        groups: [IndicatorRow], stocks: [IndicatorRow], threshold: Int, refreshedAt: Date?
+        groups: [IndicatorRow], stocks: [IndicatorRow], landlords: [String: String] = [:], threshold: Int,
+        refreshedAt: Date?
     ) -> [EvaluationPeriod: IndicatorReport] {
         let periods = EvaluationPeriod.lattice(of: year)
         var counted: [EvaluationPeriod: [Counted]] = [:]
@@ -113,9 +126,17 @@ struct IndicatorReport: Encodable, Sendable {
             case .stock(let key):
                 additive = false
                 rows = stocks.filter { $0.indicator == key }
+            case .sessions(let key):
+                additive = true
+                rows = events.filter { $0.indicator == key }.map { $0.counting(\.events) }
+            case .participants(let key):
+                additive = true
+                rows = events.filter { $0.indicator == key }.map { $0.counting { Int($0.amount) } }
             }
             let table = YearTable(definition, rows: rows, periods: periods, additive: additive)
-            let release = DisclosureControl.release(table.recoded, threshold: threshold)
+            // No household behind a session (`countsHouseholds` says why): no threshold.
+            let release = DisclosureControl.release(
+                table.recoded, threshold: definition.countsHouseholds ? threshold : 0)
             for period in periods {
                 let totalID = YearTable.cellID(period, nil)
                 let total =
@@ -135,6 +156,9 @@ struct IndicatorReport: Encodable, Sendable {
                         shown.append(id)
                         return Cell(
                             category: category,
+                            label: breakdown == .landlord
+                                ? landlords[category] ?? "bailleur non renseigné"
+                                : breakdown.categoryLabel(category, at: level),
                             value: release.hidden[id] == nil ? table.recoded.table.cells[id] ?? 0 : nil,
                             suppressed: release.hidden[id].map(Suppression.init))
                     }
@@ -151,6 +175,7 @@ struct IndicatorReport: Encodable, Sendable {
                         suppressed: release.hidden[totalID].map(Suppression.init), breakdowns: breakdowns))
             }
         }
+        let satisfaction = Self.satisfaction(events, year: year, threshold: threshold)
         var reports: [EvaluationPeriod: IndicatorReport] = [:]
         for period in periods {
             // A figure whose count is hidden is hidden too; one whose denominator is 0 says so.
@@ -158,12 +183,20 @@ struct IndicatorReport: Encodable, Sendable {
                 var derived = Derived(
                     code: figure.code, label: figure.label, definition: figure.definition, unit: figure.unit,
                     value: nil, suppressed: nil, undefined: nil)
-                switch Self.value(
-                    of: figure.formula, published[period] ?? [:], period: period, yearlyCents: programme.yearlyCents)
-                {
+                let value =
+                    if case .satisfaction = figure.formula {
+                        satisfaction[period] ?? .noAnswer
+                    } else {
+                        Self.value(
+                            of: figure.formula, published[period] ?? [:], period: period,
+                            yearlyCents: programme.yearlyCents)
+                    }
+                switch value {
                 case .value(let value): derived.value = value
                 case .hidden: derived.suppressed = Suppression(.derivedFromHidden)
+                case .suppressed(let reason): derived.suppressed = Suppression(reason)
                 case .zeroDenominator(let count): derived.undefined = Undefined(denominator: count)
+                case .noAnswer: derived.undefined = .noAnswer
                 }
                 return derived
             }
@@ -306,6 +339,31 @@ struct IndicatorReport: Encodable, Sendable {
         }
     }
 
+    /// The satisfaction share of every period of the year, from the roll-up's answers (its
+    /// `satisfied` and `notSatisfied` details), which no report publishes.
+    static func satisfaction(_ events: [IndicatorRow], year: Int, threshold: Int) -> [EvaluationPeriod: Figure] {
+        var tallies: [EvaluationPeriod: SatisfactionShare.Tally] = [:]
+        for row in events where row.indicator == "satisfaction" {
+            guard let period = EvaluationPeriod(row.period) else { continue }
+            var tally = tallies[period] ?? SatisfactionShare.Tally(satisfied: 0, notSatisfied: 0)
+            switch (row.dimension, row.category) {
+            case ("total", _): tally.households = row.households
+            case ("detail", "satisfied"?): (tally.satisfied, tally.satisfiedHouseholds) = (row.events, row.households)
+            case ("detail", "notSatisfied"?):
+                (tally.notSatisfied, tally.notSatisfiedHouseholds) = (row.events, row.households)
+            default: continue
+            }
+            tallies[period] = tally
+        }
+        return SatisfactionShare.release(tallies, year: year, threshold: threshold).mapValues { figure in
+            switch figure {
+            case .share(let share): .value(share)
+            case .suppressed(let reason): .suppressed(reason)
+            case .noAnswer: .noAnswer
+            }
+        }
+    }
+
     /// A derived figure from the published totals (every count not hidden, 0 included).
     static func value(
         of formula: DerivedIndicator.Formula, _ published: [String: IndicatorRow], period: EvaluationPeriod,
@@ -337,6 +395,9 @@ struct IndicatorReport: Encodable, Sendable {
             guard followed.households > 0 else { return .zeroDenominator("followed") }
             let cents = Double(yearlyCents) * Double(period.days) / 365 / Double(followed.households)
             return .value(EuroAmount(cents: Int64(cents.rounded())).description)
+        case .satisfaction:
+            // Never from counts: `satisfaction(_:year:threshold:)` under its own control.
+            return .hidden
         }
     }
 }
@@ -360,7 +421,7 @@ enum IndicatorCSV {
                 for cell in breakdown.cells {
                     line([
                         figure.code, figure.label, breakdown.code.label, breakdown.levelLabel, breakdown.periodLabel,
-                        breakdown.code.categoryLabel(cell.category, at: breakdown.level),
+                        cell.label,
                         cell.value.map(String.init) ?? "", figure.unit.label, cell.suppressed == nil ? "non" : "oui",
                         cell.suppressed?.label ?? "",
                     ])

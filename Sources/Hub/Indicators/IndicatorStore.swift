@@ -14,6 +14,14 @@ struct IndicatorRow: Sendable, Equatable {
     let households: Int
     let amount: Int64
     let months: Int64
+
+    /// The same cell counting something else than events (a session's participants), with
+    /// no household behind it: its households are its value, which no threshold looks at.
+    func counting(_ value: (IndicatorRow) -> Int) -> IndicatorRow {
+        IndicatorRow(
+            indicator: indicator, period: period, dimension: dimension, category: category, events: value(self),
+            households: value(self), amount: amount, months: months)
+    }
 }
 
 /// The indicators' SQL: the definer functions of sql/0009, which check who asks and return
@@ -127,6 +135,28 @@ enum IndicatorStore {
                 amount: rows.reduce(0) { $0 + $1.amount }, months: 0)
         }
         return figures + totals
+    }
+
+    /// The names of the landlords the year's landlord breakdowns count (organisations are
+    /// not persons: their names are published). A landlord of the programme's flats is one
+    /// of its partners, which every reader of its indicators may read (sql/0001).
+    static func landlords(in events: [IndicatorRow], on connection: PostgresConnection, logger: Logger)
+        async throws -> [String: String]
+    {
+        let keys = Set(
+            IndicatorCatalogue.counted.filter { $0.breakdowns.contains(.landlord) }.compactMap { definition in
+                if case .events(let key) = definition.source { key } else { nil }
+            })
+        let ids = Array(
+            Set(
+                events.filter { keys.contains($0.indicator) && $0.dimension == IndicatorBreakdown.landlord.dimension }
+                    .compactMap { $0.category.flatMap(UUID.init(uuidString:)) }))
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            "SELECT id, name FROM organisations WHERE id = ANY(\(ids))", logger: logger)
+        var names: [String: String] = [:]
+        for try await (id, name) in rows.decode((UUID, String).self) { names[id.uuidString.lowercased()] = name }
+        return names
     }
 
     /// The last refresh: its number (0 before the first) and when it ended.

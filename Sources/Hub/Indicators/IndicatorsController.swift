@@ -76,13 +76,16 @@ struct IndicatorsController {
                     of: id, year: period.year, events: events, on: connection, logger: context.logger)
                 let stocks = try await IndicatorStore.stocks(
                     of: id, year: period.year, on: connection, logger: context.logger)
+                let landlords = try await IndicatorStore.landlords(
+                    in: events, on: connection, logger: context.logger)
                 // Seconds of arithmetic at a large programme: on a thread of its own, as
                 // bcrypt, so that the server's other requests keep their cooperative threads.
                 let documents = try await NIOThreadPool.singleton.runIfActive {
                     try IndicatorStore.documents(
                         IndicatorReport.year(
                             programme: (id, programme.name, programme.yearlyCents), year: period.year,
-                            events: events, groups: groups, stocks: stocks, threshold: threshold,
+                            events: events, groups: groups, stocks: stocks, landlords: landlords,
+                            threshold: threshold,
                             refreshedAt: refresh.at))
                 }
                 try await IndicatorStore.store(

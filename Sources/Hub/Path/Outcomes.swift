@@ -10,6 +10,8 @@ struct Outcome: Encodable, Sendable {
     let endedOn: Day
     @Null var inFlatAt6Months: Bool?
     @Null var inFlatAt12Months: Bool?
+    /// The household's answer when asked whether it was satisfied; null if it did not answer.
+    @Null var satisfaction: String?
     let authorOrganisationId: UUID
     let createdAt: Date
 }
@@ -19,19 +21,25 @@ extension Outcome: RowDecodable {
         self.init(
             id: try row["id"], kind: try row["kind"], endedOn: try row["ended_on"],
             inFlatAt6Months: try row["in_flat_at_6_months"], inFlatAt12Months: try row["in_flat_at_12_months"],
-            authorOrganisationId: try row["author_organisation_id"], createdAt: try row["created_at"])
+            satisfaction: try row["satisfaction"], authorOrganisationId: try row["author_organisation_id"],
+            createdAt: try row["created_at"])
     }
 }
 
 struct EndRequest: ClosedJSONObject {
-    static let fields: Set<String> = ["outcome", "endedOn"]
+    static let fields: Set<String> = ["outcome", "endedOn", "satisfaction"]
     static let outcomes = HouseholdVocabulary.outcomes.codes
     let outcome: String
     let endedOn: String
+    /// The household's answer, asked at the end (issue 22): absent when it did not answer.
+    var satisfaction: String?
 
     /// The outcome; the day is checked against the household's programme (`PathSnapshot.day`).
     func validate() throws {
         try checkCode(outcome, in: Self.outcomes, field: "outcome")
+        if let satisfaction {
+            try checkCode(satisfaction, in: SatisfactionAnswer.allCases.map(\.rawValue), field: "satisfaction")
+        }
     }
 }
 
@@ -51,8 +59,8 @@ enum OutcomeStore {
     ) async throws -> [Outcome] {
         let rows = try await connection.query(
             """
-            SELECT id, kind, ended_on, in_flat_at_6_months, in_flat_at_12_months, author_organisation_id,
-                   created_at
+            SELECT id, kind, ended_on, in_flat_at_6_months, in_flat_at_12_months, satisfaction,
+                   author_organisation_id, created_at
             FROM outcomes WHERE household_id = \(household) AND (\(id)::uuid IS NULL OR id = \(id))
             ORDER BY ended_on DESC, created_at DESC
             """, logger: logger)
@@ -65,9 +73,10 @@ enum OutcomeStore {
     ) async throws -> UUID {
         try await connection.perform(
             """
-            INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on)
+            INSERT INTO outcomes (id, household_id, author_organisation_id, author_user_id, kind, ended_on,
+                                  satisfaction)
             VALUES (\(id), \(household), \(actor.organisationID), \(actor.userID), \(request.outcome),
-                    \(endedOn))
+                    \(endedOn), \(request.satisfaction))
             """, logger: logger)
         return id
     }
