@@ -182,6 +182,9 @@ public struct IndicatorDefinition: Sendable {
         }
     }
 
+    /// The threshold its cells are released with: none for what counts no household.
+    public func threshold(_ threshold: Int) -> Int { countsHouseholds ? threshold : 0 }
+
     public let code: String
     public let label: String
     public let definition: String

@@ -65,6 +65,43 @@ public enum Operator {
         return false
     }
 
+    /// Why a regroupement could not be declared.
+    public enum PoolRefusal: Error, Equatable, CustomStringConvertible {
+        case nameTaken(String)
+        case programmeUnavailable(String)
+
+        public var description: String {
+            switch self {
+            case .nameTaken(let name): "Le regroupement « \(name) » existe déjà."
+            case .programmeUnavailable(let programme):
+                "Programme « \(programme) » introuvable, ou déjà dans un regroupement."
+            }
+        }
+    }
+
+    /// Declares a regroupement with all its programmes (names or ids), in the caller's
+    /// transaction: sql/0027 lets a programme join a pool only in the transaction that
+    /// declares it, and never leave it.
+    public static func declarePool(
+        _ name: String, programmes: [String], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let created = try await connection.query(
+            "INSERT INTO programme_pools (name) VALUES (\(name)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
+        var fresh = false
+        for try await _ in created.decode(Int.self) { fresh = true }
+        guard fresh else { throw PoolRefusal.nameTaken(name) }
+        for reference in programmes {
+            let rows = try await connection.query(
+                """
+                UPDATE programmes SET pool = \(name)
+                WHERE (name = \(reference) OR id::text = lower(\(reference))) AND pool IS NULL RETURNING 1
+                """, logger: logger)
+            var found = false
+            for try await _ in rows.decode(Int.self) { found = true }
+            guard found else { throw PoolRefusal.programmeUnavailable(reference) }
+        }
+    }
+
     /// Creates the user if the e-mail is new (an existing user keeps their password) and
     /// sets the given memberships.
     public static func createUser(

@@ -48,6 +48,8 @@ public struct Programme: Codable, Sendable, Equatable {
     /// Exact decimal as text ("65000.00"): money is never a floating-point number.
     public let yearlyBudgetEuros: String
     public let targetHouseholds: Int
+    /// The regroupement whose indicators it is read with (sql/0027); absent when none.
+    public let pool: String?
     public var partners: [Partner]
 }
 
@@ -56,7 +58,7 @@ extension Programme: RowDecodable {
         self.init(
             id: try row["id"], name: try row["name"], startsOn: try row["starts_on"], endsOn: try row["ends_on"],
             yearlyBudgetEuros: try row["yearly_budget_euros"], targetHouseholds: try row["target_households"],
-            partners: [])
+            pool: try row["pool"], partners: [])
     }
 }
 
@@ -68,7 +70,7 @@ public enum Programmes {
         try await load(
             on: connection,
             """
-            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households
+            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households, pool
             FROM programmes WHERE \(after)::text IS NULL OR name > \(after) ORDER BY name LIMIT \(limit)
             """, logger: logger)
     }
@@ -77,7 +79,7 @@ public enum Programmes {
         try await load(
             on: connection,
             """
-            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households
+            SELECT id, name, starts_on, ends_on, yearly_budget_euros::text AS yearly_budget_euros, target_households, pool
             FROM programmes WHERE id = \(id)
             """, logger: logger
         ).first

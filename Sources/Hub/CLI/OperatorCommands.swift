@@ -33,7 +33,40 @@ struct OrganisationCommand: AsyncParsableCommand {
 struct ProgrammeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "programme", abstract: "Gère les programmes (dispositifs).",
-        subcommands: [Create.self, Threshold.self])
+        subcommands: [Create.self, Threshold.self, Pool.self])
+
+    /// A regroupement (sql/0027): programmes whose indicators are read together, declared
+    /// together and once — a pool that changed would give a programme away by difference.
+    struct Pool: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "regroupement",
+            abstract:
+                "Déclare un regroupement de programmes dont les indicateurs se lisent ensemble (GET /v1/indicators?programmes=…). Ses programmes sont donnés tous ensemble, une fois pour toutes, et un programme n'appartient qu'à un regroupement."
+        )
+
+        @Option(help: "Nom du regroupement (ex. « Île-de-France »).") var name: String
+        @Option(parsing: .upToNextOption, help: "Noms ou identifiants des programmes (au moins 2).")
+        var programme: [String] = []
+
+        func validate() throws {
+            guard Set(programme).count >= 2 else { throw ValidationError("Un regroupement a au moins 2 programmes.") }
+            guard (1...200).contains(name.count) else { throw ValidationError("Le nom a de 1 à 200 caractères.") }
+        }
+
+        func run() async throws {
+            try await withOwnerClient { client in
+                try await client.transaction(logger: .cli) { connection in
+                    do {
+                        try await Operator.declarePool(
+                            name, programmes: Array(Set(programme)), on: connection, logger: .cli)
+                    } catch let refusal as Operator.PoolRefusal {
+                        throw ValidationError(refusal.description)
+                    }
+                }
+            }
+            print("Regroupement « \(name) » : \(Set(programme).count) programmes.")
+        }
+    }
 
     /// R9's threshold for one programme: a small programme's operator may publish from 3
     /// households, a sensitive one may ask for more.
@@ -41,7 +74,8 @@ struct ProgrammeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "seuil",
             abstract:
-                "Fixe le seuil de diffusion des indicateurs d'un programme (de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages), ou le rend au seuil du déploiement.")
+                "Fixe le seuil de diffusion des indicateurs d'un programme (de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages), ou le rend au seuil du déploiement."
+        )
 
         @Option(help: "Nom ou identifiant du programme.") var programme: String
         @Option(help: "Seuil en nombre de ménages.") var value: Int?
@@ -53,7 +87,8 @@ struct ProgrammeCommand: AsyncParsableCommand {
             }
             if let value, !DisclosureControl.thresholds.contains(value) {
                 throw ValidationError(
-                    "Le seuil est de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages.")
+                    "Le seuil est de \(DisclosureControl.thresholds.lowerBound) à \(DisclosureControl.thresholds.upperBound) ménages."
+                )
             }
         }
 

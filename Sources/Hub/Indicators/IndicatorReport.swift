@@ -93,8 +93,22 @@ struct IndicatorReport: Encodable, Sendable {
         let to: String
     }
 
-    let programmeId: UUID
-    let programme: String
+    /// The regroupement a pooled report counts (its programmes' figures summed).
+    struct Pool: Encodable, Sendable {
+        struct Member: Encodable, Sendable {
+            let id: UUID
+            let name: String
+        }
+
+        let name: String
+        let programmes: [Member]
+    }
+
+    /// A programme's report names it; a pool's names the pool instead (the absent ones are
+    /// left out of the JSON).
+    let programmeId: UUID?
+    let programme: String?
+    let pool: Pool?
     let period: Period
     let threshold: Int
     @Null var refreshedAt: Date?
@@ -112,31 +126,77 @@ struct IndicatorReport: Encodable, Sendable {
         groups: [IndicatorRow], stocks: [IndicatorRow], landlords: [String: String] = [:], threshold: Int,
         refreshedAt: Date?
     ) -> [EvaluationPeriod: IndicatorReport] {
+        let rollUp = RollUp(events: events, groups: groups, stocks: stocks)
+        return reports(
+            subject: (programme.id, programme.name, nil), yearlyCents: programme.yearlyCents, year: year,
+            rollUp: rollUp, landlords: landlords, threshold: threshold, refreshedAt: refreshedAt,
+            satisfaction: satisfaction(events, year: year, threshold: threshold)
+        ) { definition, table in
+            DisclosureControl.release(table.recoded, threshold: definition.threshold(threshold))
+        }
+    }
+
+    /// A programme of a pool: its roll-up and its own threshold.
+    struct PoolMember: Sendable {
+        let id: UUID
+        let name: String
+        let yearlyCents: Int64
+        let rollUp: RollUp
+        let threshold: Int
+    }
+
+    /// Every report of a pool's year: its programmes' rows summed, the highest of their
+    /// thresholds, and each indicator released beside each programme's own release
+    /// (`DisclosureControl.release(pool:threshold:members:)`), so that the pool read with any
+    /// of its programmes gives none of their hidden cells away.
+    static func pooled(
+        name: String, members: [PoolMember], year: Int, landlords: [String: String], refreshedAt: Date?
+    ) -> [EvaluationPeriod: IndicatorReport] {
+        let periods = EvaluationPeriod.lattice(of: year)
+        let rollUp = RollUp.sum(members.map(\.rollUp))
+        let threshold = members.map(\.threshold).max() ?? DisclosureControl.defaultThreshold
+        // A programme's satisfaction share gives its counts away: the pool's share is
+        // published only where each of its programmes publishes its own (or had no answer).
+        var satisfaction = Self.satisfaction(rollUp.events, year: year, threshold: threshold)
+        for member in members {
+            for (period, figure) in Self.satisfaction(member.rollUp.events, year: year, threshold: member.threshold) {
+                if case .suppressed = figure, case .value = satisfaction[period] {
+                    satisfaction[period] = .suppressed(.complementary)
+                }
+            }
+        }
+        return reports(
+            subject: (nil, nil, Pool(name: name, programmes: members.map { .init(id: $0.id, name: $0.name) })),
+            yearlyCents: members.reduce(0) { $0 + $1.yearlyCents }, year: year, rollUp: rollUp, landlords: landlords,
+            threshold: threshold, refreshedAt: refreshedAt, satisfaction: satisfaction
+        ) { definition, table in
+            let releases = members.map { member in
+                let (rows, additive) = member.rollUp.rows(for: definition)
+                let own = YearTable(definition, rows: rows, periods: periods, additive: additive)
+                let threshold = definition.threshold(member.threshold)
+                return PooledMember(
+                    recoded: own.recoded, release: DisclosureControl.release(own.recoded, threshold: threshold),
+                    threshold: threshold)
+            }
+            return DisclosureControl.release(
+                pool: table.recoded, threshold: definition.threshold(threshold), members: releases)
+        }
+    }
+
+    /// The reports of a programme's or a pool's year, each indicator released by `release`.
+    static func reports(
+        subject: (programmeId: UUID?, programme: String?, pool: Pool?), yearlyCents: Int64, year: Int,
+        rollUp: RollUp, landlords: [String: String], threshold: Int, refreshedAt: Date?,
+        satisfaction: [EvaluationPeriod: Figure], release: (IndicatorDefinition, YearTable) -> Release
+    ) -> [EvaluationPeriod: IndicatorReport] {
         let periods = EvaluationPeriod.lattice(of: year)
         var counted: [EvaluationPeriod: [Counted]] = [:]
         var hiddenCells: [EvaluationPeriod: Int] = [:]
         var published: [EvaluationPeriod: [String: IndicatorRow]] = [:]
         for definition in IndicatorCatalogue.counted {
-            let additive: Bool
-            let rows: [IndicatorRow]
-            switch definition.source {
-            case .events(let key):
-                additive = true
-                rows = (events + groups).filter { $0.indicator == key }
-            case .stock(let key):
-                additive = false
-                rows = stocks.filter { $0.indicator == key }
-            case .sessions(let key):
-                additive = true
-                rows = events.filter { $0.indicator == key }.map { $0.counting(\.events) }
-            case .participants(let key):
-                additive = true
-                rows = events.filter { $0.indicator == key }.map { $0.counting { Int($0.amount) } }
-            }
+            let (rows, additive) = rollUp.rows(for: definition)
             let table = YearTable(definition, rows: rows, periods: periods, additive: additive)
-            // No household behind a session (`countsHouseholds` says why): no threshold.
-            let release = DisclosureControl.release(
-                table.recoded, threshold: definition.countsHouseholds ? threshold : 0)
+            let release = release(definition, table)
             for period in periods {
                 let totalID = YearTable.cellID(period, nil)
                 let total =
@@ -175,7 +235,6 @@ struct IndicatorReport: Encodable, Sendable {
                         suppressed: release.hidden[totalID].map(Suppression.init), breakdowns: breakdowns))
             }
         }
-        let satisfaction = Self.satisfaction(events, year: year, threshold: threshold)
         var reports: [EvaluationPeriod: IndicatorReport] = [:]
         for period in periods {
             // A figure whose count is hidden is hidden too; one whose denominator is 0 says so.
@@ -189,7 +248,7 @@ struct IndicatorReport: Encodable, Sendable {
                     } else {
                         Self.value(
                             of: figure.formula, published[period] ?? [:], period: period,
-                            yearlyCents: programme.yearlyCents)
+                            yearlyCents: yearlyCents)
                     }
                 switch value {
                 case .value(let value): derived.value = value
@@ -202,7 +261,7 @@ struct IndicatorReport: Encodable, Sendable {
             }
             let (from, to) = period.bounds
             reports[period] = IndicatorReport(
-                programmeId: programme.id, programme: programme.name,
+                programmeId: subject.programmeId, programme: subject.programme, pool: subject.pool,
                 period: Period(
                     code: period.code, label: period.label, from: Day(from).iso,
                     to: Day(Calendar.utc.date(byAdding: .day, value: -1, to: to)!).iso),
@@ -399,6 +458,43 @@ struct IndicatorReport: Encodable, Sendable {
             // Never from counts: `satisfaction(_:year:threshold:)` under its own control.
             return .hidden
         }
+    }
+}
+
+/// A programme's roll-up rows for a year, or a pool's: the events, the coarser categories'
+/// own counts (`IndicatorStore.groups`) and the stocks.
+struct RollUp: Sendable {
+    var events: [IndicatorRow]
+    var groups: [IndicatorRow]
+    var stocks: [IndicatorRow]
+
+    /// An indicator's rows, and whether its periods add up (events do, stocks do not).
+    func rows(for definition: IndicatorDefinition) -> (rows: [IndicatorRow], additive: Bool) {
+        switch definition.source {
+        case .events(let key): ((events + groups).filter { $0.indicator == key }, true)
+        case .stock(let key): (stocks.filter { $0.indicator == key }, false)
+        case .sessions(let key): (events.filter { $0.indicator == key }.map { $0.counting(\.events) }, true)
+        case .participants(let key):
+            (events.filter { $0.indicator == key }.map { $0.counting { Int($0.amount) } }, true)
+        }
+    }
+
+    /// Several programmes' rows summed cell by cell: a household belongs to one programme,
+    /// so a pool's distinct households are the sum of its programmes'.
+    static func sum(_ rollUps: [RollUp]) -> RollUp {
+        func sum(_ rows: [IndicatorRow]) -> [IndicatorRow] {
+            Dictionary(grouping: rows) { [$0.indicator, $0.period, $0.dimension, $0.category ?? ""] }.values.map {
+                rows in
+                IndicatorRow(
+                    indicator: rows[0].indicator, period: rows[0].period, dimension: rows[0].dimension,
+                    category: rows[0].category, events: rows.reduce(0) { $0 + $1.events },
+                    households: rows.reduce(0) { $0 + $1.households }, amount: rows.reduce(0) { $0 + $1.amount },
+                    months: rows.reduce(0) { $0 + $1.months })
+            }
+        }
+        return RollUp(
+            events: sum(rollUps.flatMap(\.events)), groups: sum(rollUps.flatMap(\.groups)),
+            stocks: sum(rollUps.flatMap(\.stocks)))
     }
 }
 

@@ -159,6 +159,57 @@ enum IndicatorStore {
         return names
     }
 
+    /// A programme's year as the reports read it: events, their coarser groups, stocks.
+    static func rollUp(of programme: UUID, year: Int, on connection: PostgresConnection, logger: Logger)
+        async throws -> RollUp
+    {
+        let events = try await Self.events(of: programme, year: year, on: connection, logger: logger)
+        let groups = try await Self.groups(of: programme, year: year, events: events, on: connection, logger: logger)
+        let stocks = try await Self.stocks(of: programme, year: year, on: connection, logger: logger)
+        return RollUp(events: events, groups: groups, stocks: stocks)
+    }
+
+    /// The regroupement whose programmes are exactly `programmes`, if the reader may read it
+    /// (sql/0027).
+    static func pool(of programmes: [UUID], on connection: PostgresConnection, logger: Logger) async throws
+        -> String?
+    {
+        let rows = try await connection.query("SELECT indicator_pool_of(\(programmes))", logger: logger)
+        for try await pool in rows.decode(String?.self) { return pool }
+        return nil
+    }
+
+    /// A pool's period report stored for this refresh and threshold, as JSON or CSV.
+    static func storedPoolReport(
+        _ pool: String, refresh: Int64, period: EvaluationPeriod, threshold: Int, csv: Bool,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> String? {
+        let rows = try await connection.query(
+            """
+            SELECT CASE WHEN \(csv) THEN csv ELSE json END FROM indicator_pool_reports
+            WHERE pool = \(pool) AND refresh_id = \(refresh) AND period = \(period.code) AND threshold = \(threshold)
+            """, logger: logger)
+        for try await body in rows.decode(String.self) { return body }
+        return nil
+    }
+
+    /// Stores a pool's year of reports.
+    static func storePool(
+        _ documents: [(period: String, json: String, csv: String)], of pool: String, refresh: Int64,
+        threshold: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let periods = documents.map(\.period)
+        let jsons = documents.map(\.json)
+        let csvs = documents.map(\.csv)
+        try await connection.perform(
+            """
+            INSERT INTO indicator_pool_reports (pool, refresh_id, period, threshold, json, csv)
+            SELECT \(pool), \(refresh), period, \(threshold), json, csv
+            FROM unnest(\(periods)::text[], \(jsons)::text[], \(csvs)::text[]) AS r(period, json, csv)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
     /// The last refresh: its number (0 before the first) and when it ended.
     static func lastRefresh(on connection: PostgresConnection, logger: Logger) async throws -> (
         id: Int64, at: Date?
