@@ -158,8 +158,8 @@ import Testing
         #expect(!stored.isEmpty && stored.allSatisfy { $0 == 17 }, "\(stored)")
     }
 
-    /// Only the whole pool, only for who reads each of its programmes: 400 for one programme
-    /// or a malformed list, 404 for a programme outside the reader's organisation, 403 for a
+    /// Only the whole pool, only for who reads each of its programmes: 400 for a malformed
+    /// list, 422 for one programme or one twice, 404 for a programme outside the reader's organisation, 403 for a
     /// role that reads no indicators, 422 for programmes that are not exactly one pool.
     @Test func onlyAWholePoolIsReadAndOnlyByWhoReadsEachProgramme() async throws {
         let pool = try await Self.pool()
@@ -170,9 +170,9 @@ import Testing
                     uri: "/v1/indicators?programmes=\(programmes)&period=2025", method: .get, headers: bearer(token)
                 ).status
             }
-            #expect(try await status("\(first)", pool.evaluator) == .badRequest)
             #expect(try await status("\(first),pas-un-identifiant", pool.evaluator) == .badRequest)
-            #expect(try await status("\(first),\(first)", pool.evaluator) == .badRequest)
+            #expect(try await status("\(first)", pool.evaluator) == .unprocessableContent)
+            #expect(try await status("\(first),\(first)", pool.evaluator) == .unprocessableContent)
             #expect(try await status("\(first),\(pool.outside)", pool.evaluator) == .unprocessableContent)
             #expect(try await status("\(first),\(second),\(pool.outside)", pool.evaluator) == .unprocessableContent)
             #expect(try await status("\(first),\(second)", pool.otherEvaluator) == .notFound)

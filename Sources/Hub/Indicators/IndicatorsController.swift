@@ -61,10 +61,15 @@ struct IndicatorsController {
     @Sendable func pooledReport(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let listed = request.uri.queryParameters["programmes"].map { $0.split(separator: ",").map(String.init) } ?? []
         let ids = listed.compactMap { UUID(uuidString: $0.trimmingCharacters(in: .whitespaces)) }
-        guard ids.count == listed.count, (2...50).contains(Set(ids).count) else {
+        guard ids.count == listed.count, (1...50).contains(ids.count) else {
             throw Problem.badRequest(
                 "Le paramètre « programmes » donne les identifiants des programmes d'un regroupement (de 2 à 50), séparés par des virgules.",
                 field: "programmes")
+        }
+        // Well formed, but no pool has one programme or the same one twice.
+        guard Set(ids).count == ids.count, ids.count >= 2 else {
+            throw Problem.unprocessable(
+                "Un regroupement compte au moins 2 programmes différents : donnez chacun une fois.", field: "programmes")
         }
         let period = try Self.period(request)
         let format = try Self.format(request)
