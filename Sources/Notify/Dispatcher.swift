@@ -99,9 +99,11 @@ public struct Dispatcher: Service {
             do {
                 if lastScan.map({ $0.duration(to: .now) >= configuration.dueEventsScanInterval }) ?? true {
                     lastScan = .now
-                    try await raiseDueEvents()
+                    try await ConnectionWait.round { try await raiseDueEvents() }
                 }
-                _ = try await drain(until: { await doorbell.isStopping })
+                // A round: a query lost under a PostgreSQL restart must not stop dispatching,
+                // nor keep the loop from seeing the shutdown (`ConnectionWait.round`).
+                _ = try await ConnectionWait.round { try await drain(until: { await doorbell.isStopping }) }
             } catch {
                 if Task.isCancelled { return }
                 logger.error("notify: dispatch failed", metadata: ["error": "\(Self.describe(error))"])
@@ -141,7 +143,7 @@ public struct Dispatcher: Service {
     /// The events the hub raises itself, each once: consents ending within 30 days, and
     /// comité actions due.
     public func raiseDueEvents() async throws {
-        try await client.withConnection { connection in
+        try await client.withConnectionOrUnavailable { connection in
             try await connection.perform("SELECT notify_raise_consents_expiring()", logger: logger)
             try await connection.perform("SELECT notify_raise_actions_due()", logger: logger)
         }
@@ -152,7 +154,7 @@ public struct Dispatcher: Service {
         let email = configuration.smtp != nil
         // Ahead of what a round of batches sends, so that a backlog is fanned out as it is sent.
         let limit = 2 * configuration.batchSize * configuration.batches
-        return try await client.withConnection { connection in
+        return try await client.withConnectionOrUnavailable { connection in
             let rows = try await connection.query(
                 "SELECT notify_fan_out(\(limit)::integer, \(email), \(mandatory))", logger: logger)
             var count = 0
@@ -173,7 +175,7 @@ public struct Dispatcher: Service {
 
     private func claim() async throws -> [Claim] {
         let lease = configuration.lease.interval
-        return try await client.withConnection { connection in
+        return try await client.withConnectionOrUnavailable { connection in
             let rows = try await connection.query(
                 """
                 SELECT delivery_id, attempt, channel, event_id, topic, reference, link_path, occurred_at, url, secret,
@@ -242,7 +244,7 @@ public struct Dispatcher: Service {
             let (ids, attempts) = await held.claims
             guard !Task.isCancelled, !ids.isEmpty else { return }
             do {
-                try await client.withConnection { connection in
+                try await client.withConnectionOrUnavailable { connection in
                     try await connection.perform(
                         "SELECT notify_renew(\(ids), \(attempts)::integer[], \(lease)::interval)", logger: logger)
                 }
@@ -272,7 +274,7 @@ public struct Dispatcher: Service {
         let retryIn = failure == nil ? nil : configuration.retry.delay(afterAttempt: claimed.attempt, using: &random)
         let retry = retryIn?.interval
         do {
-            try await client.withConnection { connection in
+            try await client.withConnectionOrUnavailable { connection in
                 try await connection.perform(
                     """
                     SELECT notify_settle(\(claimed.deliveryID), \(claimed.attempt)::integer, \(failure == nil), \(failure),

@@ -7,9 +7,9 @@ import PostgresNIO
 /// off between connection attempts (a fault-injection run saw every request hang 66 s,
 /// `/health/ready` included). A request instead waits `limit` (HUB_DB_CONNECTION_WAIT_MS,
 /// 1 s by default) and fails with `DatabaseUnavailable`, which the HTTP layer answers 503
-/// with `Retry-After`. The limit is the request's, set once by the outermost middleware; the
-/// background services and the operator commands run without one and wait as long as it
-/// takes.
+/// with `Retry-After`. The limit is the request's, set once by the outermost middleware, or
+/// a background service round's (`ConnectionWait.round`); the operator commands run without
+/// one and wait as long as it takes.
 public enum ConnectionWait {
     @TaskLocal public static var limit: Duration?
     /// How long a request may hold a connection: past it the connection is closed and the pool
@@ -25,6 +25,69 @@ public enum ConnectionWait {
     /// request does exactly that (the outage scenario, 1 request in 3 runs, and CI). Nothing
     /// of ours can fail that query, so the request is answered without it.
     @TaskLocal public static var connectionLost: ConnectionLostHandler?
+}
+
+extension ConnectionWait {
+    /// How long a background service's round waits for a pooled connection: within the
+    /// process's grace at shutdown (8 s), so that a stop during an outage is not held up.
+    public static let serviceLeaseWait: Duration = .seconds(5)
+
+    /// Runs one round of a background service's database work (the dispatcher's, the
+    /// indicators' refresh, a checkpoint) so that the driver's hang above cannot stop the
+    /// service. The outage scenario in CI saw a hub never end after SIGTERM: a service's
+    /// query, sent across a PostgreSQL restart, never returned, so its loop never came back
+    /// to see the shutdown, and dispatching had stopped since the restart.
+    ///
+    /// The work runs in a task of its own, its leases (`withConnectionOrUnavailable`) under
+    /// `serviceLeaseWait` and watched: a connection lost under it ends the round at once with
+    /// `DatabaseUnavailable`, its lease back in the pool, and the work is left to end (or
+    /// not) on its own, cancelled. Cancelling the round does the same: a cancelled service
+    /// ends now. The service goes on with its next round.
+    public static func round<Value: Sendable>(_ work: @escaping @Sendable () async throws -> Value)
+        async throws -> Value
+    {
+        let race = Race<Value>()
+        let lost = ConnectionLostHandler { Task { await race.finish(.failure(DatabaseUnavailable())) } }
+        let task = Task {
+            await $limit.withValue(serviceLeaseWait) {
+                await $connectionLost.withValue(lost) {
+                    do {
+                        await race.finish(.success(try await work()))
+                    } catch {
+                        await race.finish(.failure(error))
+                    }
+                }
+            }
+        }
+        let outcome = await withTaskCancellationHandler {
+            await race.outcome()
+        } onCancel: {
+            Task { await race.finish(.failure(CancellationError())) }
+        }
+        task.cancel()
+        return try outcome.get()
+    }
+}
+
+/// Work raced against what may give up on it (a deadline, a lost connection, a
+/// cancellation): the first outcome wins, the later ones are dropped.
+public actor Race<Value: Sendable> {
+    private var result: Result<Value, any Error>?
+    private var waiter: CheckedContinuation<Result<Value, any Error>, Never>?
+
+    public init() {}
+
+    public func finish(_ outcome: Result<Value, any Error>) {
+        guard result == nil else { return }
+        result = outcome
+        waiter?.resume(returning: outcome)
+        waiter = nil
+    }
+
+    public func outcome() async -> Result<Value, any Error> {
+        if let result { return result }
+        return await withCheckedContinuation { waiter = $0 }
+    }
 }
 
 /// What `ConnectionWait.connectionLost` calls. A class, not a bare closure: a task-local

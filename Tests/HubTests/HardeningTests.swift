@@ -358,6 +358,47 @@ import Testing
         }
     }
 
+    /// The same loss under a background service's round (the dispatcher's, the refresh's):
+    /// CI's outage scenario saw a hub never end after SIGTERM, its dispatcher waiting forever
+    /// on a query sent across a PostgreSQL restart. The round now ends with
+    /// `DatabaseUnavailable` within a moment, the lease back in the pool (of one connection)
+    /// for the next round; and a round that waits is ended by cancelling it.
+    @Test func aServiceRoundWhoseConnectionClosedUnderItEndsAtOnce() async throws {
+        try await withRuntime(poolSize: 1) { client in
+            let logger = TestDatabase.logger
+            let start = ContinuousClock.now
+            await #expect(throws: DatabaseUnavailable.self) {
+                try await ConnectionWait.round {
+                    try await client.withConnectionOrUnavailable { connection in
+                        _ = try? await connection.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
+                        try await Task.sleep(for: .milliseconds(300))
+                        _ = try await connection.query("SELECT 1", logger: logger)
+                    }
+                }
+            }
+            #expect(ContinuousClock.now - start < .seconds(5), "\(ContinuousClock.now - start)")
+            let next = try await ConnectionWait.round {
+                try await client.withConnectionOrUnavailable { connection in
+                    try await connection.query("SELECT 1", logger: logger).decode(Int.self).reduce(0, +)
+                }
+            }
+            #expect(next == 1)
+
+            let stopped = ContinuousClock.now
+            let waiting = Task {
+                try await ConnectionWait.round {
+                    try await client.withConnectionOrUnavailable { connection in
+                        try await connection.perform("SELECT pg_sleep(3)", logger: logger)
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            #expect(ContinuousClock.now - stopped < .seconds(2), "\(ContinuousClock.now - stopped)")
+        }
+    }
+
     // MARK: 5. Every service ends on graceful shutdown
 
     /// The services of a hub process (dispatcher, indicators' refresh, checkpoints) end within

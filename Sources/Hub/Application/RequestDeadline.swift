@@ -25,7 +25,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         var identified = context
         identified.logger[metadataKey: "hb.request.id"] = "\(RandomRequestID())"
         let context = identified
-        let race = Race()
+        let race = Race<Response>()
         let lost = ConnectionLostHandler { Task { await race.finish(.failure(ConnectionLost())) } }
         let work = Task {
             await ConnectionWait.$connectionLost.withValue(lost) {
@@ -86,22 +86,4 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     /// `ConnectionWait.connectionLost` was called: the request's database connection closed
     /// under it and the work did not end.
     struct ConnectionLost: Error {}
-
-    /// The first outcome wins; the other is dropped.
-    actor Race {
-        private var result: Result<Response, any Error>?
-        private var waiter: CheckedContinuation<Result<Response, any Error>, Never>?
-
-        func finish(_ outcome: Result<Response, any Error>) {
-            guard result == nil else { return }
-            result = outcome
-            waiter?.resume(returning: outcome)
-            waiter = nil
-        }
-
-        func outcome() async -> Result<Response, any Error> {
-            if let result { return result }
-            return await withCheckedContinuation { waiter = $0 }
-        }
-    }
 }

@@ -36,7 +36,7 @@ struct CheckpointWriter: Sendable {
     {
         // The connection is held for the two statements only: hashing, signing and writing
         // an 11 MB file (100,000 chains) hold no pooled connection.
-        let heads = try await client.withConnection { connection in
+        let heads = try await client.withConnectionOrUnavailable { connection in
             var heads: [Checkpoint.Head] = []
             let rows = try await connection.query("SELECT chain, seq, hash FROM audit_heads()", logger: logger)
             for try await (chain, seq, hash) in rows.decode((String, Int64, ByteBuffer).self) {
@@ -51,7 +51,7 @@ struct CheckpointWriter: Sendable {
         try Data(checkpoint.fileText.utf8).write(
             to: directory.appendingPathComponent(checkpoint.fileName), options: .atomic)
         let treeHead = String(decoding: try JSONEncoder().encode(checkpoint.treeHead), as: UTF8.self)
-        try await client.withConnection { connection in
+        try await client.withConnectionOrUnavailable { connection in
             try await connection.perform("SELECT audit_publish_checkpoint(\(treeHead)::jsonb)", logger: logger)
         }
         logger.info(
@@ -76,7 +76,10 @@ struct CheckpointService: Service {
         var lastRoot: String?
         await everyInterval(interval) {
             do {
-                if let written = try await writer.write(using: client, unlessRootIs: lastRoot) {
+                let unchanged = lastRoot
+                if let written = try await ConnectionWait.round({ [client, writer] in
+                    try await writer.write(using: client, unlessRootIs: unchanged)
+                }) {
                     lastRoot = written.treeHead.root
                 }
             } catch {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Tenancy
 
 /// Recomputes the indicators' roll-ups every `interval` while the hub serves. The refresh
 /// runs CONCURRENTLY: readers keep the previous figures until it commits. The roll-ups
@@ -15,12 +16,15 @@ struct IndicatorRefresher: Service {
     let logger: Logger
 
     /// A refresh under way is left to finish at shutdown: it is one statement, and ROLLBACK
-    /// would waste it.
+    /// would waste it. Each refresh is a round (`ConnectionWait.round`): one lost under a
+    /// PostgreSQL restart does not stop the next.
     func run() async throws {
         await everyInterval(interval) {
             do {
-                try await client.withConnection { connection in
-                    try await IndicatorStore.refresh(on: connection, logger: logger)
+                try await ConnectionWait.round { [client, logger] in
+                    try await client.withConnectionOrUnavailable { connection in
+                        try await IndicatorStore.refresh(on: connection, logger: logger)
+                    }
                 }
             } catch {
                 logger.error("indicators: refresh failed", metadata: ["error": "\(type(of: error))"])
