@@ -36,6 +36,14 @@ PGPASSWORD=$HUB_DB_OWNER_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$H
 export HUB_DB_NAME=$DB HUB_MODE=demo HUB_LOG_LEVEL=warning HUB_NOTIFY_DISPATCHER=on
 "$BIN" migrate >/dev/null
 "$BIN" seed-demo >/dev/null
+# A regroupement for the dashboard's browser test (Tests/browser/indicator_pages.py): the
+# demo programme and a second one only the DRIHL is a partner of (no other demo account sees
+# it; its name sorts after the demo programme's, which stays the first one offered).
+"$BIN" programme create --name "Relogement accompagné Essonne" --starts-on 2024-01-01 \
+    --ends-on 2027-12-31 --budget 40000.00 --target-households 20 \
+    --partner "DRIHL Île-de-France=evaluator" >/dev/null
+"$BIN" programme regroupement --name "Île-de-France" \
+    --programme "Logements Hlm accompagnés 2024–2025" "Relogement accompagné Essonne" >/dev/null
 PORT=$(pg_free_port)
 URL=http://127.0.0.1:$PORT
 HUB_HOST=127.0.0.1 HUB_PORT=$PORT HUB_PUBLIC_URL=$URL "$BIN" serve >"$WORK/hub.log" 2>&1 &

@@ -83,6 +83,32 @@ def run(console):
     console.check(captions and all("Publié en" in c for c in captions),
                   "indicateurs (trimestre) : une ventilation ne dit pas son niveau")
 
+    # A regroupement (Tests/demo_hub.sh declares one): its programmes' figures read together,
+    # under the same control, with its spreadsheet.
+    console.visit(f"/indicateurs?programme={programme_id(console)}&periode={year}", "Indicateurs (retour)")
+    select = Select(console.driver.find_element(By.ID, "programme"))
+    pools = [o for o in select.options if o.text.startswith("Regroupement « Île-de-France »")]
+    console.check(len(pools) == 1, f"indicateurs : le regroupement n'est pas proposé : {[o.text for o in select.options]}")
+    pool = pools[0].get_attribute("value")
+    console.check(programme_id(console) in pool.split(",") and len(pool.split(",")) == 2,
+                  f"indicateurs : le regroupement vaut « {pool} »")
+    select.select_by_value(pool)
+    console.submit(console.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    console.page_checks("Indicateurs (regroupement)")
+    text = console.main_text()
+    console.check("Regroupement « Île-de-France » : " in text and PROGRAMME in text,
+                  f"regroupement : pas de rapport : {text[:300]}")
+    figures = console.driver.find_elements(By.CSS_SELECTOR, "main figure.fr-chart")
+    console.check(len(figures) >= 10, f"regroupement : {len(figures)} graphiques seulement")
+    console.check(console.driver.find_elements(By.CSS_SELECTOR, "main rect.fr-chart__bar--secret"),
+                  "regroupement : aucune case « secret statistique »")
+    values = [td.text.strip() for td in console.driver.find_elements(By.CSS_SELECTOR, "main table tbody td")]
+    console.check(not [v for v in values if re.fullmatch(r"[1-4]", v)], "regroupement : des cases sous le seuil publiées")
+    link = console.driver.find_element(By.PARTIAL_LINK_TEXT, "Télécharger le tableur").get_attribute("href")
+    status, headers, body = console.raw("GET", urllib.parse.urlsplit(link).path + "?" + urllib.parse.urlsplit(link).query)
+    console.check(status == 200 and headers.get("Content-Type", "").startswith("text/csv") and body.count("\n") > 10,
+                  f"tableur du regroupement : {status} {headers.get('Content-Type')}")
+
     # The spreadsheet: the route's CSV, with the same cells hidden.
     status, headers, body = console.raw(
         "GET", f"/indicateurs/tableur?programme={programme_id(console)}&periode={year}")

@@ -4,7 +4,9 @@ import PostgresNIO
 import Tenancy
 
 /// « Indicateurs » (issue 22, item 5): the evaluator's dashboard, and that of a programme's
-/// members who follow households. A programme and a period; each figure as a chart
+/// members who follow households. A programme, or a regroupement the reader reads as a whole
+/// (its programmes' ids, comma-separated, as the pooled route takes them), and a period;
+/// each figure as a chart
 /// (server-rendered SVG, no script) followed by its data table; recoded breakdowns say their
 /// level and period, and suppressed cells read « secret statistique ». The report is the
 /// API's own (`IndicatorsController.document`: the same door, the same stored report, the
@@ -25,6 +27,8 @@ struct IndicatorPages: Sendable {
     struct DashboardView {
         let shell: Shell
         let programmes: [Choice]
+        let pools: [Choice]
+        let hasPools: Bool
         let hasProgrammes: Bool
         let period: String
         let report: ReportView?
@@ -37,6 +41,7 @@ struct IndicatorPages: Sendable {
     }
 
     struct ReportView {
+        /// The programme's name, or « Regroupement … » and its programmes.
         let programme: String
         let periodLabel: String
         let threshold: Int
@@ -157,7 +162,13 @@ struct IndicatorPages: Sendable {
             let code: String
             let label: String
         }
-        let programme: String
+        struct Pool: Decodable {
+            struct Member: Decodable { let name: String }
+            let name: String
+            let programmes: [Member]
+        }
+        let programme: String?
+        let pool: Pool?
         let period: Period
         let threshold: Int
         let refreshedAt: Date?
@@ -172,10 +183,11 @@ struct IndicatorPages: Sendable {
     @Sendable func dashboard(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let actor = context.actor
         let query = request.uri.queryParameters
-        let (me, programmes) = try await client.withActor(actor, logger: context.logger) { connection in
+        let (me, programmes, pools) = try await client.withActor(actor, logger: context.logger) { connection in
             (
                 try await Me.load(actor, on: connection, logger: context.logger),
-                try await Programmes.list(on: connection, after: nil, limit: 100, logger: context.logger)
+                try await Programmes.list(on: connection, after: nil, limit: 100, logger: context.logger),
+                try await IndicatorStore.readablePools(on: connection, logger: context.logger)
             )
         }
         // The programmes whose indicators this reader reads (the route's rule).
@@ -188,13 +200,18 @@ struct IndicatorPages: Sendable {
             query["periode"].map(String.init) ?? String(Calendar.utc.component(.year, from: Date()) - 1)
         var report: ReportView?
         if let chosen {
-            guard let id = UUID(uuidString: chosen) else { throw Problem.notFound }
             let period = try Self.period(periodText)
-            let json = try await indicators.document(of: id, period: period, csv: false, context: context)
+            let json = try await document(of: try Self.subject(chosen), period: period, csv: false, context: context)
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             report = Self.view(
-                try decoder.decode(Published.self, from: Data(json.utf8)), programme: id, asked: period)
+                try decoder.decode(Published.self, from: Data(json.utf8)), subject: chosen.lowercased(), asked: period)
+        }
+        let poolChoices = pools.map { pool in
+            let ids = pool.programmes.map { $0.uuidString.lowercased() }.joined(separator: ",")
+            return DashboardView.Choice(
+                id: ids, name: "Regroupement « \(pool.name) » (\(pool.programmes.count) programmes)",
+                selected: ids == chosen?.lowercased())
         }
         var shell = Shell(me, actor: actor, csrf: context.csrfToken ?? "")
         shell.onIndicators = true
@@ -205,17 +222,40 @@ struct IndicatorPages: Sendable {
                 programmes: readable.map {
                     .init(
                         id: $0.id.uuidString.lowercased(), name: $0.name,
-                        selected: $0.id.uuidString.lowercased() == chosen?.lowercased() || readable.count == 1)
+                        selected: $0.id.uuidString.lowercased() == chosen?.lowercased()
+                            || (readable.count == 1 && chosen == nil))
                 },
-                hasProgrammes: !readable.isEmpty, period: periodText, report: report))
+                pools: poolChoices, hasPools: !poolChoices.isEmpty, hasProgrammes: !readable.isEmpty,
+                period: periodText, report: report))
+    }
+
+    /// A programme's id, or a regroupement's programmes' ids separated by commas; anything
+    /// else is no programme of the reader's (404).
+    static func subject(_ chosen: String) throws -> [UUID] {
+        let ids = chosen.split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+        guard !ids.isEmpty, ids.count == chosen.split(separator: ",").count, Set(ids).count == ids.count else {
+            throw Problem.notFound
+        }
+        return ids
+    }
+
+    /// The programme's report, or the regroupement's: the API's own (same door, same
+    /// stored report, same audit record).
+    func document(of ids: [UUID], period: EvaluationPeriod, csv: Bool, context: AuthenticatedContext)
+        async throws -> String
+    {
+        if ids.count == 1 {
+            return try await indicators.document(of: ids[0], period: period, csv: csv, context: context)
+        }
+        return try await indicators.pooledDocument(of: ids, period: period, csv: csv, context: context)
     }
 
     /// The report as a spreadsheet: the route's CSV.
     @Sendable func spreadsheet(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let id = query["programme"].flatMap({ UUID(uuidString: String($0)) }) else { throw Problem.notFound }
+        let ids = try Self.subject(query["programme"].map(String.init) ?? "")
         let period = try Self.period(query["periode"].map(String.init) ?? "")
-        let csv = try await indicators.document(of: id, period: period, csv: true, context: context)
+        let csv = try await document(of: ids, period: period, csv: true, context: context)
         return Response(
             status: .ok,
             headers: [
@@ -233,7 +273,7 @@ struct IndicatorPages: Sendable {
         return period
     }
 
-    static func view(_ report: Published, programme: UUID, asked: EvaluationPeriod) -> ReportView {
+    static func view(_ report: Published, subject: String, asked: EvaluationPeriod) -> ReportView {
         let sections = report.indicators.map { figure in
             Section(
                 id: figure.code, label: figure.label, definition: figure.definition,
@@ -256,12 +296,16 @@ struct IndicatorPages: Sendable {
                     ?? (figure.suppressed == nil ? "non calculable" : "secret statistique"),
                 secret: figure.suppressed != nil, note: figure.suppressed?.label ?? figure.undefined?.label)
         }
+        let name =
+            report.pool.map { pool in
+                "Regroupement « \(pool.name) » : \(pool.programmes.map(\.name).joined(separator: ", "))"
+            } ?? report.programme ?? ""
         return ReportView(
-            programme: report.programme, periodLabel: report.period.label, threshold: report.threshold,
+            programme: name, periodLabel: report.period.label, threshold: report.threshold,
             refreshed: report.refreshedAt.map(FrenchText.moment) ?? "jamais",
             hiddenText: FrenchText.count(report.hiddenCells, "case masquée", "cases masquées"),
             csvLink:
-                "/indicateurs/tableur?programme=\(programme.uuidString.lowercased())&periode=\(report.period.code)",
+                "/indicateurs/tableur?programme=\(subject)&periode=\(report.period.code)",
             overview: Chart(
                 id: "ensemble", title: "Dénombrements de la période",
                 cells: report.indicators.map { ($0.label, $0.value, $0.suppressed?.label) }),

@@ -179,6 +179,22 @@ enum IndicatorStore {
         return nil
     }
 
+    /// The regroupements the reader reads as a whole (each of their programmes'
+    /// indicators), with their programmes: the dashboard's choices.
+    static func readablePools(on connection: PostgresConnection, logger: Logger) async throws
+        -> [(name: String, programmes: [UUID])]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT pool, array_agg(id ORDER BY id) FROM programmes
+            WHERE pool IS NOT NULL AND indicator_may_read_pool(pool)
+            GROUP BY pool ORDER BY pool
+            """, logger: logger)
+        var pools: [(name: String, programmes: [UUID])] = []
+        for try await (name, programmes) in rows.decode((String, [UUID]).self) { pools.append((name, programmes)) }
+        return pools
+    }
+
     /// A pool's period report stored for this refresh and threshold, as JSON or CSV.
     static func storedPoolReport(
         _ pool: String, refresh: Int64, period: EvaluationPeriod, threshold: Int, csv: Bool,
