@@ -586,7 +586,8 @@ import Testing
     /// Issue 22: a programme of the seeds' size — the synthetic generator's households over
     /// 2024 and 2025, 30 oriented a year, with proposals, CAL decisions and outcomes in the
     /// seeds' proportions, a fixed seed. Its 2025 report keeps its totals and its breakdowns:
-    /// at most 4 remain fully hidden, and no published cell counts between 1 and 4 households; a
+    /// at most 4 remain fully hidden, at most 3 beside a published total, and no published
+    /// cell counts between 1 and 4 households; a
     /// quarter's report says each breakdown's level and period, and publishes nothing small.
     @Test func aProgrammeOfThirtyHouseholdsAYearKeepsItsBreakdowns() async throws {
         let (programme, token) = try await withOwner { owner in
@@ -604,6 +605,7 @@ import Testing
                     uri: "/v1/programmes/\(programme)/indicators?period=\(code)", method: .get, headers: bearer(token))
                 let indicators = try #require(answer.object["indicators"] as? [[String: Any]])
                 var fullyHidden: [String] = []
+                var besideTotal = 0
                 var levels: [String] = []
                 var published = 0
                 for indicator in indicators {
@@ -620,6 +622,7 @@ import Testing
                         levels.append("\(name): \(level.rawValue) \(over.code)")
                         if !cells.isEmpty && cells.allSatisfy({ $0["value"] is NSNull }) {
                             fullyHidden.append("\(name) (\(indicator["value"] as? Int ?? -1))")
+                            if indicator["value"] is Int { besideTotal += 1 }
                         }
                         guard breakdown["code"] as? String == last, Self.recomputations[code] != nil else { continue }
                         let truth = try await withOwner { owner in
@@ -633,11 +636,14 @@ import Testing
                     }
                 }
                 if period.granularity == .year {
-                    // The issue asked for 3 at most; the year's totals are kept rather than hidden
-                    // to save a category (Recoding.swift, `complement(sparing:)`), and at this seed
-                    // the 6 households with rent arrears in 2025 cannot make two groups of
-                    // publics of 5: their breakdown has nothing to publish beside its total.
+                    // The issue asked for 3 at most. What stays hidden is what R9 leaves nothing
+                    // of: two indicators whose own totals are under 5 (CAL refusals, resolved
+                    // arrears), and two breakdowns beside their published total whose split
+                    // cannot make two cells of 5 (6 households with rent arrears, 8 stays at six
+                    // months). Over seeds 1–12 and 22, 3 to 5 breakdowns stayed fully hidden, 1
+                    // to 3 of them beside a published total (the closing note of issue 22).
                     #expect(fullyHidden.count <= 4, "\(code) : \(fullyHidden)")
+                    #expect(besideTotal <= 3, "\(code) : \(fullyHidden)")
                 }
                 #expect(published > 10, "\(code) : \(published) cases publiées vérifiées")
                 // What the closing note reports.
