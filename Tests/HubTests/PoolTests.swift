@@ -36,7 +36,7 @@ import Testing
             let outside = try await Fixtures.programme(partners: [(state, .evaluator)], on: owner)
             let admin = try await Fixtures.organisation(.supportOperator, on: owner)
             for programme in programmes {
-                try await owner.query(
+                _ = try await owner.query(
                     """
                     INSERT INTO programme_partners (programme_id, organisation_id, part)
                     VALUES (\(programme), \(state.id), 'evaluator'), (\(programme), \(admin.id), 'operator')
