@@ -587,8 +587,8 @@ import Testing
     /// 2024 and 2025, 30 oriented a year, with proposals, CAL decisions and outcomes in the
     /// seeds' proportions, a fixed seed. Its 2025 report keeps its totals and its breakdowns:
     /// at most 4 remain fully hidden, at most 3 beside a published total, and no published
-    /// cell counts between 1 and 4 households; a
-    /// quarter's report says each breakdown's level and period, and publishes nothing small.
+    /// cell counts between 1 and 4 households; a quarter's report says each breakdown's level
+    /// and period, and publishes nothing small.
     @Test func aProgrammeOfThirtyHouseholdsAYearKeepsItsBreakdowns() async throws {
         let (programme, token) = try await withOwner { owner in
             let report = try await SyntheticPopulation.run(

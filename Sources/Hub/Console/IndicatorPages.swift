@@ -232,8 +232,9 @@ struct IndicatorPages: Sendable {
     /// A programme's id, or a regroupement's programmes' ids separated by commas; anything
     /// else is no programme of the reader's (404).
     static func subject(_ chosen: String) throws -> [UUID] {
-        let ids = chosen.split(separator: ",").compactMap { UUID(uuidString: String($0)) }
-        guard !ids.isEmpty, ids.count == chosen.split(separator: ",").count, Set(ids).count == ids.count else {
+        let listed = chosen.split(separator: ",")
+        let ids = listed.compactMap { UUID(uuidString: String($0)) }
+        guard !ids.isEmpty, ids.count == listed.count, Set(ids).count == ids.count else {
             throw Problem.notFound
         }
         return ids
