@@ -23,10 +23,10 @@ import Testing
             }
         } catch {
             TestDatabase.logger.error("audit database \(name): \(String(reflecting: error))")
-            try? await drop(name)
+            try? await dropDatabase(name)
             throw error
         }
-        try await Self.named("dropping \(name)") { try await drop(name) }
+        try await Self.named("dropping \(name)") { try await dropDatabase(name) }
     }
 
     /// PostgresNIO's errors say nothing by default: a failure here names its step and cause.
@@ -35,10 +35,6 @@ import Testing
             TestDatabase.logger.error("audit database, \(step): \(String(reflecting: error))")
             throw error
         }
-    }
-
-    func drop(_ name: String) async throws {
-        try await withOwner { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)")) }
     }
 
     /// Appends `count` records to each chain, many at once.
@@ -59,24 +55,6 @@ import Testing
         }
     }
 
-    func superuser(_ database: String) throws -> PostgresClient.Configuration {
-        guard let socketDirectory = TestDatabase.environment["PGSUPERUSER_SOCKET_DIR"],
-            let port = TestDatabase.environment["HUB_DB_PORT"]
-        else { throw TestSetupError("PGSUPERUSER_SOCKET_DIR absent : lancez les tests par deploy/test.sh") }
-        return PostgresClient.Configuration(
-            unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: "hub_super", password: nil,
-            database: database)
-    }
-
-    func withSuperuser(_ database: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
-        let client = PostgresClient(configuration: try superuser(database), backgroundLogger: TestDatabase.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await body(client)
-        }
-    }
-
     /// What only a superuser can do: change the log with its triggers switched off.
     func tamper(_ database: String, _ statement: String) async throws {
         try await withSuperuser(database) { superuser in
@@ -85,6 +63,24 @@ import Testing
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
             }
         }
+    }
+
+    @Test func anAuditDatabaseIsDroppedWhileAnotherRoleIsStillConnected() async throws {
+        let name = "hub_audit_\(UUID().uuidString.prefix(8).lowercased())"
+        try await withOwner { _ = try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        var runtime = try TestDatabase.configuration(.runtime, poolSize: 1)
+        runtime.database = name
+        try await withClient(runtime) { client in
+            try await client.withConnection { _ in try await dropDatabase(name) }
+        }
+        let left = try await withOwner { client in
+            var count = 0
+            for try await _ in try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)") {
+                count += 1
+            }
+            return count
+        }
+        #expect(left == 0)
     }
 
     @Test func concurrentAppendsKeepChainsThatVerify() async throws {

@@ -23,12 +23,6 @@ import Testing
         try await dropDatabase(name)
     }
 
-    func dropDatabase(_ name: String) async throws {
-        try await withOwner { owner in
-            try await owner.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
-        }
-    }
-
     let migrations: [Migration]
 
     init() throws {

@@ -78,3 +78,33 @@ func withRuntime<Result: Sendable>(
 ) async throws -> Result {
     try await withClient(try TestDatabase.configuration(.runtime, poolSize: poolSize), body)
 }
+
+/// The cluster's superuser, over its socket: what tampering with the log needs, and what
+/// drops a test's own database.
+func superuserConfiguration(_ database: String) throws -> PostgresClient.Configuration {
+    guard let socketDirectory = TestDatabase.environment["PGSUPERUSER_SOCKET_DIR"],
+        let port = TestDatabase.environment["HUB_DB_PORT"]
+    else { throw TestSetupError("PGSUPERUSER_SOCKET_DIR absent : lancez les tests par deploy/test.sh") }
+    return PostgresClient.Configuration(
+        unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: "hub_super", password: nil,
+        database: database)
+}
+
+func withSuperuser(_ database: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
+    let client = PostgresClient(
+        configuration: try superuserConfiguration(database), backgroundLogger: TestDatabase.logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        try await body(client)
+    }
+}
+
+/// Drops a database a test created, as the superuser: the owner may only end its own role's
+/// sessions, so an autovacuum worker, or a superuser's session still closing, made the owner's
+/// `WITH (FORCE)` fail (CI, stop 30: 42501 from TerminateOtherDBBackends).
+func dropDatabase(_ name: String) async throws {
+    try await withSuperuser("postgres") {
+        try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+    }
+}
