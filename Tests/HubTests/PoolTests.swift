@@ -221,6 +221,50 @@ import Testing
         }
     }
 
+    /// The dashboard offers a regroupement only to who reads each of its programmes, as the
+    /// route answers it: not to another organisation's evaluator, nor to an evaluator of one
+    /// of its programmes only, and its page, asked by them, is the console's « introuvable »
+    /// without the pool's name.
+    @Test func theDashboardOffersAPoolOnlyToWhoReadsItWhole() async throws {
+        let pool = try await Self.pool()
+        let partial = try await withOwner { owner in
+            let state = try await Fixtures.organisation(.state, on: owner)
+            try await owner.query(
+                """
+                INSERT INTO programme_partners (programme_id, organisation_id, part)
+                VALUES (\(pool.programmes[0]), \(state.id), 'evaluator')
+                """, logger: TestDatabase.logger
+            ).collect()
+            return try await Fixtures.token(
+                for: try await Fixtures.user(in: state, roles: [.evaluator], on: owner), on: owner)
+        }
+        let name = ConsoleHTML().escapeText(pool.name)
+        // As the form lists them: in PostgreSQL's order of their ids.
+        let list = pool.programmes.map { $0.uuidString.lowercased() }.sorted().joined(separator: ",")
+        try await withApp(configure: { $0.notify.publicURL = ConsoleTests.origin }) { client in
+            func page(_ uri: String, _ token: String) async throws -> (HTTPResponse.Status, String) {
+                let answer = try await client.execute(uri: uri, method: .get, headers: ConsoleTests.session(token))
+                return (answer.status, String(buffer: answer.body))
+            }
+            let (_, offered) = try await page("/indicateurs", pool.evaluator)
+            #expect(offered.contains("value=\"\(list)\""))
+            #expect(offered.contains(name))
+            let (status, report) = try await page("/indicateurs?programme=\(list)&periode=2025", pool.evaluator)
+            #expect(status == .ok)
+            #expect(report.contains(name))
+            for token in [pool.otherEvaluator, partial] {
+                let (_, form) = try await page("/indicateurs", token)
+                #expect(!form.contains(name) && !form.contains("Regroupement"))
+                let (status, refused) = try await page("/indicateurs?programme=\(list)&periode=2025", token)
+                #expect(status == .notFound)
+                #expect(!refused.contains(name))
+            }
+            // The partial evaluator still reads its own programme.
+            let (own, _) = try await page("/indicateurs?programme=\(pool.programmes[0])&periode=2025", partial)
+            #expect(own == .ok)
+        }
+    }
+
     /// A pool keeps the programmes declared with it: a programme does not move to another
     /// pool nor join one later, and a name is declared once.
     @Test func aPoolKeepsTheProgrammesDeclaredWithIt() async throws {
