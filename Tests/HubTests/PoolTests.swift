@@ -60,6 +60,21 @@ import Testing
         }
     }
 
+    /// An evaluator from a State organisation of its own, partner of the pool's first
+    /// programme only: it reads that programme, never the pool.
+    static func evaluatorOfTheFirstProgrammeOnly(_ pool: Pool, on owner: PostgresClient) async throws
+        -> Fixtures.User
+    {
+        let state = try await Fixtures.organisation(.state, on: owner)
+        try await owner.query(
+            """
+            INSERT INTO programme_partners (programme_id, organisation_id, part)
+            VALUES (\(pool.programmes[0]), \(state.id), 'evaluator')
+            """, logger: TestDatabase.logger
+        ).collect()
+        return try await Fixtures.user(in: state, roles: [.evaluator], on: owner)
+    }
+
     /// Every published cell of a report, by indicator, breakdown's level and period, category.
     static func cells(_ report: [String: Any]) -> [String: Int?] {
         var cells: [String: Int?] = [:]
@@ -186,16 +201,9 @@ import Testing
         // By SQL under its own settings, an evaluator of one programme only finds no pool,
         // reads no stored pool report and stores none.
         let stranger = try await withOwner { owner in
-            let state = try await Fixtures.organisation(.state, on: owner)
-            try await owner.query(
-                """
-                INSERT INTO programme_partners (programme_id, organisation_id, part)
-                VALUES (\(pool.programmes[0]), \(state.id), 'evaluator')
-                """, logger: TestDatabase.logger
-            ).collect()
-            let user = try await Fixtures.user(in: state, roles: [.evaluator], on: owner)
+            let user = try await Self.evaluatorOfTheFirstProgrammeOnly(pool, on: owner)
             return Actor(
-                userID: user.id, organisationID: state.id, roles: [.evaluator], boundBySecret: false,
+                userID: user.id, organisationID: user.organisation.id, roles: [.evaluator], boundBySecret: false,
                 sessionID: UUID(), sessionExpiresAt: Date())
         }
         try await withRuntime { runtime in
@@ -228,15 +236,7 @@ import Testing
     @Test func theDashboardOffersAPoolOnlyToWhoReadsItWhole() async throws {
         let pool = try await Self.pool()
         let partial = try await withOwner { owner in
-            let state = try await Fixtures.organisation(.state, on: owner)
-            try await owner.query(
-                """
-                INSERT INTO programme_partners (programme_id, organisation_id, part)
-                VALUES (\(pool.programmes[0]), \(state.id), 'evaluator')
-                """, logger: TestDatabase.logger
-            ).collect()
-            return try await Fixtures.token(
-                for: try await Fixtures.user(in: state, roles: [.evaluator], on: owner), on: owner)
+            try await Fixtures.token(for: try await Self.evaluatorOfTheFirstProgrammeOnly(pool, on: owner), on: owner)
         }
         let name = ConsoleHTML().escapeText(pool.name)
         // As the form lists them: in PostgreSQL's order of their ids.

@@ -59,8 +59,14 @@ struct TestSetupError: Error, CustomStringConvertible {
 func withClient<Result: Sendable>(
     _ configuration: DatabaseConfiguration, _ body: @Sendable (PostgresClient) async throws -> Result
 ) async throws -> Result {
-    let client = configuration.makeClient(logger: TestDatabase.logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
+    try await withRunning(configuration.makeClient(logger: TestDatabase.logger), body)
+}
+
+/// Runs `body` while `client` runs, and stops it after.
+func withRunning<Result: Sendable>(
+    _ client: PostgresClient, _ body: @Sendable (PostgresClient) async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }
         return try await body(client)
@@ -91,13 +97,9 @@ func superuserConfiguration(_ database: String) throws -> PostgresClient.Configu
 }
 
 func withSuperuser(_ database: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
-    let client = PostgresClient(
-        configuration: try superuserConfiguration(database), backgroundLogger: TestDatabase.logger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        try await body(client)
-    }
+    try await withRunning(
+        PostgresClient(configuration: try superuserConfiguration(database), backgroundLogger: TestDatabase.logger),
+        body)
 }
 
 /// Drops a database a test created, as the superuser: the owner may only end its own role's
