@@ -128,10 +128,7 @@ extension PostgresClient {
                 await handoff.fail(DatabaseUnavailable())
             }
         }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            await handoff.fail(DatabaseUnavailable())
-        }
+        let timer = EventLoopTimer.after(limit) { Task { await handoff.fail(DatabaseUnavailable()) } }
         let connection: PostgresConnection
         do {
             connection = try await handoff.borrow()
@@ -141,12 +138,13 @@ extension PostgresClient {
             lease.cancel()
             throw error
         }
-        let watchdog = Task { [deadline = ConnectionWait.deadline, lost = ConnectionWait.connectionLost] in
-            try await Self.watch(connection, handoff: handoff, deadline: deadline, lost: lost)
-        }
+        let watchdog = Self.watch(
+            connection, handoff: handoff, deadline: ConnectionWait.deadline, lost: ConnectionWait.connectionLost)
         defer { watchdog.cancel() }
         do {
-            let result = try await body(connection)
+            let result = try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
+                try await body(connection)
+            }
             await handoff.giveBack()
             return result
         } catch {
@@ -160,27 +158,27 @@ extension PostgresClient {
     /// How often a request's connection is looked at while the request holds it.
     static let watchInterval: Duration = .milliseconds(100)
 
-    /// Watches a connection lent to a request until the request gives it back (the task is
-    /// cancelled then): past `deadline` it closes it; once it is closed, a query the request
-    /// sends afterwards may never return (`ConnectionWait.connectionLost`), so if the request
-    /// still holds it one interval later, the lease goes back to the pool and `lost` is called.
-    /// A request almost always ends before the first look: the cost is one sleeping task.
+    /// Watches a connection lent to a request until the request gives it back (the returned
+    /// task is cancelled then): past `deadline` it closes it; once it is closed, a query the
+    /// request sends afterwards may never return (`ConnectionWait.connectionLost`), so if the
+    /// request still holds it one interval later, the lease goes back to the pool and `lost` is
+    /// called. A request almost always ends before the first look: the cost is one timer on the
+    /// connection's event loop, removed when the request gives the connection back.
     fileprivate static func watch(
         _ connection: PostgresConnection, handoff: ConnectionHandoff, deadline: Duration?,
         lost: ConnectionLostHandler?
-    ) async throws {
-        let start = ContinuousClock.now
-        var closedSeen = false
-        while true {
-            try await Task.sleep(for: watchInterval)
-            if closedSeen {
-                if await handoff.abandon() { lost?() }
-                return
-            }
-            if connection.isClosed {
-                closedSeen = true
-            } else if let deadline, ContinuousClock.now - start >= deadline {
-                try? await connection.close()
+    ) -> RepeatedTask {
+        let start = NIODeadline.now()
+        let closedSeen = NIOLoopBoundBox.makeBoxSendingValue(false, eventLoop: connection.eventLoop)
+        let interval = TimeAmount(watchInterval)
+        return connection.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+            if closedSeen.value {
+                task.cancel()
+                Task { if await handoff.abandon() { lost?() } }
+            } else if connection.isClosed {
+                closedSeen.value = true
+            } else if let deadline, NIODeadline.now() - start >= TimeAmount(deadline) {
+                connection.close().whenComplete { _ in }
             }
         }
     }

@@ -37,10 +37,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
             }
         }
         let deadline = ImportController.isImport(request.uri.path) ? max(deadline, ImportController.deadline) : deadline
-        let timer = Task {
-            try await Task.sleep(for: deadline)
-            await race.finish(.failure(DeadlineExceeded()))
-        }
+        let timer = EventLoopTimer.after(deadline) { Task { await race.finish(.failure(DeadlineExceeded())) } }
         let outcome = await withTaskCancellationHandler {
             await race.outcome()
         } onCancel: {
