@@ -9,7 +9,7 @@ import NIOCore
 /// wake-up: about 30 context switches for an indicators read of 9 statements (bench/README).
 /// On the connection's own loop the write is made at once and the answer resumes the task in
 /// the same turn of the loop.
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
     init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }

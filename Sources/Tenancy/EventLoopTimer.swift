@@ -4,16 +4,15 @@ import NIOPosix
 /// The request path's timers: an event loop's scheduled task, which cancelling removes.
 ///
 /// Not `Task.sleep`: on Linux a cancelled sleep stays among Dispatch's timers until its time
-/// comes, then wakes a thread for nothing. A request had four of them (its deadline, a lease
-/// wait and a watchdog for each of its two connections), each cancelled a few milliseconds
-/// later: thousands of wake-ups a second under load (bench/README, the indicators).
+/// comes, then wakes a thread for nothing. A request had five of them (its deadline, and a
+/// lease wait and a watcher for each of its two connections), each cancelled a few
+/// milliseconds later: thousands of wake-ups a second under load (bench/README, the
+/// indicators).
 public enum EventLoopTimer {
-    /// Calls `fire` on `loop` (by default any of the process's loops) after `delay`, unless
-    /// the returned task is cancelled first.
+    /// Calls `fire` on one of the process's event loops after `delay`, unless the returned
+    /// task is cancelled first.
     @discardableResult
-    public static func after(
-        _ delay: Duration, on loop: (any EventLoop)? = nil, _ fire: @escaping @Sendable () -> Void
-    ) -> Scheduled<Void> {
-        (loop ?? MultiThreadedEventLoopGroup.singleton.any()).scheduleTask(in: TimeAmount(delay), fire)
+    public static func after(_ delay: Duration, _ fire: @escaping @Sendable () -> Void) -> Scheduled<Void> {
+        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(delay), fire)
     }
 }

@@ -246,7 +246,10 @@ def run(console):
         console.check((secret_discussion in console.main_text()) == allowed, f"{who} : discussion secrète")
         printed, _ = pdf_text(console)
         console.check((secret_discussion in flat(printed)) == allowed, f"{who} : discussion secrète dans le PDF")
-        console.check(("1. " in printed) == bool(references), f"{who} : compte-rendu numéroté depuis 1")
+        # The printed page's notice ends with the time it was prepared (« à 18 h 21. »): it
+        # is not a numbered item (CI at 18 h 21 failed on it).
+        body = re.sub(r"Document confidentiel préparé pour .*? Il ne contient", "", flat(printed))
+        console.check(("1. " in body) == bool(references), f"{who} : compte-rendu numéroté depuis 1")
 
     # Outside the cell: the page of a comité that does not exist.
     for email in ["ines.garcia@actionlogement.demo", "paul.lambert@drihl.demo", "admin@alfi.demo"]:
